@@ -1,0 +1,79 @@
+"""Health: the PWA's online check (SIKK's own signature) and the operator's readiness probe."""
+from __future__ import annotations
+
+from flask import current_app, jsonify
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import func, select, text
+
+from server.extensions import db
+from server.models import ScoreOutbox
+from server.models._types import utcnow
+
+blp = Blueprint("health", __name__, description="Liveness and readiness")
+
+# Outbox rows older than this mean the workers are not keeping up (or the broker is down).
+OUTBOX_LAG_WARN_SECONDS = 60
+
+
+def _signed(payload: dict, healthy: bool):
+    resp = jsonify({"service": "sikk", "status": "ok" if healthy else "degraded", **payload})
+    resp.status_code = 200 if healthy else 503
+    resp.headers["X-SIKK"] = "1"
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _database_ok() -> bool:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - a health check reports, it does not raise
+        db.session.rollback()
+        return False
+
+
+def _broker_ok() -> bool | None:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None  # embedded broker: nothing separate to ping
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@blp.route("/health")
+class Health(MethodView):
+    def get(self):
+        """Answer with SIKK's signature (header X-SIKK and `service: sikk`); checks the database."""
+        database = _database_ok()
+        return _signed({"database": "ok" if database else "error"}, database)
+
+
+@blp.route("/health/ready")
+class Ready(MethodView):
+    def get(self):
+        """Readiness for operators: database, broker and the scoring outbox lag in seconds."""
+        database = _database_ok()
+        broker = _broker_ok()
+        lag = 0.0
+        pending = 0
+        if database:
+            oldest, pending = db.session.execute(
+                select(func.min(ScoreOutbox.created_at), func.count(ScoreOutbox.id))
+            ).one()
+            if oldest is not None:
+                now = utcnow()
+                if oldest.tzinfo is None:
+                    oldest = oldest.replace(tzinfo=now.tzinfo)
+                lag = max(0.0, (now - oldest).total_seconds())
+        healthy = database and broker is not False and lag < OUTBOX_LAG_WARN_SECONDS
+        return _signed({
+            "database": "ok" if database else "error",
+            "broker": {None: "embedded", True: "ok", False: "error"}[broker],
+            "outbox_pending": pending,
+            "outbox_lag_seconds": round(lag, 1),
+        }, healthy)

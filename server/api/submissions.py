@@ -1,0 +1,169 @@
+"""POST /api/v1/submissions (devices sync a batch) and GET /api/v1/submissions (admins read).
+
+Limits of POST (config): at most MAX_BATCH_ITEMS items (default 100) and MAX_CONTENT_LENGTH bytes
+(default 2 MiB) per request, else 413 in the error shape. Malformed JSON is 400, another content
+type 415, an envelope that is not ``{"submissions": [...]}`` 422. Everything about one item (its
+form, role, subject, scope, data) is that item's `invalid` result, never the batch's status.
+
+GET pages by (received_at, id). `received_at` is stamped when a batch starts and becomes visible
+when it commits, a moment later; an incremental reader should ask again with `since` a minute
+before the newest `received_at` it has seen and skip the ids it already holds.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import uuid
+
+from flask import current_app, jsonify, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+from sqlalchemy import String, cast, select, tuple_
+
+from server import sync
+from server.errors import ApiError
+from server.extensions import db
+from server.forms.catalogue import registry
+from server.forms.validate import parse_datetime, photo_hashes
+from server.models import Attachment, Submission
+from server.schemas.submissions import (
+    SubmissionBatchDocSchema, SubmissionBatchResultSchema, SubmissionBatchSchema, SubmissionListArgsSchema,
+    SubmissionPageSchema,
+)
+from server.security import ADMIN_ROLES, ALL_ROLES, current_device_token_id, current_scope, require_role
+
+blp = Blueprint("submissions", __name__, description="Sync submissions from devices; read them back (admins)")
+
+batch_schema = SubmissionBatchSchema()
+page_schema = SubmissionPageSchema()
+
+
+def _load_batch() -> list:
+    """Parse and load the batch envelope, or raise the fitting 4xx in the error shape."""
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", "Kirim JSON (Content-Type: application/json).")
+    body = request.get_data(cache=False)  # 413 from Werkzeug beyond MAX_CONTENT_LENGTH
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "bad_request", "Badan permintaan bukan JSON yang valid.") from None
+    try:
+        items = batch_schema.load(payload if isinstance(payload, dict) else {"_": payload})["submissions"]
+    except ValidationError as err:
+        raise ApiError(422, "invalid", "Amplop batch tidak valid.", err.messages_dict) from None
+    limit = current_app.config["MAX_BATCH_ITEMS"]
+    if len(items) > limit:
+        raise ApiError(413, "payload_too_large", f"Terlalu banyak pengajuan dalam satu batch (maksimal {limit}).",
+                       {"submissions": f"max {limit} items"})
+    return items
+
+
+@blp.route("/submissions")
+class Submissions(MethodView):
+    @blp.doc(security=[{"bearer": []}], requestBody={
+        "required": True, "content": {"application/json": {"schema": SubmissionBatchDocSchema}},
+        "description": "At most MAX_BATCH_ITEMS (100) items and MAX_CONTENT_LENGTH (2 MiB) per request, else 413."})
+    @blp.response(200, SubmissionBatchResultSchema)
+    @blp.alt_response(400, description="Malformed JSON")
+    @blp.alt_response(413, description="Too many items or body too large")
+    @blp.alt_response(415, description="Not application/json")
+    @blp.alt_response(422, description="The envelope is not {\"submissions\": [...]}")
+    @require_role(*ALL_ROLES)
+    def post(self):
+        """Store a batch of submissions idempotently; one result per item, in order."""
+        items = _load_batch()
+        results = sync.sync_batch(items, current_scope(), current_device_token_id())
+        return jsonify({"results": results})  # already in the documented shape: no second pass
+
+    @require_role(*ADMIN_ROLES)  # authenticate before the query string is parsed
+    @blp.doc(security=[{"bearer": []}])
+    @blp.arguments(SubmissionListArgsSchema, location="query")
+    @blp.response(200, SubmissionPageSchema)
+    @blp.alt_response(400, description="Bad cursor")
+    def get(self, args: dict):
+        """List the submissions of one form within the admin's scope, oldest received first.
+
+        `since` (ISO 8601 with offset) keeps those received at or after it; `next_cursor` is null
+        on the last page. Officers and kiosks get 403; a bad cursor 400.
+        """
+        return list_submissions(args)
+
+
+def _encode_cursor(received_at: dt.datetime, sid: uuid.UUID) -> str:
+    raw = json.dumps([received_at.isoformat(), str(sid)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, sid = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        when = dt.datetime.fromisoformat(at)
+        if when.tzinfo is None:
+            raise ValueError
+        return when, uuid.UUID(sid)
+    except (ValueError, TypeError, AttributeError, UnicodeDecodeError):
+        raise ApiError(400, "bad_request", "Kursor tidak valid.", {"cursor": "Kursor tidak valid."}) from None
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _db_time(value: dt.datetime, name: str) -> dt.datetime:
+    """A bound datetime: aware UTC (SQLite stores it without an offset, so keep everything in UTC)."""
+    try:
+        return value.astimezone(dt.timezone.utc)
+    except OverflowError:
+        raise ApiError(400 if name == "cursor" else 422, "bad_request" if name == "cursor" else "invalid",
+                       "Parameter tidak valid.", {name: "Di luar rentang waktu."}) from None
+
+
+def list_submissions(args: dict) -> dict:
+    """One page of submissions of a form in the current scope (keyset on received_at, id)."""
+    scope = current_scope()
+    t = Submission.__table__
+    stmt = select(t).where(t.c.form_code == args["form"])
+    if scope.kelurahan_ids is not None:
+        stmt = stmt.where(t.c.kelurahan_id.in_(scope.kelurahan_ids))
+    elif scope.kecamatan_id is not None:
+        stmt = stmt.where(t.c.kecamatan_id == scope.kecamatan_id)
+    if args.get("since"):
+        since = parse_datetime(args["since"])
+        if since is None:
+            raise ApiError(422, "invalid", "Parameter tidak valid.", {"since": "Wajib ISO 8601 dengan zona waktu."})
+        stmt = stmt.where(t.c.received_at >= _db_time(since, "since"))
+    if args.get("cursor"):
+        at, sid = _decode_cursor(args["cursor"])
+        stmt = stmt.where(tuple_(t.c.received_at, t.c.id) > tuple_(_db_time(at, "cursor"), sid))
+    limit = args["limit"]
+    rows = db.session.execute(stmt.order_by(t.c.received_at, t.c.id).limit(limit + 1)).mappings().all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    # Incomplete = names a photo that is not uploaded yet (one query for the page).
+    photos: dict[uuid.UUID, list[str]] = {}
+    for r in rows:
+        form = registry.form(r["form_code"], r["form_version"])
+        if form is not None and isinstance(r["data"], dict):
+            found = photo_hashes(form.definition, r["data"])
+            if found:
+                photos[r["id"]] = found
+    wanted = {h for hs in photos.values() for h in hs}
+    have = set(db.session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(wanted)))) if wanted else set()
+    out = []
+    for r in rows:
+        out.append({
+            **r, "subject": sync._subject_of(r), "observed_at": _aware(r["observed_at"]),
+            "received_at": _aware(r["received_at"]),
+            "incomplete": any(h not in have for h in photos.get(r["id"], ())),
+        })
+    next_cursor = _encode_cursor(_aware(rows[-1]["received_at"]), rows[-1]["id"]) if more else None
+    return {"submissions": out, "next_cursor": next_cursor}
+
+
+def submissions_naming(sha256: str):
+    """A select of submission ids whose data names the photo (for attachment access checks)."""
+    t = Submission.__table__
+    return select(t.c.id).where(cast(t.c.data, String).contains(sha256))

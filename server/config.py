@@ -1,0 +1,89 @@
+"""Every setting, read from the environment (the names PaaS platforms set)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("SIKK_INSTANCE_DIR", Path(__file__).resolve().parent.parent / "instance"))
+
+
+def parse_boolean(value: str) -> bool:
+    """Parse yes/true/on/1 and no/false/off/0; raise ValueError on anything else."""
+    lowered = value.strip().lower()
+    if lowered in {"yes", "true", "on", "1"}:
+        return True
+    if lowered in {"no", "false", "off", "0", ""}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def database_url() -> str:
+    """Return the SQLAlchemy URL: DATABASE_URL, or SQLite under instance/."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{INSTANCE_DIR / 'sikk.sqlite'}"
+    # Heroku-style URLs; we use psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def broker_url() -> str:
+    """Return the Celery broker: REDIS_URL, or kombu's SQLAlchemy transport on SQLite (no server)."""
+    url = os.environ.get("REDIS_URL", "").strip()
+    if url:
+        return url
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqla+sqlite:///{INSTANCE_DIR / 'broker.sqlite'}"
+
+
+def _secret_key() -> str:
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    # Embedded default: a key generated once and kept under instance/.
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Configuration from the environment; tests subclass or override keys."""
+
+    SECRET_KEY = _secret_key()
+    SQLALCHEMY_DATABASE_URI = database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL", "").strip() or None
+    CELERY = {
+        "broker_url": broker_url(),
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {"visibility_timeout": 300},
+    }
+    # Limits of POST /api/v1/submissions (documented in docs/api.md).
+    MAX_BATCH_ITEMS = int(os.environ.get("SIKK_MAX_BATCH_ITEMS", "100"))
+    MAX_CONTENT_LENGTH = int(os.environ.get("SIKK_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
+    MAX_ATTACHMENT_BYTES = int(os.environ.get("SIKK_MAX_ATTACHMENT_BYTES", str(5 * 1024 * 1024)))
+    CLOCK_SKEW_SECONDS = int(os.environ.get("SIKK_CLOCK_SKEW_SECONDS", "600"))
+    TIMEZONE = os.environ.get("SIKK_TIMEZONE", "Asia/Jakarta")
+    PWA_DIST = os.environ.get("SIKK_PWA_DIST", str(Path(__file__).resolve().parent.parent / "pwa" / "dist"))
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = parse_boolean(os.environ.get("SIKK_SECURE_COOKIES", "no"))
+    WTF_CSRF_TIME_LIMIT = None
+    # flask-smorest / OpenAPI
+    API_TITLE = "SIKK API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = None

@@ -1,0 +1,62 @@
+"""Security headers on every response, and brute-force limits on the login endpoints."""
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+# Keyed by client address; storage is Redis when REDIS_URL is set (shared by every web process).
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+LOGIN_LIMIT = "10 per minute;100 per hour"
+
+
+def _csp(app: Flask) -> str:
+    tiles = app.config.get("SIKK_TILE_ORIGIN") or ""
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        # Server-made SVG charts and small layout attributes; no inline script is allowed.
+        "style-src 'self' 'unsafe-inline'",
+        f"img-src 'self' data: blob: {tiles}".strip(),
+        "connect-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def init_app(app: Flask) -> None:
+    """Bind the limiter (Redis storage when configured) and add the security headers."""
+    redis_url = app.config.get("REDIS_URL")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "sikk-limits")
+    # A broken limiter store must not lock everybody out of logging in.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    # Test suites log in many times from one address; the limiter's own test turns it on.
+    app.config.setdefault("RATELIMIT_ENABLED", not app.config.get("TESTING", False))
+    limiter.init_app(app)
+    csp = _csp(app)
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
+        if not request.path.startswith("/api/v1/openapi"):
+            resp.headers.setdefault("Content-Security-Policy", csp)
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return resp
+
+
+def limit_login_endpoints(app: Flask) -> None:
+    """Apply LOGIN_LIMIT to the token endpoint and the admin login form (by endpoint name)."""
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint.startswith("auth.") or endpoint == "admin.login":
+            app.view_functions[endpoint] = limiter.limit(LOGIN_LIMIT, methods=["POST"])(view)

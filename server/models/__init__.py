@@ -1,0 +1,12 @@
+"""SIKK tables, by area. Models hold columns, relationships and invariants only."""
+from server.models.wilayah import Kecamatan, Kelurahan, RW
+from server.models.users import User, UserScope, DeviceToken, ROLES
+from server.models.forms import FormDefinition, ServiceType, Holiday
+from server.models.submissions import Submission, Attachment, ScoreOutbox
+from server.models.scores import IndicatorResult, Target, RuleSetVersion, AuditLog
+
+__all__ = [
+    "Kecamatan", "Kelurahan", "RW", "User", "UserScope", "DeviceToken", "ROLES",
+    "FormDefinition", "ServiceType", "Holiday", "Submission", "Attachment", "ScoreOutbox",
+    "IndicatorResult", "Target", "RuleSetVersion", "AuditLog",
+]

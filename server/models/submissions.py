@@ -1,0 +1,72 @@
+"""Submissions (append-only), their photo attachments, and the scoring outbox."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+from server.models._types import JsonDoc, utcnow
+
+
+class Submission(db.Model):
+    """One form filled on a device, keyed by the device's UUID: the database decides duplicates."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        Index("ix_submissions_scope", "kecamatan_id", "form_code", "period_year"),
+        Index("ix_submissions_received", "received_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    form_code: Mapped[str] = mapped_column(String(40))
+    form_version: Mapped[int] = mapped_column(Integer)
+    # 'rw' | 'kelurahan' | 'kecamatan' | 'ref' (a follow-up whose record has not arrived yet)
+    subject_type: Mapped[str] = mapped_column(String(12))
+    kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id"))
+    kelurahan_id: Mapped[int | None] = mapped_column(ForeignKey("kelurahan.id"), index=True)
+    rw_id: Mapped[int | None] = mapped_column(ForeignKey("rw.id"), index=True)
+    ref: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    supersedes: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The period the record belongs to (observed_at's local date; laporan-kelurahan: its `periode`).
+    period_year: Mapped[int] = mapped_column(Integer)
+    period_quarter: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    data: Mapped[dict] = mapped_column(JsonDoc)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    device_token_id: Mapped[int | None] = mapped_column(ForeignKey("device_tokens.id"))
+    # Review by an admin: 'accepted' (default) | 'rejected'. Metadata, not the record's content.
+    review_status: Mapped[str] = mapped_column(String(12), default="accepted")
+    review_reason: Mapped[str | None] = mapped_column(String(500))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when a later submission supersedes this one (it then leaves the scores).
+    superseded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class Attachment(db.Model):
+    """A photo, stored once by the SHA-256 of its bytes (in the database, so any host can serve it)."""
+
+    __tablename__ = "attachments"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ScoreOutbox(db.Model):
+    """What a committed sync made stale: written in the sync's own transaction, drained by the relay."""
+
+    __tablename__ = "score_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kecamatan_id: Mapped[int] = mapped_column(Integer, index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,1 @@
+"""marshmallow wire formats by area: load at the edge, dump on the way out."""

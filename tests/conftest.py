@@ -1,0 +1,104 @@
+"""Fixtures from the factory, on real databases: every API test runs on SQLite and on PostgreSQL.
+
+Each test session creates its own PostgreSQL database (dropped at the end) next to the one named by
+DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test) and its own SQLite file, so no run
+depends on what an earlier run left behind.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import delete
+
+from server import create_app
+from server.extensions import db
+
+PG_BASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+BACKENDS = [b.strip() for b in os.environ.get("SIKK_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
+
+
+def _plain_pg(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this session (plain libpq URL), dropped afterwards."""
+    base = _plain_pg(PG_BASE_URL)
+    name = f"sikk_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = base.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_test_app(database_uri: str, **overrides) -> Flask:
+    """Build the app for tests on the given database, migrated and with the default catalogue."""
+    from flask_migrate import upgrade
+
+    from server.forms.catalogue import ensure_default_catalogue
+
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "REDIS_URL": REDIS_URL,
+        "WTF_CSRF_ENABLED": True,
+        "SECRET_KEY": "test-secret",
+    }
+    config.update(overrides)
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+        ensure_default_catalogue()
+        db.session.commit()
+    return app
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    """The database backend under test: 'sqlite' or 'postgresql'."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def _session_app(backend: str, tmp_path_factory, request) -> Flask:
+    if backend == "sqlite":
+        uri = f"sqlite:///{tmp_path_factory.mktemp('db') / 'sikk.sqlite'}"
+    else:
+        uri = "postgresql+psycopg://" + request.getfixturevalue("pg_url").split("://", 1)[1]
+    return make_test_app(uri)
+
+
+# The catalogue loaded by `release` stays between tests; every other table is emptied.
+_CATALOGUE_TABLES = {"form_definitions", "service_types"}
+
+
+@pytest.fixture
+def app(_session_app: Flask) -> Iterator[Flask]:
+    """The app with an empty data set; tables are emptied after each test."""
+    yield _session_app
+    with _session_app.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name not in _CATALOGUE_TABLES:
+                db.session.execute(delete(table))
+        db.session.commit()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
