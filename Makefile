@@ -25,7 +25,12 @@ pwa/node_modules/.installed: pwa/package-lock.json
 pwa/dist/index.html: pwa/node_modules/.installed $(shell find pwa/src pwa/public pwa/index.html pwa/vite.config.* -type f 2>/dev/null)
 	cd pwa && npm run build
 
+ifneq ($(wildcard pwa/package-lock.json),)
 pwa: pwa/dist/index.html
+else
+pwa:
+	@echo "pwa/package-lock.json not found: no PWA to build"
+endif
 
 ## make run: install, build the PWA, create + fill the demo database, start web + worker.
 run: install pwa
@@ -42,8 +47,8 @@ test: install pwa
 test-py:
 	$(PY) -m pytest -p no:cacheprovider tests
 
-test-pwa:
-	cd pwa && npm test
+test-pwa: pwa
+	@if [ -f pwa/package.json ]; then cd pwa && npm test; fi
 
 bench: install
 	scripts/ensure-services.sh

@@ -3,8 +3,7 @@ may make the server answer 500 (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import pytest
-
-schemathesis = pytest.importorskip("schemathesis")  # pinned in requirements.txt by the lead
+import schemathesis
 from hypothesis import HealthCheck, settings
 
 from tests.factories import make_user, make_wilayah
