@@ -1,0 +1,1 @@
+"""Tests of the workers: pure scoring functions, loader and Celery tasks."""

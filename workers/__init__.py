@@ -1,0 +1,1 @@
+"""SIKK workers: the Celery side of the house and the pure scoring functions (``workers.scoring``)."""

@@ -1,0 +1,211 @@
+"""The six IKU of SPEC §2 for one kecamatan (or one of its kelurahan) and one period.
+
+``compute_indicators`` is the one entry point the Celery task calls: plain data in, six
+``IndicatorResult`` out, each with the rule version and a JSON-able ``details`` drill-down that names
+the records behind the number. Pure: no I/O, no clock, no randomness.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from .complaints import count_follow_ups
+from .criteria import kelurahan_status
+from .ikm import compute_ikm, min_sample, nrr_floats
+from .model import KecamatanData, Kelurahan, Period, Survey
+from .rounding import half_up_float, percentage, to_fraction
+from .rules import RuleSet
+from .rw_status import InspectionIndex, rw_change
+from .services import count_on_time
+
+NAMES: dict[str, str] = {
+    "IKU1": "Indeks Kepuasan Masyarakat (IKM)",
+    "IKU2": "Persentase pengaduan masyarakat yang ditindaklanjuti",
+    "IKU3": "Persentase pelayanan administrasi kependudukan yang diselesaikan tepat waktu",
+    "IKU4": "Persentase pelayanan administrasi umum lainnya yang diselesaikan tepat waktu",
+    "IKU5": "Persentase kelurahan dengan kriteria Baik",
+    "IKU6": "Persentase RW berubah",
+}
+UNITS: dict[str, str] = {"IKU1": "indeks", **{f"IKU{n}": "%" for n in range(2, 7)}}
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorResult:
+    """One IKU for one scope and period, ready to be upserted into ``indicator_results``."""
+
+    code: str
+    name: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    target: float | None
+    capaian: float | None
+    unit: str
+    mutu: str | None
+    rule_version: int
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-able form (what the API and the results table hold)."""
+        return asdict(self)
+
+
+def capaian(code: str, value: float | None, target: float | None, rules: RuleSet) -> float | None:
+    """Achievement against the target, in %, rounded half-up to 2 decimals.
+
+    ``value / target × 100``; for a code in ``rules.lower_is_better`` the SAKIP formula
+    ``(2 × target − value) / target × 100`` floored at 0. None without a value or a (non-zero) target.
+    """
+    if value is None or target is None or target == 0:
+        return None
+    realisasi, goal = to_fraction(value), to_fraction(target)
+    if code in rules.lower_is_better:
+        return half_up_float(max(Fraction(0), (2 * goal - realisasi) / goal * 100))
+    return half_up_float(realisasi / goal * 100)
+
+
+def compute_indicators(
+    data: KecamatanData, period: Period, rules: RuleSet, kelurahan_id: int | None = None
+) -> list[IndicatorResult]:
+    """Compute IKU1..IKU6, in order, for the whole kecamatan (``kelurahan_id`` None) or one kelurahan.
+
+    :raise ValueError: when ``kelurahan_id`` is not a kelurahan of ``data``.
+    """
+    scope = _Scope(data, period, rules, kelurahan_id)
+    return [
+        scope.iku1(),
+        scope.iku2(),
+        scope.iku_on_time("IKU3", "adminduk"),
+        scope.iku_on_time("IKU4", "umum"),
+        scope.iku5(),
+        scope.iku6(),
+    ]
+
+
+class _Scope:
+    """The records of one scope and period, and the builders of its six results."""
+
+    def __init__(self, data: KecamatanData, period: Period, rules: RuleSet, kelurahan_id: int | None) -> None:
+        self.data, self.period, self.rules, self.kelurahan_id = data, period, rules, kelurahan_id
+        if kelurahan_id is None:
+            self.kelurahan: tuple[Kelurahan, ...] = data.kelurahan
+        else:
+            self.kelurahan = tuple(k for k in data.kelurahan if k.id == kelurahan_id)
+            if not self.kelurahan:
+                raise ValueError(f"kelurahan {kelurahan_id} is not in kecamatan {data.kecamatan_id}")
+        self.surveys = [s for s in data.surveys if period.contains(s.observed)]
+
+    def _in_scope(self, record_kelurahan_id: int | None) -> bool:
+        return self.kelurahan_id is None or record_kelurahan_id == self.kelurahan_id
+
+    def _result(self, code: str, value: float | None, numerator: float | None, denominator: float | None,
+                details: dict[str, Any], mutu: str | None = None) -> IndicatorResult:
+        target = self.data.targets.get(code)
+        target = None if target is None else float(target)
+        details.setdefault("warnings", [])
+        return IndicatorResult(
+            code, NAMES[code], value, numerator, denominator, target,
+            capaian(code, value, target, self.rules), UNITS[code], mutu, self.rules.version, details,
+        )
+
+    # IKU1 -----------------------------------------------------------------------------------------
+    def _unit(self, unit_kelurahan_id: int | None, population: int | None) -> dict[str, Any]:
+        surveys = [s for s in self.surveys if s.kelurahan_id == unit_kelurahan_id]
+        score = compute_ikm(surveys, self.rules)
+        sample = min_sample(population)
+        return {
+            "kelurahan_id": unit_kelurahan_id,
+            "value": score.value,
+            "mutu": score.mutu,
+            "respondents": score.respondents,
+            "min_sample": sample,
+            "warning": sample is not None and score.respondents < sample,
+        }
+
+    def iku1(self) -> IndicatorResult:
+        if self.kelurahan_id is None:
+            surveys: list[Survey] = self.surveys
+            population = self.data.service_population
+            units = [self._unit(None, self.data.service_population)]
+        else:
+            surveys = [s for s in self.surveys if s.kelurahan_id == self.kelurahan_id]
+            population = self.kelurahan[0].service_population
+            units = []
+        units += [self._unit(k.id, k.service_population) for k in self.kelurahan]
+        score = compute_ikm(surveys, self.rules)
+        sample = min_sample(population)
+        warnings = list(score.warnings)
+        if sample is not None and score.respondents < sample:
+            warnings.append(f"Responden {score.respondents} kurang dari sampel minimum {sample} (N = {population})")
+        for unit in units:
+            if unit["warning"] and self.kelurahan_id is None:
+                name = "kantor kecamatan" if unit["kelurahan_id"] is None else f"kelurahan {unit['kelurahan_id']}"
+                warnings.append(f"Unit {name}: responden {unit['respondents']} kurang dari sampel minimum {unit['min_sample']}")
+        ikm_raw = half_up_float(score.raw, 4) if score.raw is not None else None
+        details = {
+            "record_ids": sorted(score.record_ids),
+            "warnings": warnings,
+            "respondents": score.respondents,
+            "nrr": nrr_floats(score),
+            "ikm_raw": ikm_raw,
+            "mutu": score.mutu,
+            "min_sample": sample,
+            "units": units,
+        }
+        return self._result("IKU1", score.value, ikm_raw, score.respondents, details, score.mutu)
+
+    # IKU2 -----------------------------------------------------------------------------------------
+    def iku2(self) -> IndicatorResult:
+        complaints = [c for c in self.data.complaints if self._in_scope(c.kelurahan_id)]
+        count = count_follow_ups(complaints, self.period)
+        details = {"record_ids": count.record_ids, "warnings": [], "followed_up_ids": count.followed_up_ids}
+        return self._result("IKU2", percentage(count.numerator, count.denominator),
+                            count.numerator, count.denominator, details)
+
+    # IKU3 / IKU4 ----------------------------------------------------------------------------------
+    def iku_on_time(self, code: str, group: str) -> IndicatorResult:
+        services = [s for s in self.data.services if self._in_scope(s.kelurahan_id)]
+        count = count_on_time(services, self.data.service_types, group, self.period, self.data.holidays)
+        details: dict[str, Any] = {
+            "record_ids": count.record_ids,
+            "warnings": count.warnings,
+            "on_time_ids": count.on_time_ids,
+            "late_ids": count.late_ids,
+        }
+        if group == "umum":
+            details["sections"] = {
+                section: {"numerator": on_time, "denominator": total, "value": percentage(on_time, total)}
+                for section, (on_time, total) in sorted(count.sections.items())
+            }
+        return self._result(code, percentage(count.numerator, count.denominator),
+                            count.numerator, count.denominator, details)
+
+    # IKU5 -----------------------------------------------------------------------------------------
+    def iku5(self) -> IndicatorResult:
+        index = InspectionIndex(self.data.inspections)
+        statuses = [
+            kelurahan_status(k, self.period, self.rules, self.data.reports, index,
+                             [s for s in self.surveys if s.kelurahan_id == k.id])
+            for k in self.kelurahan
+        ]
+        baik = sum(1 for status in statuses if status.baik)
+        details = {
+            "record_ids": sorted({rid for status in statuses for rid in status.record_ids}),
+            "warnings": [],
+            "kelurahan": [status.to_dict() for status in statuses],
+        }
+        return self._result("IKU5", percentage(baik, len(statuses)), baik, len(statuses), details)
+
+    # IKU6 -----------------------------------------------------------------------------------------
+    def iku6(self) -> IndicatorResult:
+        index = InspectionIndex(self.data.inspections)
+        changes = [rw_change(index, rw_id, k.id, self.period, self.rules) for k in self.kelurahan for rw_id in k.rw_ids]
+        changed = sum(1 for change in changes if change.changed)
+        inspection_ids = {i for c in changes for i in (c.inspection_now, c.inspection_baseline) if i is not None}
+        details = {
+            "record_ids": sorted(inspection_ids),
+            "warnings": [],
+            "rw": [change.to_dict() for change in changes],
+        }
+        return self._result("IKU6", percentage(changed, len(changes)), changed, len(changes), details)

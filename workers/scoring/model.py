@@ -1,0 +1,185 @@
+"""Plain, immutable inputs of the scoring functions.
+
+The loader (``workers/loader.py``) builds these from the database: only accepted, not-superseded
+records, with LOCAL dates (Asia/Jakarta) already computed. Nothing here knows about Flask,
+SQLAlchemy or Celery, so the rules of SPEC §2 can be tested on plain data.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+_PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-[Qq]([1-4]))?$")
+_QUARTER_FIRST_MONTH = {1: 1, 2: 4, 3: 7, 4: 10}
+_QUARTER_LAST_DAY = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A reporting period: a whole year (``quarter`` None) or one of its quarters."""
+
+    year: int
+    quarter: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.quarter is not None and self.quarter not in _QUARTER_FIRST_MONTH:
+            raise ValueError(f"quarter must be 1..4 or None, not {self.quarter!r}")
+        if not 1 <= self.year <= 9999:
+            raise ValueError(f"year out of range: {self.year!r}")
+
+    @classmethod
+    def parse(cls, label: str) -> Period:
+        """Parse ``"2026"`` or ``"2026-Q3"``; raise ``ValueError`` on anything else."""
+        match = _PERIOD_PATTERN.match(label.strip()) if isinstance(label, str) else None
+        if match is None:
+            raise ValueError(f"not a period: {label!r} (expected YYYY or YYYY-Qn)")
+        year, quarter = match.groups()
+        return cls(int(year), int(quarter) if quarter else None)
+
+    @property
+    def label(self) -> str:
+        """The period as written in the API: ``"2026"`` or ``"2026-Q3"``."""
+        return str(self.year) if self.quarter is None else f"{self.year}-Q{self.quarter}"
+
+    @property
+    def start(self) -> date:
+        """The first day of the period (inclusive)."""
+        month = 1 if self.quarter is None else _QUARTER_FIRST_MONTH[self.quarter]
+        return date(self.year, month, 1)
+
+    @property
+    def end(self) -> date:
+        """The last day of the period (inclusive)."""
+        month, day = _QUARTER_LAST_DAY[4 if self.quarter is None else self.quarter]
+        return date(self.year, month, day)
+
+    @property
+    def is_year(self) -> bool:
+        """True for a whole year."""
+        return self.quarter is None
+
+    def previous(self) -> Period:
+        """The period of equal length just before: Q1 → previous year's Q4, a year → the year before."""
+        if self.quarter is None:
+            return Period(self.year - 1)
+        if self.quarter == 1:
+            return Period(self.year - 1, 4)
+        return Period(self.year, self.quarter - 1)
+
+    def quarters(self) -> tuple[Period, ...]:
+        """The quarters of this period: four for a year, itself for a quarter."""
+        if self.quarter is None:
+            return tuple(Period(self.year, q) for q in (1, 2, 3, 4))
+        return (self,)
+
+    def contains(self, day: date) -> bool:
+        """True when ``day`` (a local date) lies within the period, ends included."""
+        if isinstance(day, datetime):
+            day = day.date()
+        return self.start <= day <= self.end
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True, slots=True)
+class Survey:
+    """One SKM questionnaire; ``answers`` by element key (``"u1"``…``"u9"``), scores 1–4, gaps allowed."""
+
+    id: str
+    kelurahan_id: int | None  # None = the kecamatan office
+    observed: date
+    answers: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Complaint:
+    """A complaint received at a box; ``followed_up`` is the earliest follow-up date, if any."""
+
+    id: str
+    kelurahan_id: int | None
+    received: date
+    followed_up: date | None
+    follow_up_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceType:
+    """A service of the catalogue with its SOP duration (``sop_unit`` "minutes" or "working_days")."""
+
+    code: str
+    name: str
+    group: str  # "adminduk" | "umum"
+    section: str
+    sop_value: int
+    sop_unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEntry:
+    """One line of the service register; naive LOCAL datetimes; ``completed`` None while open."""
+
+    id: str
+    kelurahan_id: int | None
+    service_code: str
+    received: datetime
+    completed: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    """One RW inspection (``inspeksi-rw``) observed on a local date."""
+
+    id: str
+    rw_id: int
+    observed: date
+    kebun_toga: bool
+    pengelolaan_sampah: str  # "baik" | "cukup" | "buruk"
+    status_kumuh: str  # "kumuh" | "tidak_kumuh"
+    lembaga_aktif: bool
+    kejadian_kriminal: int
+    konflik_sosial: int
+
+
+@dataclass(frozen=True, slots=True)
+class KelurahanReport:
+    """One ``laporan-kelurahan``: belongs to the quarter it reports on (``period``), not to its upload."""
+
+    id: str
+    kelurahan_id: int
+    period: Period
+    lembaga_aktif: bool
+    kejadian_kriminal: int
+    konflik_sosial: int
+    report_dates: Mapping[str, date]  # kependudukan, ekobang, kessos, kepegawaian, keuangan
+
+
+@dataclass(frozen=True, slots=True)
+class Kelurahan:
+    """A kelurahan with its RW ids and the service population its office serves (None: unknown)."""
+
+    id: int
+    kode: str
+    nama: str
+    rw_ids: tuple[int, ...]
+    service_population: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KecamatanData:
+    """Everything the six indicators of one kecamatan read, already cleaned by the loader."""
+
+    kecamatan_id: int
+    nama: str
+    service_population: int | None
+    kelurahan: tuple[Kelurahan, ...]
+    surveys: tuple[Survey, ...] = ()
+    complaints: tuple[Complaint, ...] = ()
+    services: tuple[ServiceEntry, ...] = ()
+    service_types: Mapping[str, ServiceType] = field(default_factory=dict)
+    inspections: tuple[Inspection, ...] = ()
+    reports: tuple[KelurahanReport, ...] = ()
+    holidays: frozenset[date] = frozenset()
+    targets: Mapping[str, float] = field(default_factory=dict)  # by "IKU1".."IKU6"

@@ -1,0 +1,99 @@
+"""RW status at a date (shared by IKU6 and the kelurahan criteria K3–K5).
+
+An RW's state at a date is its latest inspection observed on or before that date (ties on the same
+day broken by the larger id, so the answer never depends on input order). An RW with no inspection
+yet has no state and is not *Baik*.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from .model import Inspection, Period
+from .rules import RuleSet
+
+
+class InspectionIndex:
+    """The inspections of every RW, sorted, to answer "latest inspection on or before a date"."""
+
+    __slots__ = ("_by_rw",)
+
+    def __init__(self, inspections: Iterable[Inspection]) -> None:
+        by_rw: dict[int, list[Inspection]] = {}
+        for inspection in inspections:
+            by_rw.setdefault(inspection.rw_id, []).append(inspection)
+        for rows in by_rw.values():
+            rows.sort(key=lambda i: (i.observed, i.id))
+        self._by_rw: Mapping[int, list[Inspection]] = by_rw
+
+    def latest(self, rw_id: int, on_or_before: date) -> Inspection | None:
+        """The RW's latest inspection observed on or before ``on_or_before``, or None."""
+        found = None
+        for inspection in self._by_rw.get(rw_id, ()):
+            if inspection.observed > on_or_before:
+                break
+            found = inspection
+        return found
+
+
+def is_baik(inspection: Inspection | None, rules: RuleSet) -> bool:
+    """True when the inspection meets the rule set's four RW *Baik* conditions (None: not Baik)."""
+    if inspection is None:
+        return False
+    condition = rules.rw_baik
+    return (
+        (inspection.kebun_toga or not condition.kebun_toga)
+        and inspection.pengelolaan_sampah in condition.pengelolaan_sampah
+        and inspection.status_kumuh in condition.status_kumuh
+        and (inspection.lembaga_aktif or not condition.lembaga_aktif)
+    )
+
+
+def baseline_date(period: Period) -> date:
+    """The baseline of IKU6 and K5: the end of the year before the period's year."""
+    return Period(period.year - 1).end
+
+
+@dataclass(frozen=True, slots=True)
+class RwChange:
+    """One RW's status now and at the baseline, with the inspections behind both."""
+
+    rw_id: int
+    kelurahan_id: int
+    now: bool
+    baseline: bool
+    inspection_now: str | None
+    inspection_baseline: str | None
+
+    @property
+    def changed(self) -> bool:
+        """Baik now and not Baik at the baseline."""
+        return self.now and not self.baseline
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.rw_id,
+            "kelurahan_id": self.kelurahan_id,
+            "now": self.now,
+            "baseline": self.baseline,
+            "changed": self.changed,
+            "inspection_now": self.inspection_now,
+            "inspection_baseline": self.inspection_baseline,
+        }
+
+
+def rw_change(
+    index: InspectionIndex, rw_id: int, kelurahan_id: int, period: Period, rules: RuleSet
+) -> RwChange:
+    """The RW's status at the period's end against its status at the baseline."""
+    now = index.latest(rw_id, period.end)
+    before = index.latest(rw_id, baseline_date(period))
+    return RwChange(
+        rw_id,
+        kelurahan_id,
+        is_baik(now, rules),
+        is_baik(before, rules),
+        now.id if now else None,
+        before.id if before else None,
+    )

@@ -1,0 +1,106 @@
+"""IKU3 and IKU4: services completed within their SOP duration.
+
+A service belongs to the period in which it was COMPLETED (local date). On time means:
+- SOP in minutes: elapsed minutes from receipt to completion ≤ SOP;
+- SOP in working days: the working days (Monday–Friday, minus holidays) AFTER the receipt date up to
+  and including the completion date ≤ SOP; so a same-day completion takes 0 working days, and one
+  received on Friday and completed on Monday takes 1.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from .model import Period, ServiceEntry, ServiceType
+
+MINUTES = "minutes"
+WORKING_DAYS = "working_days"
+
+
+def working_days_between(received: date, completed: date, holidays: Collection[date]) -> int:
+    """Working days after ``received`` up to and including ``completed`` (0 when same day or earlier)."""
+    if completed <= received:
+        return 0
+    total_days = (completed - received).days
+    full_weeks, remainder = divmod(total_days, 7)
+    count = full_weeks * 5
+    for offset in range(1, remainder + 1):
+        if (received + timedelta(days=offset)).weekday() < 5:
+            count += 1
+    count -= sum(1 for holiday in holidays if received < holiday <= completed and holiday.weekday() < 5)
+    return count
+
+
+def elapsed(entry: ServiceEntry, service_type: ServiceType, holidays: Collection[date]) -> float:
+    """How long the service took, in the unit of its SOP (minutes, or working days)."""
+    assert entry.completed is not None
+    if service_type.sop_unit == MINUTES:
+        return (entry.completed - entry.received).total_seconds() / 60
+    return working_days_between(entry.received.date(), entry.completed.date(), holidays)
+
+
+def is_on_time(entry: ServiceEntry, service_type: ServiceType, holidays: Collection[date]) -> bool:
+    """True when the service was completed within its SOP duration."""
+    return elapsed(entry, service_type, holidays) <= service_type.sop_value
+
+
+@dataclass(slots=True)
+class OnTimeCount:
+    """Completed services of one group in a period, split on time / late, with a per-section breakdown."""
+
+    on_time_ids: list[str] = field(default_factory=list)
+    late_ids: list[str] = field(default_factory=list)
+    sections: dict[str, list[int]] = field(default_factory=dict)  # section -> [on time, completed]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def record_ids(self) -> list[str]:
+        return sorted(self.on_time_ids + self.late_ids)
+
+    @property
+    def numerator(self) -> int:
+        return len(self.on_time_ids)
+
+    @property
+    def denominator(self) -> int:
+        return len(self.on_time_ids) + len(self.late_ids)
+
+
+def count_on_time(
+    services: Iterable[ServiceEntry],
+    service_types: Mapping[str, ServiceType],
+    group: str,
+    period: Period,
+    holidays: Collection[date],
+) -> OnTimeCount:
+    """Count the services of ``group`` ("adminduk" or "umum") completed within ``period``, and those on time.
+
+    Entries whose service code is not in the catalogue, or whose completion precedes the receipt,
+    are left out with a warning (they cannot be judged).
+    """
+    result = OnTimeCount()
+    for entry in sorted(services, key=lambda e: e.id):
+        if entry.completed is None or not period.contains(_local_date(entry.completed)):
+            continue
+        service_type = service_types.get(entry.service_code)
+        if service_type is None:
+            result.warnings.append(f"service {entry.id}: unknown service type {entry.service_code!r}, not counted")
+            continue
+        if service_type.group != group:
+            continue
+        if entry.completed < entry.received:
+            result.warnings.append(f"service {entry.id}: completed before received, not counted")
+            continue
+        section = result.sections.setdefault(service_type.section, [0, 0])
+        section[1] += 1
+        if is_on_time(entry, service_type, holidays):
+            result.on_time_ids.append(entry.id)
+            section[0] += 1
+        else:
+            result.late_ids.append(entry.id)
+    return result
+
+
+def _local_date(moment: datetime) -> date:
+    return moment.date()
