@@ -1,6 +1,90 @@
-"""API area 'auth' (being built)."""
+"""Device login: trade a username and password for a bearer token, revoke it, ask who it belongs to.
+
+Tokens are 256-bit random strings of which only the SHA-256 is stored (`server.security`); a
+revoked token is refused by the very next request. An unknown user, a wrong password and an
+inactive account all answer the same 401, in the same time, so the endpoint tells an attacker
+nothing. POST is rate limited per client address (`server.hardening.LOGIN_LIMIT`, 429 beyond it).
+"""
 from __future__ import annotations
 
+from flask import g
+from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
 
-blp = Blueprint("auth", __name__, description="auth")
+from server.errors import ApiError
+from server.extensions import db
+from server.models import User
+from server.models._types import utcnow
+from server.security import ALL_ROLES, check_password, current_api_user, issue_token, require_role
+
+blp = Blueprint("auth", __name__, description="Device login: bearer tokens")
+
+BEARER = [{"bearer": []}]
+
+
+class TokenRequestSchema(Schema):
+    """The login body: `device` names the phone or kiosk (shown when tokens are listed/revoked)."""
+
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+    device = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
+
+
+class UserSchema(Schema):
+    """The public face of a user (never the password hash or scope rows)."""
+
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(list(ALL_ROLES)))
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True, metadata={"description": "Send as 'Authorization: Bearer <token>'."})
+    user = fields.Nested(UserSchema, required=True)
+
+
+def find_user(username: str) -> User | None:
+    """The user with this username (surrounding whitespace ignored, as phones' keyboards add it)."""
+    return db.session.scalar(select(User).where(User.username == username.strip()))
+
+
+@blp.route("/auth/token")
+class Token(MethodView):
+    @blp.arguments(TokenRequestSchema)
+    @blp.response(201, TokenSchema)
+    @blp.alt_response(401, description="Bad credentials or inactive user")
+    @blp.alt_response(422, description="Malformed body")
+    @blp.alt_response(429, description="Too many login attempts from this address")
+    def post(self, body: dict):
+        """Log in: return a new bearer token for this device and the user it belongs to."""
+        user = find_user(body["username"])
+        if not check_password(user, body["password"]):
+            raise ApiError(401, "invalid_credentials", "Nama pengguna atau kata sandi salah.")
+        token = issue_token(user, body.get("device"))
+        db.session.commit()
+        return {"token": token, "user": user}
+
+    @blp.doc(security=BEARER)
+    @blp.response(204)
+    @blp.alt_response(401, description="No valid bearer token")
+    @require_role(*ALL_ROLES)
+    def delete(self):
+        """Log out: revoke the bearer token of this request; it is refused from now on."""
+        token = g.get("device_token")
+        if token is None:  # an admin's session cookie is not a token (and DELETE never reads it)
+            raise ApiError(401, "unauthorized", "Send the token to revoke as 'Authorization: Bearer <token>'.")
+        token.revoked_at = utcnow()
+        db.session.commit()
+
+
+@blp.route("/auth/me")
+class Me(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, UserSchema)
+    @blp.alt_response(401, description="No valid bearer token")
+    def get(self):
+        """The user this token (or admin session) belongs to."""
+        return current_api_user()

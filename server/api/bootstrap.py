@@ -1,6 +1,201 @@
-"""API area 'bootstrap' (being built)."""
+"""GET /api/v1/bootstrap: everything a device needs to work offline, in one cacheable document.
+
+The user; their kecamatan; the kelurahan and RW they may report on; `units`, the subjects of the
+unit forms (`skm`, `pengaduan`, `layanan`: the kecamatan office and/or kelurahan offices); the
+published form definitions their role may fill (latest version of each code); the active service
+types; the periods (this year and last, with their quarters); and the server's clock.
+
+A kiosk stands at one service desk: with kelurahan in its scope it surveys for those kelurahan
+offices, without it for the kecamatan office; it never reports on RW, so its RW lists are empty.
+
+The ETag is the SHA-256 of the body without `server_time` (which changes every second and would
+defeat the cache); `If-None-Match` with it answers 304. `Cache-Control: private, no-cache` makes
+every cache revalidate, so a device sees a new form version or a new RW at its next sync.
+"""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+import datetime as dt
+import hashlib
+import json
+from zoneinfo import ZoneInfo
 
-blp = Blueprint("bootstrap", __name__, description="bootstrap")
+from flask import Response, current_app, jsonify, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from server.api.auth import UserSchema
+from server.extensions import db
+from server.models import Kecamatan, Kelurahan, FormDefinition, ServiceType, User
+from server.security import ALL_ROLES, Scope, current_scope, require_role
+
+blp = Blueprint("bootstrap", __name__, description="What a device needs to work offline")
+
+
+# -- wire format (documentation; the body is built as plain dicts below) ---------------------------
+
+class RWSchema(Schema):
+    id = fields.Integer(required=True)
+    nomor = fields.String(required=True, metadata={"example": "01"})
+
+
+class KelurahanSchema(Schema):
+    id = fields.Integer(required=True)
+    kode = fields.String(required=True, metadata={"example": "32.73.02.1001"})
+    nama = fields.String(required=True)
+    rw = fields.List(fields.Nested(RWSchema), required=True)
+
+
+class KecamatanSchema(Schema):
+    id = fields.Integer(required=True)
+    kode = fields.String(allow_none=True, metadata={"example": "32.73.02"})
+    nama = fields.String(required=True)
+
+
+class UnitSchema(Schema):
+    """A subject of the unit forms, ready to send as `subject`."""
+
+    kind = fields.String(required=True, metadata={"description": "'kecamatan' (the office) or 'kelurahan'"})
+    nama = fields.String(required=True)
+    subject = fields.Dict(required=True, metadata={"example": {"kelurahan_id": 3}})
+
+
+class ServiceTypeSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    group = fields.String(required=True, metadata={"description": "adminduk | umum"})
+    section = fields.String(required=True)
+    sop_value = fields.Integer(required=True)
+    sop_unit = fields.String(required=True, metadata={"description": "minutes | working_days"})
+
+
+class PeriodSchema(Schema):
+    code = fields.String(required=True, metadata={"example": "2026-Q1"})
+    kind = fields.String(required=True, metadata={"description": "year | quarter"})
+    start = fields.Date(required=True)
+    end = fields.Date(required=True, metadata={"description": "Last day, inclusive"})
+    current = fields.Boolean(required=True)
+
+
+class BootstrapSchema(Schema):
+    user = fields.Nested(UserSchema, required=True)
+    kecamatan = fields.Nested(KecamatanSchema, allow_none=True,
+                              metadata={"description": "Null for a city-level admin"})
+    kelurahan = fields.List(fields.Nested(KelurahanSchema), required=True)
+    units = fields.List(fields.Nested(UnitSchema), required=True)
+    forms = fields.List(fields.Dict(), required=True,
+                        metadata={"description": "Form definitions of SPEC §3 ({code, version, title, fields…})"})
+    service_types = fields.List(fields.Nested(ServiceTypeSchema), required=True)
+    periods = fields.List(fields.Nested(PeriodSchema), required=True)
+    server_time = fields.DateTime(required=True, metadata={"description": "UTC; not part of the ETag"})
+
+
+# -- building the document ---------------------------------------------------------------------------
+
+def _user(user: User) -> dict:
+    return {"id": user.id, "username": user.username, "name": user.name, "role": user.role}
+
+
+def _kelurahan_in_scope(scope: Scope) -> list[Kelurahan]:
+    """The kelurahan the user reports on (a kiosk of the kecamatan office: none)."""
+    if scope.user.role == "kiosk" and scope.whole_kecamatan:
+        return []
+    stmt = scope.kelurahan_query().options(selectinload(Kelurahan.rw))
+    return list(db.session.scalars(stmt))
+
+
+def _kelurahan_doc(kelurahan: list[Kelurahan], with_rw: bool) -> list[dict]:
+    return [{"id": kel.id, "kode": kel.kode, "nama": kel.nama,
+             "rw": [{"id": rw.id, "nomor": rw.nomor} for rw in kel.rw] if with_rw else []}
+            for kel in kelurahan]
+
+
+def _units(kecamatan: Kecamatan | None, kelurahan: list[Kelurahan], scope: Scope) -> list[dict]:
+    units = []
+    if kecamatan is not None and scope.whole_kecamatan:
+        units.append({"kind": "kecamatan", "nama": f"Kantor Kecamatan {kecamatan.nama}",
+                      "subject": {"kecamatan_id": kecamatan.id}})
+    units.extend({"kind": "kelurahan", "nama": f"Kantor Kelurahan {kel.nama}", "subject": {"kelurahan_id": kel.id}}
+                 for kel in kelurahan)
+    return units
+
+
+def _forms(role: str) -> list[dict]:
+    """The latest published version of each form the role may fill."""
+    rows = db.session.execute(
+        select(FormDefinition.code, FormDefinition.definition)
+        .where(FormDefinition.published.is_(True))
+        .order_by(FormDefinition.code, FormDefinition.version.desc())
+    ).all()
+    latest: dict[str, dict] = {}
+    for code, definition in rows:
+        if code not in latest and role in definition.get("roles", ()):
+            latest[code] = definition
+    return list(latest.values())
+
+
+def _service_types() -> list[dict]:
+    rows = db.session.scalars(select(ServiceType).where(ServiceType.active.is_(True)).order_by(ServiceType.code))
+    return [{"code": st.code, "name": st.name, "group": st.group, "section": st.section,
+             "sop_value": st.sop_value, "sop_unit": st.sop_unit} for st in rows]
+
+
+def periods(today: dt.date) -> list[dict]:
+    """This year and last, each followed by its quarters; `current` marks the ones holding today."""
+    out = []
+    for year in (today.year, today.year - 1):
+        out.append({"code": str(year), "kind": "year", "start": dt.date(year, 1, 1).isoformat(),
+                    "end": dt.date(year, 12, 31).isoformat(), "current": year == today.year})
+        for quarter in range(1, 5):
+            start = dt.date(year, 3 * quarter - 2, 1)
+            end = (dt.date(year + 1, 1, 1) if quarter == 4 else dt.date(year, 3 * quarter + 1, 1)) - dt.timedelta(1)
+            out.append({"code": f"{year}-Q{quarter}", "kind": "quarter", "start": start.isoformat(),
+                        "end": end.isoformat(), "current": start <= today <= end})
+    return out
+
+
+def build_bootstrap(scope: Scope, today: dt.date) -> dict:
+    """The bootstrap document of one user (without `server_time`)."""
+    user = scope.user
+    kecamatan = db.session.get(Kecamatan, scope.kecamatan_id) if scope.kecamatan_id is not None else None
+    kelurahan = _kelurahan_in_scope(scope)
+    return {
+        "user": _user(user),
+        "kecamatan": None if kecamatan is None else {"id": kecamatan.id, "kode": kecamatan.kode,
+                                                     "nama": kecamatan.nama},
+        "kelurahan": _kelurahan_doc(kelurahan, with_rw=user.role != "kiosk"),
+        "units": _units(kecamatan, kelurahan, scope),
+        "forms": _forms(user.role),
+        "service_types": _service_types(),
+        "periods": periods(today),
+    }
+
+
+def etag_of(document: dict) -> str:
+    """A strong ETag: the SHA-256 of the document's canonical JSON."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@blp.route("/bootstrap")
+class Bootstrap(MethodView):
+    @blp.doc(security=[{"bearer": []}], responses={"304": {"description": "Not modified (If-None-Match)"}})
+    @blp.response(200, BootstrapSchema)
+    @blp.alt_response(401, description="No valid bearer token")
+    @require_role(*ALL_ROLES)
+    def get(self):
+        """Everything the device needs offline for the current user; revalidate with If-None-Match."""
+        now = dt.datetime.now(dt.timezone.utc)
+        today = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+        document = build_bootstrap(current_scope(), today)
+        etag = etag_of(document)
+        if request.if_none_match.contains(etag):
+            resp = Response(status=304)
+        else:
+            resp = jsonify({**document, "server_time": now.isoformat()})
+        resp.set_etag(etag)
+        resp.headers["Cache-Control"] = "private, no-cache"
+        resp.headers["Vary"] = "Authorization, Cookie"
+        return resp
