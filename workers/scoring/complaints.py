@@ -26,8 +26,8 @@ class FollowUpCount:
 def count_follow_ups(complaints: Iterable[Complaint], period: Period) -> FollowUpCount:
     """Count the complaints received within ``period`` and those with a follow-up on or before its end.
 
-    A follow-up dated after the period's end does not count for this period (it will for a later
-    report of the same complaint's period only if that period ends after it, i.e. a longer one).
+    A follow-up dated after the period's end does not count for this period: a complaint received in
+    March and followed up in April is open in 2026-Q1 and followed up in the year 2026.
     """
     received = sorted((c for c in complaints if period.contains(c.received)), key=lambda c: c.id)
     followed = [c.id for c in received if c.followed_up is not None and c.followed_up <= period.end]

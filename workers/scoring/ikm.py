@@ -90,7 +90,7 @@ def compute_ikm(surveys: Iterable[Survey], rules: RuleSet) -> IkmScore:
         for key, score in survey.answers.items():
             element = key.lower()
             if element not in ELEMENT_NAMES or isinstance(score, bool) or score not in _VALID_SCORES:
-                warnings.append(f"survey {survey.id}: answer {key}={score!r} ignored")
+                warnings.append(f"Survei {survey.id}: jawaban {key}={score!r} diabaikan")
                 continue
             totals[element] = totals.get(element, 0) + int(score)
             counts[element] = counts.get(element, 0) + 1
@@ -98,13 +98,13 @@ def compute_ikm(surveys: Iterable[Survey], rules: RuleSet) -> IkmScore:
         if answered:
             record_ids.append(survey.id)
         else:
-            warnings.append(f"survey {survey.id}: no valid answer, not counted")
+            warnings.append(f"Survei {survey.id}: tidak ada jawaban sah, tidak dihitung")
     nrr = {element: Fraction(totals[element], counts[element]) for element in ELEMENTS if element in counts}
     if not nrr:
         return IkmScore(len(record_ids), {}, None, None, None, record_ids, warnings)
     if len(nrr) < len(ELEMENTS):
         missing = [element for element in ELEMENTS if element not in nrr]
-        warnings.append(f"no answers for {', '.join(missing)}: IKM is the mean of the elements answered")
+        warnings.append(f"Tidak ada jawaban untuk {', '.join(missing)}: IKM = rata-rata NRR unsur yang dijawab")
     raw = sum(nrr.values(), Fraction(0)) / len(nrr)
     converted = half_up(raw * 25, 2)
     return IkmScore(len(record_ids), nrr, raw, converted, grade_mutu(converted, rules), record_ids, warnings)

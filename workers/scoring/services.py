@@ -85,12 +85,12 @@ def count_on_time(
             continue
         service_type = service_types.get(entry.service_code)
         if service_type is None:
-            result.warnings.append(f"service {entry.id}: unknown service type {entry.service_code!r}, not counted")
+            result.warnings.append(f"Layanan {entry.id}: jenis layanan {entry.service_code!r} tidak dikenal, tidak dihitung")
             continue
         if service_type.group != group:
             continue
         if entry.completed < entry.received:
-            result.warnings.append(f"service {entry.id}: completed before received, not counted")
+            result.warnings.append(f"Layanan {entry.id}: selesai sebelum diterima, tidak dihitung")
             continue
         section = result.sections.setdefault(service_type.section, [0, 0])
         section[1] += 1
