@@ -1,0 +1,1 @@
+export function startApp(root) { root.textContent = 'SIKK'; }
