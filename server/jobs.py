@@ -1,8 +1,131 @@
-"""The only place the web talks to Celery: send tasks by name, after commit (being built)."""
+"""The only place the web talks to Celery: mark what went stale, kick the relay by task name.
+
+The sync transaction records the (kecamatan, year) pairs it made stale as ``score_outbox`` rows
+(:func:`mark_stale`, same transaction, so a committed submission always has its outbox row). After
+the commit, :func:`after_commit_kick` asks the broker to run the relay *now*; the relay turns
+outbox rows into recompute tasks. The kick is an optimisation, never a requirement: when the broker
+is down the kick fails fast, is suppressed for a few seconds, and the beat's periodic relay drains
+the outbox once the broker is back. Nothing here imports ``workers.*`` (tasks are sent by name);
+the ``recompute`` CLI command imports the workers lazily, inside the command.
+"""
 from __future__ import annotations
 
-from flask import Flask
+import threading
+import time
+from collections.abc import Iterable
+
+import click
+from celery import Celery, Task
+from flask import Flask, current_app
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from server.models import ScoreOutbox
+
+# Task names: the contract between the web and the workers (workers/tasks.py registers them).
+RELAY_TASK = "workers.tasks.relay_outbox"
+RECOMPUTE_TASK = "workers.tasks.recompute_kecamatan_year"
+RECOMPUTE_ALL_TASK = "workers.tasks.recompute_all"
+
+# A kick nobody consumed within this many seconds is dropped by the worker (the beat relays anyway).
+KICK_EXPIRES_SECONDS = 60
+# After a failed kick, skip kicking for this long: a broker outage must not slow every sync.
+KICK_BACKOFF_SECONDS = 5.0
+# How long a kick may wait for a TCP connection to the broker.
+BROKER_CONNECT_TIMEOUT_SECONDS = 0.5
+
+_kick_lock = threading.Lock()
+_kick_suppressed_until = 0.0
+
+
+def mark_stale(session: Session, pairs: Iterable[tuple[int, int]]) -> None:
+    """Insert one outbox row per (kecamatan_id, year) in the caller's transaction.
+
+    :param session: the session of the sync transaction (the rows commit or roll back with it).
+    :param pairs: the (kecamatan_id, year) pairs whose scores the batch made stale.
+    """
+    rows = [{"kecamatan_id": kecamatan_id, "year": year} for kecamatan_id, year in sorted(set(pairs))]
+    if rows:
+        session.execute(insert(ScoreOutbox), rows)
+
+
+def after_commit_kick() -> bool:
+    """Ask the workers to relay the outbox now; never raise, never wait long.
+
+    :return: True when the kick was handed to the broker, False when skipped or failed (the
+        periodic relay of the beat picks the outbox rows up later either way).
+    """
+    global _kick_suppressed_until
+    if time.monotonic() < _kick_suppressed_until:
+        return False
+    try:
+        celery_app: Celery = current_app.extensions["celery"]
+        celery_app.send_task(RELAY_TASK, expires=KICK_EXPIRES_SECONDS, retry=False)
+        return True
+    except Exception:  # noqa: BLE001 - a broker outage delays scores, it never fails a sync
+        with _kick_lock:
+            _kick_suppressed_until = time.monotonic() + KICK_BACKOFF_SECONDS
+        current_app.logger.warning("relay kick failed; the periodic relay will drain the outbox", exc_info=True)
+        return False
+
+
+def reset_kick_backoff() -> None:
+    """Forget an earlier kick failure (tests; an operator who just fixed the broker)."""
+    global _kick_suppressed_until
+    _kick_suppressed_until = 0.0
+
+
+def celery_config(app: Flask) -> dict:
+    """The Celery configuration of the app: ``app.config["CELERY"]``, broker from ``REDIS_URL`` when set.
+
+    A Redis broker gets a short connect timeout so that a kick to a dead broker fails in well under
+    a second; connection retries on publish are off (the outbox, not the broker, is durable).
+    """
+    config = dict(app.config.get("CELERY") or {})
+    redis_url = app.config.get("REDIS_URL")
+    if redis_url:
+        config["broker_url"] = redis_url
+    broker = str(config.get("broker_url", ""))
+    if broker.startswith(("redis://", "rediss://", "unix://")):
+        options = dict(config.get("broker_transport_options") or {})
+        options.setdefault("socket_connect_timeout", BROKER_CONNECT_TIMEOUT_SECONDS)
+        options.setdefault("max_retries", 0)
+        config["broker_transport_options"] = options
+    config.setdefault("broker_connection_timeout", BROKER_CONNECT_TIMEOUT_SECONDS)
+    config.setdefault("task_publish_retry", False)
+    return config
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Build the app's Celery instance (Flask's official pattern: every task runs in an app context)."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(celery_config(app))
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app
+
+
+@click.command("recompute")
+@click.option("--period", "period_label", default=None, help="Only the year of this period (2026 or 2026-Q3).")
+def recompute_command(period_label: str | None) -> None:
+    """Recompute every score from the submissions, synchronously, and print what was done."""
+    from workers.recompute import parse_period_or_none, recompute_everything  # lazy: server never imports workers
+
+    try:
+        period = parse_period_or_none(period_label)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--period") from None
+    for line in recompute_everything(period):
+        click.echo(line)
 
 
 def init_app(app: Flask) -> None:
-    """Nothing to bind yet."""
+    """Build the Celery app for this Flask app and register ``flask --app server recompute``."""
+    celery_init_app(app)
+    app.cli.add_command(recompute_command)

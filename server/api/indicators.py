@@ -1,6 +1,254 @@
-"""API area 'indicators' (being built)."""
+"""GET /api/v1/indicators (SPEC §5) and the drill-downs the admin view reads.
+
+Every endpoint reads stored results (``server.scores``), never computes: the workers keep them
+fresh. Scope, for admins only (officers and kiosks get 403):
+
+- ``kecamatan_admin``: its kecamatan, kecamatan-wide by default, any of its kelurahan with
+  ``kelurahan_id``. A city-level admin (no kecamatan) names one with ``kecamatan_id`` (or gets
+  the only one there is).
+- ``kelurahan_admin``: only the kelurahan of its scope. Without ``kelurahan_id`` it gets its own
+  kelurahan's figures (the first of its scope by kode when it has several); kecamatan-wide figures
+  and other kelurahan are 403.
+
+A bad ``period`` is 400; an unknown kelurahan or kecamatan 404.
+"""
 from __future__ import annotations
 
+from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
 
-blp = Blueprint("indicators", __name__, description="indicators")
+from server import scores, sync
+from server.errors import ApiError
+from server.extensions import db
+from server.models import Kecamatan, Kelurahan
+from server.security import ADMIN_ROLES, Scope, current_scope, require_role
+
+blp = Blueprint("indicators", __name__, description="The six IKU per period, and the records behind them")
+
+_CODES = tuple(scores.INDICATORS)
+
+
+# -- wire formats ------------------------------------------------------------------------------------
+
+class IndicatorArgsSchema(Schema):
+    period = fields.String(required=True, metadata={"example": "2026", "description": "YYYY or YYYY-Qn"})
+    kelurahan_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
+                                  metadata={"description": "One kelurahan; omitted: the whole kecamatan"})
+    kecamatan_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
+                                  metadata={"description": "City-level admins: which kecamatan"})
+
+
+class IndicatorSchema(Schema):
+    code = fields.String(required=True, metadata={"example": "IKU1"})
+    name = fields.String(required=True)
+    value = fields.Float(allow_none=True, required=True, metadata={"description": "Realisasi; null: nothing computed"})
+    numerator = fields.Float(allow_none=True, required=True)
+    denominator = fields.Float(allow_none=True, required=True)
+    target = fields.Float(allow_none=True, required=True)
+    capaian = fields.Float(allow_none=True, required=True, metadata={"description": "realisasi / target × 100"})
+    unit = fields.String(required=True, metadata={"example": "%"})
+    computed_at = fields.DateTime(allow_none=True, required=True)
+    rule_version = fields.Integer(allow_none=True, required=True)
+    mutu = fields.String(allow_none=True, validate=validate.OneOf(["A", "B", "C", "D"]),
+                         metadata={"description": "IKU1 only: mutu pelayanan A–D"})
+
+
+class IndicatorPageSchema(Schema):
+    period = fields.String(required=True)
+    kecamatan_id = fields.Integer(required=True)
+    kelurahan_id = fields.Integer(allow_none=True, required=True)
+    indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
+
+
+class CriterionSchema(Schema):
+    held = fields.Boolean(required=True)
+    reason = fields.String(required=True)
+    record_ids = fields.List(fields.String(), required=True)
+
+
+class KelurahanCriteriaSchema(Schema):
+    id = fields.Integer(required=True)
+    kode = fields.String(required=True)
+    nama = fields.String(required=True)
+    baik = fields.Boolean(required=True)
+    criteria = fields.Dict(keys=fields.String(), values=fields.Nested(CriterionSchema), required=True)
+
+
+class CriteriaPageSchema(Schema):
+    period = fields.String(required=True)
+    computed_at = fields.DateTime(allow_none=True, required=True)
+    kelurahan = fields.List(fields.Nested(KelurahanCriteriaSchema), required=True)
+
+
+class RwStatusSchema(Schema):
+    id = fields.Integer(required=True)
+    kelurahan_id = fields.Integer(required=True)
+    now = fields.Boolean(required=True)
+    baseline = fields.Boolean(required=True)
+    changed = fields.Boolean(required=True)
+    inspection_now = fields.String(allow_none=True, required=True)
+    inspection_baseline = fields.String(allow_none=True, required=True)
+
+
+class RwPageSchema(Schema):
+    period = fields.String(required=True)
+    computed_at = fields.DateTime(allow_none=True, required=True)
+    rw = fields.List(fields.Nested(RwStatusSchema), required=True)
+
+
+class RecordSchema(Schema):
+    id = fields.UUID(required=True)
+    form = fields.String(required=True)
+    form_version = fields.Integer(required=True)
+    subject = fields.Dict(allow_none=True, required=True)
+    ref = fields.UUID(allow_none=True, required=True)
+    observed_at = fields.DateTime(required=True)
+    received_at = fields.DateTime(required=True)
+    review_status = fields.String(required=True)
+    data = fields.Dict(required=True)
+
+
+class RecordsPageSchema(Schema):
+    period = fields.String(required=True)
+    code = fields.String(required=True)
+    kecamatan_id = fields.Integer(required=True)
+    kelurahan_id = fields.Integer(allow_none=True, required=True)
+    total = fields.Integer(required=True)
+    records = fields.List(fields.Nested(RecordSchema), required=True)
+
+
+# -- scope -------------------------------------------------------------------------------------------
+
+def _period(args: dict) -> str:
+    label = args["period"]
+    if scores.parse_period(label) is None:
+        raise ApiError(400, "bad_request", "Periode tidak valid (YYYY atau YYYY-Qn).", {"period": "YYYY atau YYYY-Qn"})
+    return label
+
+
+def _kecamatan_of(scope: Scope, requested: int | None) -> int:
+    """The kecamatan the request reads, within the user's scope."""
+    if scope.kecamatan_id is not None:
+        if requested is not None and requested != scope.kecamatan_id:
+            raise ApiError(403, "forbidden", "Kecamatan di luar wilayah Anda.")
+        return scope.kecamatan_id
+    if requested is not None:
+        if db.session.get(Kecamatan, requested) is None:
+            raise ApiError(404, "not_found", "Kecamatan tidak dikenal.")
+        return requested
+    ids = db.session.scalars(select(Kecamatan.id).order_by(Kecamatan.id).limit(2)).all()
+    if len(ids) != 1:
+        raise ApiError(400, "bad_request", "Sebutkan kecamatan_id.", {"kecamatan_id": "Wajib diisi."})
+    return ids[0]
+
+
+def resolve_scope(args: dict) -> tuple[int, int]:
+    """(kecamatan_id, kelurahan_id or 0 for the whole kecamatan) the request may read, or 403/404."""
+    scope = current_scope()
+    requested_kel = args.get("kelurahan_id")
+    if requested_kel is not None:
+        kel = db.session.get(Kelurahan, requested_kel)
+        if kel is None:
+            raise ApiError(404, "not_found", "Kelurahan tidak dikenal.")
+        if not scope.allows_kelurahan(kel.id, kel.kecamatan_id):
+            raise ApiError(403, "forbidden", "Kelurahan di luar wilayah Anda.")
+        if args.get("kecamatan_id") not in (None, kel.kecamatan_id):
+            raise ApiError(400, "bad_request", "Kelurahan itu bukan bagian dari kecamatan itu.")
+        return kel.kecamatan_id, kel.id
+    if scope.kelurahan_ids is not None:  # a kelurahan admin: its own kelurahan
+        own = db.session.scalars(scope.kelurahan_query()).first()
+        if own is None:
+            raise ApiError(403, "forbidden", "Tidak ada kelurahan dalam wilayah Anda.")
+        return own.kecamatan_id, own.id
+    kecamatan_id = _kecamatan_of(scope, args.get("kecamatan_id"))
+    return kecamatan_id, scores.WHOLE_KECAMATAN
+
+
+def _details(kecamatan_id: int, kelurahan_id: int, period: str, code: str) -> tuple[dict, object]:
+    row = scores.read_results(db.session, kecamatan_id, kelurahan_id, period).get(code)
+    if row is None:
+        return {}, None
+    return row.details or {}, scores.aware_utc(row.computed_at)
+
+
+# -- endpoints ---------------------------------------------------------------------------------------
+
+@blp.route("/indicators")
+class Indicators(MethodView):
+    @require_role(*ADMIN_ROLES)
+    @blp.doc(security=[{"bearer": []}])
+    @blp.arguments(IndicatorArgsSchema, location="query")
+    @blp.response(200, IndicatorPageSchema)
+    @blp.alt_response(400, description="Bad period")
+    @blp.alt_response(403, description="Not an admin, or outside the admin's scope")
+    def get(self, args: dict):
+        """The six IKU of one period (a year or a quarter), kecamatan-wide or for one kelurahan.
+
+        All six are always present; ``value`` is null while nothing can be computed. IKU1 also
+        carries ``mutu`` (A–D).
+        """
+        period = _period(args)
+        kecamatan_id, kelurahan_id = resolve_scope(args)
+        return {"period": period, "kecamatan_id": kecamatan_id, "kelurahan_id": kelurahan_id or None,
+                "indicators": scores.read_indicators(db.session, kecamatan_id, kelurahan_id, period)}
+
+
+@blp.route("/indicators/criteria")
+class Criteria(MethodView):
+    @require_role(*ADMIN_ROLES)
+    @blp.doc(security=[{"bearer": []}])
+    @blp.arguments(IndicatorArgsSchema, location="query")
+    @blp.response(200, CriteriaPageSchema)
+    @blp.alt_response(400, description="Bad period")
+    @blp.alt_response(403, description="Not an admin, or outside the admin's scope")
+    def get(self, args: dict):
+        """The K1–K7 matrix behind IKU5: per kelurahan in scope, each criterion held or not, and why."""
+        period = _period(args)
+        kecamatan_id, kelurahan_id = resolve_scope(args)
+        details, computed_at = _details(kecamatan_id, kelurahan_id, period, "IKU5")
+        rows = [k for k in details.get("kelurahan", []) if not kelurahan_id or k.get("id") == kelurahan_id]
+        return {"period": period, "computed_at": computed_at, "kelurahan": rows}
+
+
+@blp.route("/indicators/rw")
+class RwStatuses(MethodView):
+    @require_role(*ADMIN_ROLES)
+    @blp.doc(security=[{"bearer": []}])
+    @blp.arguments(IndicatorArgsSchema, location="query")
+    @blp.response(200, RwPageSchema)
+    @blp.alt_response(400, description="Bad period")
+    @blp.alt_response(403, description="Not an admin, or outside the admin's scope")
+    def get(self, args: dict):
+        """The RW statuses behind IKU6: Baik now and at the baseline, changed, and the inspections read."""
+        period = _period(args)
+        kecamatan_id, kelurahan_id = resolve_scope(args)
+        details, computed_at = _details(kecamatan_id, kelurahan_id, period, "IKU6")
+        rows = [r for r in details.get("rw", []) if not kelurahan_id or r.get("kelurahan_id") == kelurahan_id]
+        return {"period": period, "computed_at": computed_at, "rw": rows}
+
+
+@blp.route("/indicators/<string:code>/records")
+class Records(MethodView):
+    @require_role(*ADMIN_ROLES)
+    @blp.doc(security=[{"bearer": []}])
+    @blp.arguments(IndicatorArgsSchema, location="query")
+    @blp.response(200, RecordsPageSchema)
+    @blp.alt_response(400, description="Bad period")
+    @blp.alt_response(403, description="Not an admin, or outside the admin's scope")
+    @blp.alt_response(404, description="Unknown indicator code")
+    def get(self, args: dict, code: str):
+        """The submissions counted in one indicator's denominator (``details.record_ids``), oldest first."""
+        code = code.upper()
+        if code not in _CODES:
+            raise ApiError(404, "not_found", "Indikator tidak dikenal.")
+        period = _period(args)
+        kecamatan_id, kelurahan_id = resolve_scope(args)
+        details, _computed_at = _details(kecamatan_id, kelurahan_id, period, code)
+        rows = scores.records_behind(db.session, details.get("record_ids", []))
+        records = [{**r, "form": r["form_code"], "subject": sync._subject_of(r),
+                    "observed_at": scores.aware_utc(r["observed_at"]), "received_at": scores.aware_utc(r["received_at"])}
+                   for r in rows]
+        return {"period": period, "code": code, "kecamatan_id": kecamatan_id, "kelurahan_id": kelurahan_id or None,
+                "total": len(records), "records": records}

@@ -1,0 +1,137 @@
+"""Recompute the stored scores of one kecamatan: load → ``compute_indicators`` → upsert, one transaction.
+
+A recompute of year Y writes Y and its four quarters, for the whole kecamatan and for each of its
+kelurahan (6 IKU each). It first takes a lock per (kecamatan, year) — a transaction-scoped
+advisory lock on PostgreSQL, the database write lock on SQLite — and only then reads, so two
+runs of the same recompute happen one after the other and the last one reads the newest rows:
+the stored result is always the result of a complete, current read.
+
+Used by the Celery tasks (``workers.tasks``), the ``flask --app server recompute`` command and the
+benchmark; no Celery here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+
+from flask import current_app
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from server.models import IndicatorResult, Kecamatan, Submission
+from server.scores import WHOLE_KECAMATAN, upsert_results
+from workers.loader import LoadedKecamatan, load_holidays, load_kecamatan, load_rule_sets, load_service_types
+from workers.scoring import Period, compute_indicators, rules_for
+
+
+def parse_period_or_none(label: str | None) -> Period | None:
+    """``None`` stays None; a label becomes a Period (raises ValueError when it is not one)."""
+    return None if label is None else Period.parse(label)
+
+
+def periods_of_year(year: int) -> tuple[Period, ...]:
+    """The year and its four quarters."""
+    return (Period(year), *Period(year).quarters())
+
+
+def lock_kecamatan_years(session: Session, kecamatan_id: int, years: Iterable[int]) -> None:
+    """Serialize recomputes of the same (kecamatan, year) until the end of the transaction.
+
+    PostgreSQL: ``pg_advisory_xact_lock(kecamatan_id, year)``, years in ascending order (no
+    deadlock between runs that lock several). SQLite: a write that matches nothing takes the
+    database write lock, which also makes the following reads see the newest commit.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        for year in sorted(set(years)):
+            session.execute(text("SELECT pg_advisory_xact_lock(:k, :y)"), {"k": kecamatan_id, "y": year})
+    else:
+        session.execute(update(IndicatorResult).where(IndicatorResult.id < 0).values(period=IndicatorResult.period))
+
+
+def result_rows(loaded: LoadedKecamatan, years: Iterable[int], computed_at: dt.datetime) -> list[dict]:
+    """Every result row of the given years: each period × (kecamatan, each kelurahan) × 6 IKU."""
+    data = loaded.base
+    scopes: list[int | None] = [None, *(kel.id for kel in data.kelurahan)]
+    rows: list[dict] = []
+    for year in sorted(set(years)):
+        year_data = loaded.data_for(year)
+        for period in periods_of_year(year):
+            rules = rules_for(period, loaded.rule_sets)
+            for kelurahan_id in scopes:
+                for result in compute_indicators(year_data, period, rules, kelurahan_id):
+                    details = dict(result.details)
+                    if loaded.warnings and kelurahan_id is None:
+                        details["warnings"] = [*details.get("warnings", []), *loaded.warnings]
+                    rows.append({
+                        "kecamatan_id": data.kecamatan_id,
+                        "kelurahan_id": WHOLE_KECAMATAN if kelurahan_id is None else kelurahan_id,
+                        "period": period.label, "code": result.code, "name": result.name, "value": result.value,
+                        "numerator": result.numerator, "denominator": result.denominator, "target": result.target,
+                        "capaian": result.capaian, "unit": result.unit, "mutu": result.mutu,
+                        "rule_version": result.rule_version, "details": details, "computed_at": computed_at,
+                    })
+    return rows
+
+
+def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequence[int], *,
+                              timezone: str | None = None, catalogue: dict | None = None) -> int:
+    """Recompute and store the given years of one kecamatan in one transaction; return rows written.
+
+    :param catalogue: optional pre-loaded ``service_types``/``holidays``/``rule_sets`` (a caller
+        recomputing many kecamatan in a row reads them once).
+    :raise LookupError: no such kecamatan.
+    """
+    years = sorted(set(years))
+    if not years:
+        return 0
+    tz = timezone or current_app.config.get("TIMEZONE", "Asia/Jakarta")
+    try:
+        lock_kecamatan_years(session, kecamatan_id, years)
+        loaded = load_kecamatan(session, kecamatan_id, years, tz, **(catalogue or {}))
+        rows = result_rows(loaded, years, dt.datetime.now(dt.timezone.utc))
+        written = upsert_results(session, rows)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return written
+
+
+def years_with_data(session: Session, kecamatan_id: int | None = None) -> dict[int, set[int]]:
+    """For each kecamatan, the years its submissions belong to (plus the current year)."""
+    this_year = dt.date.today().year
+    out: dict[int, set[int]] = {kec: {this_year} for kec in session.scalars(select(Kecamatan.id))
+                                if kecamatan_id is None or kec == kecamatan_id}
+    t = Submission.__table__
+    stmt = select(t.c.kecamatan_id, t.c.period_year).where(t.c.kecamatan_id.is_not(None))
+    if kecamatan_id is not None:
+        stmt = stmt.where(t.c.kecamatan_id == kecamatan_id)
+    for kec, year in session.execute(stmt.group_by(t.c.kecamatan_id, t.c.period_year)):
+        if kec in out:
+            out[kec].add(year)
+    return out
+
+
+def load_catalogue(session: Session) -> dict:
+    """The lookups every kecamatan shares, read once: service types, holidays, rule sets."""
+    return {"service_types": load_service_types(session), "holidays": load_holidays(session),
+            "rule_sets": load_rule_sets(session)}
+
+
+def recompute_everything(period: Period | None = None, session: Session | None = None) -> Iterator[str]:
+    """Recompute every kecamatan (only ``period``'s year when given); yield one line per kecamatan."""
+    from server.extensions import db
+
+    session = session or db.session
+    pairs = years_with_data(session)
+    catalogue = load_catalogue(session)
+    session.rollback()  # end the read transaction before taking locks
+    total = 0
+    started = dt.datetime.now()
+    for kecamatan_id in sorted(pairs):
+        years = [period.year] if period is not None else sorted(pairs[kecamatan_id])
+        written = recompute_kecamatan_years(session, kecamatan_id, years, catalogue=catalogue)
+        total += written
+        yield f"kecamatan {kecamatan_id}: {', '.join(map(str, years))} → {written} results"
+    seconds = (dt.datetime.now() - started).total_seconds()
+    yield f"recomputed {len(pairs)} kecamatan, {total} results in {seconds:.1f} s"

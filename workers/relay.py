@@ -1,0 +1,70 @@
+"""The outbox relay: turn ``score_outbox`` rows into one recompute per (kecamatan, year).
+
+Rows are claimed, coalesced and handed to ``enqueue``; they are deleted in the same transaction,
+after every enqueue succeeded — a broker failure rolls back and leaves them for the next run (a
+crash between enqueue and commit means one recompute too many, which is harmless: recomputes are
+idempotent). On PostgreSQL the claim is ``FOR UPDATE SKIP LOCKED``, so relays running side by side
+take disjoint rows; on SQLite, which has no row locks, the relay takes the database's write lock
+first, so relays run one after another.
+
+Data of a year also feeds the next year's scores (the IKU6 baseline, K2's previous period), so a
+stale year Y also makes Y+1 stale once Y+1 has begun.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from server.models import ScoreOutbox
+
+CLAIM_BATCH = 5000
+
+
+def _claim(session: Session, limit: int) -> list[tuple[int, int, int]]:
+    """Lock and read up to ``limit`` outbox rows (id, kecamatan_id, year) for this transaction."""
+    stmt = select(ScoreOutbox.id, ScoreOutbox.kecamatan_id, ScoreOutbox.year).order_by(ScoreOutbox.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    else:
+        # SQLite: a write statement (matching nothing) takes the write lock before the read.
+        session.execute(update(ScoreOutbox).where(ScoreOutbox.id < 0).values(year=ScoreOutbox.year))
+    return [tuple(row) for row in session.execute(stmt)]
+
+
+def with_following_years(pairs: set[tuple[int, int]], current_year: int) -> set[tuple[int, int]]:
+    """Add (kecamatan, Y+1) for each (kecamatan, Y) when Y+1 has already begun."""
+    return pairs | {(kec, year + 1) for kec, year in pairs if year + 1 <= current_year}
+
+
+def drain_outbox(session: Session, enqueue: Callable[[int, int], None], timezone: str = "Asia/Jakarta",
+                 today: dt.date | None = None, max_rounds: int = 100) -> set[tuple[int, int]]:
+    """Claim every outbox row, enqueue one recompute per (kecamatan, year), delete the rows.
+
+    :param enqueue: called once per distinct (kecamatan_id, year); raising aborts the round and
+        leaves its rows in the outbox.
+    :return: the pairs enqueued.
+    """
+    current_year = (today or dt.datetime.now(ZoneInfo(timezone)).date()).year
+    done: set[tuple[int, int]] = set()
+    for _round in range(max_rounds):
+        try:
+            claimed = _claim(session, CLAIM_BATCH)
+            if not claimed:
+                session.rollback()
+                break
+            pairs = with_following_years({(kec, year) for _id, kec, year in claimed}, current_year) - done
+            for kecamatan_id, year in sorted(pairs):
+                enqueue(kecamatan_id, year)
+                done.add((kecamatan_id, year))
+            session.execute(delete(ScoreOutbox).where(ScoreOutbox.id.in_([row[0] for row in claimed])))
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        if len(claimed) < CLAIM_BATCH:
+            break
+    return done

@@ -1,0 +1,30 @@
+"""The Celery entrypoint (``celery -A workers.worker worker|beat``): the one module that builds an app on import.
+
+Flask's Celery pattern: the Flask app carries the Celery app (``server.jobs``), so every task runs
+in an app context with the app's configuration (``DATABASE_URL``, ``REDIS_URL``, ``TIMEZONE``).
+The beat runs the outbox relay every few seconds (the safety net behind the after-commit kick,
+and what drains the outbox after a broker outage) and a full recompute every night.
+"""
+from __future__ import annotations
+
+from celery.schedules import crontab
+
+from server import create_app, jobs
+
+RELAY_EVERY_SECONDS = 5.0
+
+flask_app = create_app()
+celery_app = flask_app.extensions["celery"]
+celery_app.conf.update(
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    beat_schedule={
+        "relay-outbox": {"task": jobs.RELAY_TASK, "schedule": RELAY_EVERY_SECONDS,
+                         "options": {"expires": RELAY_EVERY_SECONDS * 2}},
+        # 02:00 in Asia/Jakarta (UTC+7), when nobody syncs.
+        "recompute-all-nightly": {"task": jobs.RECOMPUTE_ALL_TASK, "schedule": crontab(hour=19, minute=0)},
+    },
+)
+
+import workers.tasks  # noqa: E402,F401 - registers the tasks with celery_app
