@@ -1,0 +1,50 @@
+"""The dashboard: the six IKU of a period as the seed's table, with figures, trend and freshness."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response, render_template
+
+from server.admin.access import admin_required
+from server.admin.blueprint import bp
+from server.admin.charts import trend_svg
+from server.admin.context import page_context
+from server.admin.formatting import local_zone
+from server.reports.performance import performance_table
+from server.reports.performance_xlsx import build_performance_xlsx, period_label
+
+
+@bp.get("/")
+@admin_required
+def dashboard():
+    """Show the performance table of the chosen period and scope."""
+    ctx = page_context()
+    table = performance_table(ctx.kecamatan.id, ctx.kelurahan_id, ctx.period)
+    trends = {row.code: trend_svg(row.trend, row.target, title=f"{row.code} {ctx.period[:4]}") for row in table.rows}
+    return render_template("admin/dashboard.html", ctx=ctx, table=table, trends=trends,
+                           period_label=period_label(ctx.period))
+
+
+@bp.get("/kinerja.xlsx")
+@admin_required
+def performance_xlsx():
+    """Download the dashboard's table as a government-report XLSX (`Unduh Excel`)."""
+    ctx = page_context()
+    table = performance_table(ctx.kecamatan.id, ctx.kelurahan_id, ctx.period)
+    scope_label = f"Kelurahan {ctx.kelurahan_nama}" if ctx.kelurahan_id else "Seluruh kecamatan"
+    now = dt.datetime.now(local_zone())
+    content = build_performance_xlsx(table, ctx.kecamatan.nama, scope_label, now)
+    suffix = f"-{ctx.kelurahan_id}" if ctx.kelurahan_id else ""
+    filename = f"kinerja-{ctx.kecamatan.nama.lower().replace(' ', '-')}{suffix}-{ctx.period}.xlsx"
+    return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/laporan")
+@admin_required
+def print_report():
+    """A print-friendly page of the same table (print CSS; the browser's print makes the PDF)."""
+    ctx = page_context()
+    table = performance_table(ctx.kecamatan.id, ctx.kelurahan_id, ctx.period)
+    return render_template("admin/report_print.html", ctx=ctx, table=table, period_label=period_label(ctx.period),
+                           printed_at=dt.datetime.now(local_zone()))

@@ -1,0 +1,155 @@
+"""A small dict-based translation helper: Indonesian is the source language, English switchable.
+
+The Indonesian text is the key (so templates read naturally and the SPEC §6 names stay literal);
+the English dictionary holds what differs. The language lives in the session (``session["lang"]``).
+"""
+from __future__ import annotations
+
+from flask import has_request_context, session
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+
+EN: dict[str, str] = {
+    "Masuk": "Log in",
+    "Keluar": "Log out",
+    "Nama pengguna": "Username",
+    "Kata sandi": "Password",
+    "Nama pengguna atau kata sandi salah.": "Wrong username or password.",
+    "Periode": "Period",
+    "Tampilkan": "Show",
+    "Kelurahan": "Kelurahan",
+    "Seluruh kecamatan": "Whole kecamatan",
+    "Kecamatan": "Kecamatan",
+    "Dasbor": "Dashboard",
+    "Kinerja": "Performance",
+    "Kode": "Code",
+    "Sasaran strategis": "Strategic objective",
+    "Indikator": "Indicator",
+    "Formula": "Formula",
+    "Sumber data": "Data source",
+    "Penanggung jawab": "Responsible",
+    "Realisasi": "Actual",
+    "Target": "Target",
+    "Capaian": "Achievement",
+    "Tren": "Trend",
+    "Mutu": "Grade",
+    "Unduh Excel": "Unduh Excel",
+    "Cetak laporan": "Print report",
+    "dihitung": "computed",
+    "belum dihitung": "not computed yet",
+    "baru saja": "just now",
+    "menit lalu": "minutes ago",
+    "jam lalu": "hours ago",
+    "hari lalu": "days ago",
+    "Tidak mencapai target": "Target missed",
+    "Belum ada data": "No data yet",
+    "Pengajuan": "Submissions",
+    "Peta inspeksi": "Inspection map",
+    "Tinjauan": "Review",
+    "Log audit": "Audit log",
+    "Kelola": "Manage",
+    "Pengguna": "Users",
+    "Perangkat": "Devices",
+    "Impor wilayah": "Import wilayah",
+    "Impor rekaman": "Import records",
+    "Target tahunan": "Yearly targets",
+    "Jenis layanan": "Service types",
+    "Aturan": "Rules",
+    "Hari libur": "Holidays",
+    "Simpan": "Save",
+    "Terima": "Accept",
+    "Tolak": "Reject",
+    "Alasan": "Reason",
+    "Status tinjauan": "Review status",
+    "diterima": "accepted",
+    "ditolak": "rejected",
+    "Petugas": "Officer",
+    "Perangkat pengirim": "Device",
+    "Waktu observasi": "Observed at",
+    "Waktu diterima": "Received at",
+    "Lokasi": "Location",
+    "Foto": "Photos",
+    "Data": "Data",
+    "Formulir": "Form",
+    "Subjek": "Subject",
+    "Akses ditolak": "Access denied",
+    "Halaman admin hanya untuk admin kelurahan dan kecamatan. Petugas dan kios memakai aplikasi lapangan di /app/.":
+        "The admin pages are for kelurahan and kecamatan admins only. Officers and kiosks use the field app at /app/.",
+    "Buka aplikasi lapangan": "Open the field app",
+    "Bahasa": "Language",
+    "Ya": "Yes",
+    "Tidak": "No",
+    "Terpenuhi": "Held",
+    "Tidak terpenuhi": "Not held",
+    "Sekarang": "Now",
+    "Awal (baseline)": "Baseline",
+    "Berubah": "Changed",
+    "Responden": "Respondents",
+    "Sampel minimum": "Minimum sample",
+    "Peringatan": "Warning",
+    "Unit": "Unit",
+    "Kantor kecamatan": "Kecamatan office",
+    "Tepat waktu": "On time",
+    "Terlambat": "Late",
+    "Ditindaklanjuti": "Followed up",
+    "Seksi": "Section",
+    "Pembilang": "Numerator",
+    "Penyebut": "Denominator",
+    "Rekaman di balik angka ini": "Records behind this number",
+    "Lihat": "View",
+    "Aksi": "Action",
+    "Waktu": "Time",
+    "Oleh": "By",
+    "Rincian": "Detail",
+    "Unduh CSV": "Download CSV",
+    "Unduh XLSX": "Download XLSX",
+    "Versi aturan": "Rule version",
+    "Berlaku mulai": "Effective from",
+    "Konfirmasi periode lampau": "Confirm past period",
+    "Unggah": "Upload",
+    "Berkas": "File",
+    "Peran": "Role",
+    "Nama": "Name",
+    "Aktif": "Active",
+    "Nonaktifkan": "Deactivate",
+    "Aktifkan": "Activate",
+    "Cabut": "Revoke",
+    "Dicabut": "Revoked",
+    "Terakhir terlihat": "Last seen",
+    "Tambah": "Add",
+    "Tanggal": "Date",
+    "Hari batas laporan": "Report due days",
+    "Tahun": "Year",
+    "Nilai": "Value",
+    "Halaman sebelumnya": "Previous page",
+    "Halaman berikutnya": "Next page",
+    "Tidak ada": "None",
+    "Semua": "All",
+    "Lingkup": "Scope",
+    "Laporan kinerja": "Performance report",
+    "Pengukuran Kinerja Utama": "Key performance measurement",
+    "Tersimpan.": "Saved.",
+    "Berkas tidak dapat dibaca.": "The file cannot be read.",
+    "Kriteria": "Criteria",
+    "Status": "Status",
+    "Lintang, bujur": "Latitude, longitude",
+    "Belum ada lokasi inspeksi.": "No inspection locations yet.",
+    "Semua pengajuan ditampilkan dalam lingkup Anda.": "All submissions within your scope.",
+    "Belum lengkap: foto belum terunggah": "Incomplete: photos not uploaded yet",
+}
+
+
+def current_language() -> str:
+    """The language of this request's session (Indonesian by default)."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    lang = session.get("lang", DEFAULT_LANGUAGE)
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def translate(text: str, lang: str | None = None) -> str:
+    """Return ``text`` (Indonesian) in the session's language; unknown keys stay Indonesian."""
+    if (lang or current_language()) == "en":
+        return EN.get(text, text)
+    return text

@@ -1,0 +1,80 @@
+"""Read helpers for the drill-down pages: records by id (scoped) and wilayah names (one query each)."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from server.admin.access import scope_submissions
+from server.extensions import db
+from server.models import RW, Kelurahan, Submission, User
+
+MAX_LISTED = 500  # a drill-down lists at most this many records (the count is always exact)
+
+
+def as_uuids(values: Iterable) -> list[uuid.UUID]:
+    """Parse record ids from stored details, dropping anything that is not a UUID."""
+    out = []
+    for value in values or ():
+        try:
+            out.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return out
+
+
+@dataclass
+class RecordRow:
+    """What a drill-down table shows of one submission."""
+
+    id: uuid.UUID
+    form_code: str
+    observed_at: dt.datetime
+    received_at: dt.datetime
+    kelurahan_id: int | None
+    rw_id: int | None
+    data: dict
+    review_status: str
+    officer: str | None
+
+
+def load_records(ids: Iterable, kecamatan_id: int) -> list[RecordRow]:
+    """The submissions with these ids that lie within the admin's scope, oldest first."""
+    wanted = as_uuids(ids)[:MAX_LISTED * 4]
+    if not wanted:
+        return []
+    stmt = (select(Submission.id, Submission.form_code, Submission.observed_at, Submission.received_at,
+                   Submission.kelurahan_id, Submission.rw_id, Submission.data, Submission.review_status, User.name)
+            .outerjoin(User, User.id == Submission.user_id)
+            .where(Submission.id.in_(wanted)).order_by(Submission.observed_at))
+    rows = db.session.execute(scope_submissions(stmt, kecamatan_id).limit(MAX_LISTED)).all()
+    return [RecordRow(*row) for row in rows]
+
+
+@dataclass
+class Names:
+    """Names of the kecamatan's kelurahan and RW, for labelling ids."""
+
+    kelurahan: dict[int, str]
+    rw: dict[int, tuple[str, int]]  # rw id → (nomor, kelurahan id)
+
+    def kelurahan_of(self, kelurahan_id: int | None) -> str:
+        return self.kelurahan.get(kelurahan_id or 0, "Kantor kecamatan")
+
+    def rw_label(self, rw_id: int | None) -> str:
+        if rw_id is None or rw_id not in self.rw:
+            return "–"
+        nomor, kel = self.rw[rw_id]
+        return f"RW {nomor} · {self.kelurahan.get(kel, '')}"
+
+
+def names_of(kecamatan_id: int) -> Names:
+    """Load every kelurahan and RW name of a kecamatan (two small queries)."""
+    kel = dict(db.session.execute(select(Kelurahan.id, Kelurahan.nama).where(Kelurahan.kecamatan_id == kecamatan_id)).tuples())
+    rws = {rid: (nomor, kid) for rid, nomor, kid in db.session.execute(
+        select(RW.id, RW.nomor, RW.kelurahan_id).join(Kelurahan, Kelurahan.id == RW.kelurahan_id)
+        .where(Kelurahan.kecamatan_id == kecamatan_id)).tuples()}
+    return Names(kel, rws)

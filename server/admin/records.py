@@ -1,0 +1,153 @@
+"""Submissions: the scoped list, one record's page (data, photos, location, officer, device,
+times, review), its photos, the review form, and the map of inspection locations."""
+from __future__ import annotations
+
+import uuid
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from server.admin.access import admin_required, current_admin, may_see_submission, scope_submissions
+from server.admin.blueprint import bp
+from server.admin.charts import MapPoint, points_svg
+from server.admin.context import page_context
+from server.admin.lookups import names_of
+from server.admin.review import ReviewError, review_submission
+from server.extensions import db
+from server.forms.catalogue import registry
+from server.forms.validate import photo_hashes
+from server.models import Attachment, DeviceToken, FormDefinition, Submission, User
+
+PAGE_SIZE = 50
+
+
+def form_codes() -> list[tuple[str, str]]:
+    """(code, title) of every form, newest title per code."""
+    rows = db.session.execute(select(FormDefinition.code, FormDefinition.title).order_by(FormDefinition.version)).all()
+    return sorted({code: title for code, title in rows}.items())
+
+
+def period_filter(stmt, period: str):
+    """Restrict a Submission select to a period (its year, and its quarter when given)."""
+    stmt = stmt.where(Submission.period_year == int(period[:4]))
+    if len(period) == 7:
+        stmt = stmt.where(Submission.period_quarter == int(period[-1]))
+    return stmt
+
+
+def _get_visible(submission_id: str) -> Submission:
+    """The submission, or 404 when it does not exist or lies outside the admin's scope."""
+    try:
+        key = uuid.UUID(submission_id)
+    except ValueError:
+        abort(404)
+    submission = db.session.get(Submission, key)
+    if submission is None or not may_see_submission(submission):
+        abort(404)
+    return submission
+
+
+@bp.get("/pengajuan")
+@admin_required
+def submissions():
+    """List the submissions of the period in scope, filtered by form and review status."""
+    ctx = page_context()
+    form = request.args.get("form") or None
+    status = request.args.get("status") or None
+    page = max(1, request.args.get("page", 1, type=int))
+    stmt = scope_submissions(select(Submission.id, Submission.form_code, Submission.observed_at,
+                                    Submission.received_at, Submission.kelurahan_id, Submission.rw_id,
+                                    Submission.review_status, Submission.superseded_by, User.name)
+                             .outerjoin(User, User.id == Submission.user_id), ctx.kecamatan.id)
+    stmt = period_filter(stmt, ctx.period)
+    if ctx.kelurahan_id:
+        stmt = stmt.where(Submission.kelurahan_id == ctx.kelurahan_id)
+    if form:
+        stmt = stmt.where(Submission.form_code == form)
+    if status in ("accepted", "rejected"):
+        stmt = stmt.where(Submission.review_status == status)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.execute(stmt.order_by(Submission.observed_at.desc(), Submission.id)
+                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    extra = {k: v for k, v in (("form", form), ("status", status)) if v}
+    return render_template("admin/submissions.html", ctx=ctx, rows=rows, total=total, page=page,
+                           pages=max(1, -(-total // PAGE_SIZE)), forms=form_codes(), form=form, status=status,
+                           names=names_of(ctx.kecamatan.id), extra_fields=extra)
+
+
+@bp.get("/pengajuan/<submission_id>")
+@admin_required
+def submission_detail(submission_id: str):
+    """Show one submission with everything about it, and the review form."""
+    submission = _get_visible(submission_id)
+    form = registry.form(submission.form_code, submission.form_version)
+    definition = form.definition if form else {"fields": []}
+    labels = {f["key"]: f.get("label", f["key"]) for f in definition.get("fields", [])}
+    photos = photo_hashes(definition, submission.data or {})
+    present = set(db.session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(photos)))) if photos else set()
+    officer = db.session.get(User, submission.user_id) if submission.user_id else None
+    device = db.session.get(DeviceToken, submission.device_token_id) if submission.device_token_id else None
+    reviewer = db.session.get(User, submission.reviewed_by) if submission.reviewed_by else None
+    lokasi = (submission.data or {}).get("lokasi") if isinstance((submission.data or {}).get("lokasi"), dict) else None
+    names = names_of(submission.kecamatan_id) if submission.kecamatan_id else None
+    return render_template("admin/submission.html", s=submission, labels=labels, photos=photos, present=present,
+                           officer=officer, device=device, reviewer=reviewer, lokasi=lokasi, names=names,
+                           photo_fields={f["key"] for f in definition.get("fields", []) if f.get("type") == "photo"},
+                           tile_url=current_app.config.get("MAP_TILE_URL"))
+
+
+@bp.get("/pengajuan/<submission_id>/foto/<sha256>")
+@admin_required
+def submission_photo(submission_id: str, sha256: str):
+    """Serve a photo of a submission in scope (the admin route: scope-checked, never by hash alone)."""
+    submission = _get_visible(submission_id)
+    form = registry.form(submission.form_code, submission.form_version)
+    if form is None or sha256 not in photo_hashes(form.definition, submission.data or {}):
+        abort(404)
+    attachment = db.session.get(Attachment, sha256)
+    if attachment is None:
+        abort(404)
+    resp = Response(attachment.content, mimetype=attachment.content_type)
+    resp.headers["Cache-Control"] = "private, max-age=86400"
+    return resp
+
+
+@bp.post("/pengajuan/<submission_id>/tinjau")
+@admin_required
+def submission_review(submission_id: str):
+    """Accept or reject a submission (with a reason); audited; its scores recompute."""
+    submission = _get_visible(submission_id)
+    try:
+        review_submission(submission, request.form.get("decision", ""), request.form.get("reason", ""),
+                          current_admin().id)
+    except ReviewError as err:
+        flash(str(err), "error")
+        return redirect(url_for("admin.submission_detail", submission_id=submission_id), 303)
+    flash("Tersimpan.", "ok")
+    return redirect(url_for("admin.submission_detail", submission_id=submission_id), 303)
+
+
+@bp.get("/peta")
+@admin_required
+def inspection_map():
+    """Plot the period's RW inspections that carry a location (server-made SVG), with the list."""
+    ctx = page_context()
+    stmt = scope_submissions(select(Submission.id, Submission.rw_id, Submission.observed_at, Submission.data)
+                             .where(Submission.form_code == "inspeksi-rw", Submission.superseded_by.is_(None)),
+                             ctx.kecamatan.id)
+    stmt = period_filter(stmt, ctx.period)
+    if ctx.kelurahan_id:
+        stmt = stmt.where(Submission.kelurahan_id == ctx.kelurahan_id)
+    names = names_of(ctx.kecamatan.id)
+    items, points = [], []
+    for sid, rw_id, observed_at, data in db.session.execute(stmt.order_by(Submission.observed_at).limit(2000)):
+        lokasi = (data or {}).get("lokasi")
+        if not isinstance(lokasi, dict) or "lat" not in lokasi or "lon" not in lokasi:
+            continue
+        baik = (data.get("kebun_toga") is True and data.get("pengelolaan_sampah") == "baik"
+                and data.get("status_kumuh") == "tidak_kumuh" and data.get("lembaga_aktif") is True)
+        label = f"{names.rw_label(rw_id)} · {observed_at:%d/%m/%Y}"
+        points.append(MapPoint(float(lokasi["lat"]), float(lokasi["lon"]), label, baik))
+        items.append({"id": sid, "label": label, "lat": lokasi["lat"], "lon": lokasi["lon"], "baik": baik})
+    return render_template("admin/map.html", ctx=ctx, svg=points_svg(points), items=items,
+                           tile_url=current_app.config.get("MAP_TILE_URL"))

@@ -1,0 +1,69 @@
+"""The review use case: accept or reject a submission with a reason, audited, scores marked stale.
+
+A review changes metadata only (the record stays as the device sent it); a rejected record leaves
+the scores. The (kecamatan, year) it counted in is marked stale in the same transaction (an outbox
+row), and the relay is kicked after the commit, as the sync does.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import insert
+
+from server.admin import audit
+from server.extensions import db
+from server.models import ScoreOutbox, Submission
+from server.models._types import utcnow
+
+DECISIONS = {"accept": "accepted", "reject": "rejected"}
+
+
+class ReviewError(ValueError):
+    """A review that cannot be applied (unknown decision, missing reason)."""
+
+
+def review_submission(submission: Submission, decision: str, reason: str, reviewer_id: int) -> None:
+    """Apply a review, audit it, mark the period stale and commit; then kick the scoring relay.
+
+    :raise ReviewError: unknown decision, or a rejection without a reason.
+    """
+    status = DECISIONS.get(decision)
+    if status is None:
+        raise ReviewError("Keputusan tidak dikenal.")
+    reason = reason.strip()
+    if status == "rejected" and not reason:
+        raise ReviewError("Alasan wajib diisi untuk penolakan.")
+    before = submission.review_status
+    submission.review_status = status
+    submission.review_reason = reason[:500] or None
+    submission.reviewed_by = reviewer_id
+    submission.reviewed_at = utcnow()
+    audit.record(f"submission.{decision}", f"submission:{submission.id}", before=before, after=status,
+                 reason=reason[:500], form=submission.form_code, kecamatan_id=submission.kecamatan_id)
+    if submission.kecamatan_id is not None:
+        mark_stale({(submission.kecamatan_id, submission.period_year)})
+    db.session.commit()
+    kick_scoring()
+
+
+def mark_stale(pairs: set[tuple[int, int]]) -> None:
+    """Record (kecamatan_id, year) pairs as stale in the current transaction (server.jobs when it has it)."""
+    from server import jobs
+
+    mark = getattr(jobs, "mark_stale", None)
+    if mark is not None:
+        mark(db.session, pairs)
+        return
+    db.session.execute(insert(ScoreOutbox), [{"kecamatan_id": k, "year": y} for k, y in sorted(pairs)])
+
+
+def kick_scoring() -> None:
+    """Hand the outbox to Celery after the commit; a broker outage only delays the scores."""
+    from server import jobs
+
+    kick = getattr(jobs, "after_commit_kick", None)
+    if kick is None:
+        return
+    try:
+        kick()
+    except Exception:  # noqa: BLE001 - a broker outage delays scores, it never fails a review
+        current_app.logger.warning("after_commit_kick failed", exc_info=True)

@@ -1,0 +1,107 @@
+"""The performance table of one scope and period, read from the stored IndicatorResult rows.
+
+Both the dashboard and the XLSX export are built from :func:`performance_table`, so the screen and
+the file can never disagree. Scores are derived data written by the workers; nothing here computes
+an indicator, it only reads and arranges (one indexed query per table).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import IndicatorResult
+from server.reports.iku_meta import IKU_META, IkuMeta
+
+QUARTERS = ("Q1", "Q2", "Q3", "Q4")
+
+
+@dataclass
+class PerformanceRow:
+    """One IKU: the seed's text plus the stored figures (None while nothing is computed)."""
+
+    meta: IkuMeta
+    value: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    target: float | None = None
+    capaian: float | None = None
+    mutu: str | None = None
+    rule_version: int | None = None
+    computed_at: dt.datetime | None = None
+    warnings: list[str] = field(default_factory=list)
+    trend: list[tuple[str, float | None]] = field(default_factory=list)  # (quarter, value) of the year
+
+    @property
+    def code(self) -> str:
+        return self.meta.code
+
+    @property
+    def missed(self) -> bool:
+        """True when a target exists and the achievement is below 100 %."""
+        return self.capaian is not None and self.capaian < 100
+
+
+@dataclass
+class PerformanceTable:
+    """The six rows of one (kecamatan, kelurahan or 0, period)."""
+
+    kecamatan_id: int
+    kelurahan_id: int
+    period: str
+    rows: list[PerformanceRow]
+
+    @property
+    def computed_at(self) -> dt.datetime | None:
+        """The newest computation time among the rows (how fresh the table is)."""
+        times = [r.computed_at for r in self.rows if r.computed_at is not None]
+        return max(times) if times else None
+
+
+def year_of(period: str) -> int:
+    """The year of ``2026`` or ``2026-Q1``."""
+    return int(period[:4])
+
+
+def performance_table(kecamatan_id: int, kelurahan_id: int, period: str) -> PerformanceTable:
+    """Read the six results of a scope and period, with the year's quarterly trend (one query)."""
+    year = str(year_of(period))
+    periods = [period, year] + [f"{year}-{q}" for q in QUARTERS]
+    results = db.session.execute(
+        select(IndicatorResult.code, IndicatorResult.period, IndicatorResult.value, IndicatorResult.numerator,
+               IndicatorResult.denominator, IndicatorResult.target, IndicatorResult.capaian, IndicatorResult.mutu,
+               IndicatorResult.rule_version, IndicatorResult.computed_at, IndicatorResult.details)
+        .where(IndicatorResult.kecamatan_id == kecamatan_id, IndicatorResult.kelurahan_id == kelurahan_id,
+               IndicatorResult.period.in_(set(periods)))
+    ).all()
+    by_key = {(r.code, r.period): r for r in results}
+    rows: list[PerformanceRow] = []
+    for meta in IKU_META:
+        found = by_key.get((meta.code, period))
+        row = PerformanceRow(meta)
+        if found is not None:
+            row.value, row.numerator, row.denominator = found.value, found.numerator, found.denominator
+            row.target, row.capaian, row.mutu = found.target, found.capaian, found.mutu
+            row.rule_version, row.computed_at = found.rule_version, found.computed_at
+            row.warnings = list((found.details or {}).get("warnings") or [])
+        for q in QUARTERS:
+            quarter = by_key.get((meta.code, f"{year}-{q}"))
+            row.trend.append((q, quarter.value if quarter is not None else None))
+        rows.append(row)
+    return PerformanceTable(kecamatan_id, kelurahan_id, period, rows)
+
+
+def periods_with_data(kecamatan_id: int, kelurahan_ids: set[int] | None = None) -> list[str]:
+    """Every period that has stored results in the kecamatan (and scope), newest year first."""
+    stmt = select(IndicatorResult.period).where(IndicatorResult.kecamatan_id == kecamatan_id).distinct()
+    if kelurahan_ids is not None:
+        stmt = stmt.where(IndicatorResult.kelurahan_id.in_(kelurahan_ids))
+    found = set(db.session.scalars(stmt))
+    return sort_periods(found)
+
+
+def sort_periods(periods: set[str]) -> list[str]:
+    """Order periods newest year first, each year followed by its quarters."""
+    return sorted(periods, key=lambda p: (-year_of(p), p[5:] if len(p) > 4 else ""))

@@ -1,0 +1,108 @@
+"""The performance table as the XLSX a government office files: title block, two header rows, borders.
+
+Cells that hold figures hold numbers (``float``) with the number format ``0.00``, so the wali kota's
+office can sum and chart them; a figure that cannot be computed yet is an empty cell, never text.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from server.reports.iku_meta import MUTU_LABELS
+from server.reports.performance import PerformanceTable
+
+HEADERS = ("No.", "Kode", "Sasaran Strategis", "Indikator Kinerja Utama", "Penjelasan/Formula Perhitungan",
+           "Sumber Data", "Penanggung Jawab", "Satuan", "Target", "Realisasi", "Capaian (%)", "Mutu")
+WIDTHS = (5, 7, 30, 34, 48, 30, 26, 9, 10, 11, 12, 16)
+NUMBER_FORMAT = "0.00"
+FIRST_TABLE_ROW = 6  # rows 1–4: title block; 5: blank; 6: headers; 7: column numbers
+
+_thin = Side(style="thin", color="000000")
+_BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
+_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+_MISSED_FILL = PatternFill("solid", fgColor="F8CBAD")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def period_label(period: str) -> str:
+    """``2026`` → ``Tahun 2026``; ``2026-Q2`` → ``Triwulan II Tahun 2026``."""
+    if len(period) == 4:
+        return f"Tahun {period}"
+    roman = {"1": "I", "2": "II", "3": "III", "4": "IV"}[period[-1]]
+    return f"Triwulan {roman} Tahun {period[:4]}"
+
+
+def build_performance_xlsx(table: PerformanceTable, kecamatan_nama: str, scope_label: str,
+                           generated_at: dt.datetime) -> bytes:
+    """Write the table as an XLSX report and return its bytes.
+
+    :param scope_label: ``Seluruh kecamatan`` or the kelurahan's name (what the rows cover).
+    """
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Kinerja"
+    last_col = get_column_letter(len(HEADERS))
+    title_lines = (
+        "PENGUKURAN INDIKATOR KINERJA UTAMA (IKU)",
+        f"KECAMATAN {kecamatan_nama.upper()}",
+        f"{scope_label} — {period_label(table.period)}",
+        f"Dicetak {generated_at.strftime('%d/%m/%Y %H:%M')}",
+    )
+    for index, text in enumerate(title_lines, start=1):
+        ws.merge_cells(f"A{index}:{last_col}{index}")
+        cell = ws.cell(row=index, column=1, value=text)
+        cell.font = Font(bold=index <= 2, size=14 if index == 1 else 11)
+        cell.alignment = Alignment(horizontal="center")
+
+    header_row = FIRST_TABLE_ROW
+    for col, (text, width) in enumerate(zip(HEADERS, WIDTHS), start=1):
+        head = ws.cell(row=header_row, column=col, value=text)
+        head.font, head.fill, head.border, head.alignment = Font(bold=True), _HEADER_FILL, _BORDER, _CENTER
+        number = ws.cell(row=header_row + 1, column=col, value=col)  # the "1 2 3 …" row of the form
+        number.border, number.alignment, number.font = _BORDER, _CENTER, Font(italic=True, size=9)
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+    first = header_row + 2
+    for offset, row in enumerate(table.rows):
+        r = first + offset
+        meta = row.meta
+        mutu = f"{row.mutu} ({MUTU_LABELS.get(row.mutu, '')})" if row.mutu else None
+        values = (offset + 1, meta.code, meta.sasaran, meta.indikator, meta.formula, meta.sumber_data,
+                  meta.penanggung_jawab, meta.unit, _num(row.target), _num(row.value), _num(row.capaian), mutu)
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=col, value=value)
+            cell.border, cell.alignment = _BORDER, _WRAP
+            if col >= 9 and col <= 11:
+                cell.number_format = NUMBER_FORMAT
+                cell.alignment = Alignment(horizontal="right", vertical="top")
+                if col == 11 and row.missed:
+                    cell.fill = _MISSED_FILL
+    _merge_sasaran(ws, table, first)
+    ws.freeze_panes = ws.cell(row=first, column=3)
+    ws.print_title_rows = f"{header_row}:{header_row + 1}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _num(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _merge_sasaran(ws, table: PerformanceTable, first: int) -> None:
+    """Merge the sasaran cells of consecutive rows of the same objective, as the paper form does."""
+    start = 0
+    rows = table.rows
+    for index in range(1, len(rows) + 1):
+        if index == len(rows) or rows[index].meta.sasaran_no != rows[start].meta.sasaran_no:
+            if index - start > 1:
+                ws.merge_cells(start_row=first + start, start_column=3, end_row=first + index - 1, end_column=3)
+            start = index

@@ -1,0 +1,99 @@
+"""Every form's submissions as a table (CSV and XLSX): one row per submission, one column per field.
+
+Columns: the record's metadata (id, version, wilayah, times, officer, review) then every field key
+of every version of the form, in definition order. Values keep their type in XLSX (numbers stay
+numbers, booleans stay booleans); lists and locations are written as text. The caller decides
+which rows (scope and period): this module only lays them out.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+META_COLUMNS = ("id", "form_version", "kode_kelurahan", "kelurahan", "rw", "observed_at", "received_at",
+                "petugas", "review_status", "review_reason", "superseded_by", "ref")
+
+
+@dataclass
+class ExportRecord:
+    """One submission with the names an export shows."""
+
+    id: str
+    form_version: int
+    kode_kelurahan: str | None
+    kelurahan: str | None
+    rw: str | None
+    observed_at: dt.datetime
+    received_at: dt.datetime
+    petugas: str | None
+    review_status: str
+    review_reason: str | None
+    superseded_by: str | None
+    ref: str | None
+    data: dict
+
+
+def field_keys(definitions: Iterable[dict]) -> list[str]:
+    """Every field key of the given form versions, first-seen order (older versions first)."""
+    keys: list[str] = []
+    for definition in definitions:
+        for field in definition.get("fields", []):
+            if field["key"] not in keys:
+                keys.append(field["key"])
+    return keys
+
+
+def _cell(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, dict) and {"lat", "lon"} <= value.keys():
+        return f"{value['lat']},{value['lon']}"
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _rows(records: Sequence[ExportRecord], keys: list[str], zone: ZoneInfo) -> Iterable[list]:
+    for r in records:
+        meta = [r.id, r.form_version, r.kode_kelurahan, r.kelurahan, r.rw,
+                r.observed_at.astimezone(zone).replace(tzinfo=None), r.received_at.astimezone(zone).replace(tzinfo=None),
+                r.petugas, r.review_status, r.review_reason, r.superseded_by, r.ref]
+        yield meta + [_cell((r.data or {}).get(k)) for k in keys]
+
+
+def to_csv(records: Sequence[ExportRecord], keys: list[str], zone: ZoneInfo) -> bytes:
+    """CSV (UTF-8 with BOM, so Excel opens it with the right letters); times ISO 8601 local."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(list(META_COLUMNS) + keys)
+    for row in _rows(records, keys, zone):
+        writer.writerow(["" if v is None else (v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v)
+                         for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(records: Sequence[ExportRecord], keys: list[str], zone: ZoneInfo, title: str) -> bytes:
+    """XLSX with a bold header row, frozen, typed cells and date-time formats."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31] or "Data"
+    ws.append(list(META_COLUMNS) + keys)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in _rows(records, keys, zone):
+        ws.append(row)
+    for column in ("F", "G"):
+        for cell in ws[column][1:]:
+            cell.number_format = "dd/mm/yyyy hh:mm"
+    ws.freeze_panes = "B2"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
