@@ -1,0 +1,318 @@
+"""The authorization matrix: every API endpoint × every role × in/out of scope → the expected answer.
+
+Endpoints are discovered from ``app.url_map``: an API route without a matrix entry (or an entry
+for a route that is gone) fails the test, so a new endpoint cannot ship without someone deciding
+who may call it. "In scope" is a resource of kelurahan 1 of kecamatan A (the scope of every role
+but the other kecamatan's admin); "out of scope" is a resource of kecamatan B.
+
+The roles: anonymous, officer / kiosk / kelurahan admin (kelurahan 1 of A), kecamatan admin (A),
+the admin of kecamatan B, and an officer whose token was revoked.
+"""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import DeviceToken, Submission, User
+from server.models._types import utcnow
+from server.security import issue_token, token_digest
+from tests.factories import auth, make_user, make_wilayah
+from tests.hardening.helpers import inspeksi_item, observed_yesterday, png_bytes
+
+ROLES = ("anonymous", "officer", "kiosk", "kelurahan_admin", "kecamatan_admin", "other_admin", "revoked")
+SCOPES = ("in", "out")
+PASSWORD = "rahasia123"  # tests.factories.make_user's default
+USERNAMES = {"officer": "petugas", "kiosk": "kios", "kelurahan_admin": "lurah", "kecamatan_admin": "camat",
+             "other_admin": "camat-b", "revoked": "petugas-lama"}
+
+
+@dataclass
+class World:
+    """Two kecamatan with data, one token per role, and the ids the requests name."""
+
+    tokens: dict[str, str | None]
+    kel_in: int
+    kel_in_sibling: int
+    kel_out: int
+    rw_in: int
+    rw_out: int
+    photo_in: str
+    photo_out: str
+    # Submission ids each role may list (GET /submissions), by role.
+    visible: dict[str, set[str]] = field(default_factory=dict)
+    every_submission: set[str] = field(default_factory=set)
+
+
+def _store(client: FlaskClient, token: str, items: list[dict]) -> None:
+    resp = client.post("/api/v1/submissions", json={"submissions": items}, headers=auth(token))
+    assert [r["status"] for r in resp.json["results"]] == ["created"] * len(items), resp.json
+
+
+def _upload(client: FlaskClient, token: str, body: bytes) -> str:
+    sha = hashlib.sha256(body).hexdigest()
+    resp = client.put(f"/api/v1/attachments/{sha}", data=body, content_type="image/png", headers=auth(token))
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    return sha
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    client = app.test_client()
+    with app.app_context():
+        a = make_wilayah(nama="Coblong", kode="32.73.02", kelurahan=2, rw=2)
+        b = make_wilayah(nama="Sukasari", kode="32.73.01", kelurahan=1, rw=1)
+        kel1, kel2 = a.kelurahan
+        kel_b = b.kelurahan[0]
+        tokens: dict[str, str | None] = {"anonymous": None}
+        tokens["officer"] = make_user(USERNAMES["officer"], "officer", a.kecamatan, [kel1])[1]
+        tokens["kiosk"] = make_user(USERNAMES["kiosk"], "kiosk", a.kecamatan, [kel1])[1]
+        tokens["kelurahan_admin"] = make_user(USERNAMES["kelurahan_admin"], "kelurahan_admin", a.kecamatan, [kel1])[1]
+        tokens["kecamatan_admin"] = make_user(USERNAMES["kecamatan_admin"], "kecamatan_admin", a.kecamatan)[1]
+        tokens["other_admin"] = make_user(USERNAMES["other_admin"], "kecamatan_admin", b.kecamatan)[1]
+        revoked_user, revoked = make_user(USERNAMES["revoked"], "officer", a.kecamatan, [kel1])
+        tokens["revoked"] = revoked
+        db.session.execute(DeviceToken.__table__.update().where(DeviceToken.token_hash == token_digest(revoked))
+                           .values(revoked_at=utcnow()))
+        _, seeder = make_user("kota", "kecamatan_admin", None)  # a city-level admin plants the data
+        ids = {"kel1": kel1.id, "kel2": kel2.id, "kel_b": kel_b.id, "rw1": a.rw[kel1.id][0].id,
+               "rw2": a.rw[kel2.id][0].id, "rw_b": b.rw[kel_b.id][0].id}
+        db.session.commit()
+    photo_in, photo_out = _upload(client, seeder, png_bytes(101)), _upload(client, seeder, png_bytes(102))
+    in1 = inspeksi_item(ids["rw1"], foto=[photo_in])
+    in2 = inspeksi_item(ids["rw2"])
+    out = inspeksi_item(ids["rw_b"], foto=[photo_out])
+    _store(client, seeder, [in1, in2, out])
+    w = World(tokens=tokens, kel_in=ids["kel1"], kel_in_sibling=ids["kel2"], kel_out=ids["kel_b"],
+              rw_in=ids["rw1"], rw_out=ids["rw_b"], photo_in=photo_in, photo_out=photo_out)
+    w.visible = {"kelurahan_admin": {in1["id"]}, "kecamatan_admin": {in1["id"], in2["id"]},
+                 "other_admin": {out["id"]}}
+    w.every_submission = {in1["id"], in2["id"], out["id"]}
+    return w
+
+
+# -- what each endpoint is asked, and what each role must get ---------------------------------------
+
+@dataclass
+class Call:
+    """One request of the matrix and its outcome."""
+
+    role: str
+    scope: str
+    world: World
+    client: FlaskClient
+    app: Flask
+
+    def headers(self) -> dict[str, str]:
+        token = self.world.tokens[self.role]
+        return auth(token) if token else {}
+
+
+Check = Callable[[Call], None]
+
+
+def _status(resp, expected: set[int], call: Call) -> None:
+    assert resp.status_code in expected, (call.role, call.scope, resp.status_code, resp.get_data(as_text=True)[:300])
+
+
+def _unauthenticated(call: Call) -> bool:
+    return call.role in ("anonymous", "revoked")
+
+
+def _admin_read(url: Callable[[Call], str]) -> Check:
+    """Admins only; within scope 200, outside 403 (other kecamatan's admin: the reverse)."""
+
+    def check(call: Call) -> None:
+        resp = call.client.get(url(call), headers=call.headers())
+        if _unauthenticated(call):
+            expected = {401}
+        elif call.role in ("officer", "kiosk"):
+            expected = {403}
+        elif call.role == "other_admin":
+            expected = {403} if call.scope == "in" else {200}
+        else:
+            expected = {200} if call.scope == "in" else {403}
+        _status(resp, expected, call)
+
+    return check
+
+
+def _indicator_url(path: str) -> Callable[[Call], str]:
+    def url(call: Call) -> str:
+        kel = call.world.kel_in if call.scope == "in" else call.world.kel_out
+        return f"/api/v1/indicators{path}?period=2026&kelurahan_id={kel}"
+
+    return url
+
+
+def _public(url: str, ok: frozenset[int] = frozenset({200})) -> Check:
+    def check(call: Call) -> None:
+        _status(call.client.get(url, headers=call.headers()), set(ok), call)
+
+    return check
+
+
+def _signed_in(method: str, url: str, ok: int) -> Check:
+    def check(call: Call) -> None:
+        resp = call.client.open(url, method=method, headers=call.headers())
+        _status(resp, {401} if _unauthenticated(call) else {ok}, call)
+
+    return check
+
+
+def check_token_post(call: Call) -> None:
+    username = USERNAMES.get(call.role, "nobody")
+    password = PASSWORD if call.role != "anonymous" else "salah"
+    resp = call.client.post("/api/v1/auth/token", json={"username": username, "password": password, "device": "matrix"})
+    _status(resp, {401} if call.role == "anonymous" else {201}, call)
+    if resp.status_code == 201:
+        token = resp.json["token"]
+        assert call.client.get("/api/v1/auth/me", headers=auth(token)).json["username"] == username
+
+
+def check_token_delete(call: Call) -> None:
+    token = call.world.tokens[call.role]
+    if call.role not in ("anonymous", "revoked"):
+        with call.app.app_context():  # a fresh token: revoking must not break the rest of the matrix
+            user = db.session.scalar(select(User).where(User.username == USERNAMES[call.role]))
+            token = issue_token(user, "matrix")
+            db.session.commit()
+    resp = call.client.delete("/api/v1/auth/token", headers=auth(token) if token else {})
+    _status(resp, {401} if _unauthenticated(call) else {204}, call)
+    if token and resp.status_code == 204:
+        _status(call.client.get("/api/v1/auth/me", headers=auth(token)), {401}, call)
+
+
+def check_bootstrap(call: Call) -> None:
+    resp = call.client.get("/api/v1/bootstrap", headers=call.headers())
+    _status(resp, {401} if _unauthenticated(call) else {200}, call)
+    if resp.status_code == 200:
+        w = call.world
+        expected = {"kecamatan_admin": {w.kel_in, w.kel_in_sibling}, "other_admin": {w.kel_out}}.get(call.role, {w.kel_in})
+        assert {k["id"] for k in resp.json["kelurahan"]} == expected, (call.role, resp.json["kelurahan"])
+
+
+def check_submissions_post(call: Call) -> None:
+    w = call.world
+    if call.role == "kiosk":
+        kel = w.kel_in if call.scope == "in" else w.kel_out
+        item = {"id": str(uuid.uuid4()), "form": "skm", "form_version": 1, "subject": {"kelurahan_id": kel},
+                "observed_at": observed_yesterday(), "data": {f"u{i}": 3 for i in range(1, 10)}}
+    else:
+        item = inspeksi_item(w.rw_in if call.scope == "in" else w.rw_out)
+    resp = call.client.post("/api/v1/submissions", json={"submissions": [item]}, headers=call.headers())
+    if _unauthenticated(call):
+        _status(resp, {401}, call)
+    else:
+        _status(resp, {200}, call)
+        own_side = (call.scope == "in") != (call.role == "other_admin")
+        assert resp.json["results"][0]["status"] == ("created" if own_side else "invalid"), (call.role, call.scope, resp.json)
+    with call.app.app_context():
+        stored = db.session.get(Submission, uuid.UUID(item["id"])) is not None
+    assert stored == (resp.status_code == 200 and resp.json["results"][0]["status"] == "created")
+
+
+def check_submissions_get(call: Call) -> None:
+    resp = call.client.get("/api/v1/submissions?form=inspeksi-rw&limit=500", headers=call.headers())
+    if _unauthenticated(call):
+        _status(resp, {401}, call)
+        return
+    if call.role in ("officer", "kiosk"):
+        _status(resp, {403}, call)
+        return
+    _status(resp, {200}, call)
+    listed = {s["id"] for s in resp.json["submissions"]} & call.world.every_submission
+    assert listed == call.world.visible[call.role], (call.role, listed)
+
+
+def check_attachment_get(call: Call) -> None:
+    sha = call.world.photo_in if call.scope == "in" else call.world.photo_out
+    resp = call.client.get(f"/api/v1/attachments/{sha}", headers=call.headers())
+    if _unauthenticated(call):
+        expected = {401}
+    elif call.role == "other_admin":
+        expected = {403} if call.scope == "in" else {200}
+    else:
+        expected = {200} if call.scope == "in" else {403}
+    _status(resp, expected, call)
+
+
+def check_attachment_put(call: Call) -> None:
+    body = png_bytes(hash((call.role, call.scope)) % 10_000 + 1000)
+    sha = hashlib.sha256(body).hexdigest()
+    resp = call.client.put(f"/api/v1/attachments/{sha}", data=body, content_type="image/png", headers=call.headers())
+    _status(resp, {401} if _unauthenticated(call) else {200, 201}, call)
+
+
+# (method, rule) → the check run for every role × scope. Keep in step with the app (the test says so).
+MATRIX: dict[tuple[str, str], Check] = {
+    ("GET", "/api/v1/health"): _public("/api/v1/health"),
+    ("GET", "/api/v1/health/ready"): _public("/api/v1/health/ready", frozenset({200, 503})),
+    ("GET", "/api/v1/openapi.json"): _public("/api/v1/openapi.json"),
+    ("POST", "/api/v1/auth/token"): check_token_post,
+    ("DELETE", "/api/v1/auth/token"): check_token_delete,
+    ("GET", "/api/v1/auth/me"): _signed_in("GET", "/api/v1/auth/me", 200),
+    ("GET", "/api/v1/bootstrap"): check_bootstrap,
+    ("POST", "/api/v1/submissions"): check_submissions_post,
+    ("GET", "/api/v1/submissions"): check_submissions_get,
+    ("GET", "/api/v1/attachments/<string:sha256>"): check_attachment_get,
+    ("PUT", "/api/v1/attachments/<string:sha256>"): check_attachment_put,
+    ("GET", "/api/v1/indicators"): _admin_read(_indicator_url("")),
+    ("GET", "/api/v1/indicators/criteria"): _admin_read(_indicator_url("/criteria")),
+    ("GET", "/api/v1/indicators/rw"): _admin_read(_indicator_url("/rw")),
+    ("GET", "/api/v1/indicators/<string:code>/records"): _admin_read(_indicator_url("/IKU1/records")),
+}
+
+
+def api_routes(app: Flask) -> set[tuple[str, str]]:
+    """Every (method, rule) the app serves under /api/ (HEAD and OPTIONS come with GET)."""
+    return {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_every_api_endpoint_has_a_matrix_entry(app):
+    served = api_routes(app)
+    missing = sorted(served - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - served)
+    assert not missing, f"API endpoints with no authorization-matrix entry: {missing}"
+    assert not stale, f"matrix entries for endpoints that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[0]} {r[1]}")
+def test_authorization_matrix(app, client, world, route):
+    check = MATRIX[route]
+    for role in ROLES:
+        for scope in SCOPES:
+            check(Call(role=role, scope=scope, world=world, client=client, app=app))
+
+
+# -- token revocation takes effect at once ------------------------------------------------------------
+
+def test_revoked_token_is_refused_by_the_very_next_request(app, client, world):
+    login = client.post("/api/v1/auth/token", json={"username": "petugas", "password": PASSWORD})
+    token = login.json["token"]
+    assert client.get("/api/v1/bootstrap", headers=auth(token)).status_code == 200
+    assert client.delete("/api/v1/auth/token", headers=auth(token)).status_code == 204
+    assert client.get("/api/v1/bootstrap", headers=auth(token)).status_code == 401
+    item = inspeksi_item(world.rw_in)
+    assert client.post("/api/v1/submissions", json={"submissions": [item]}, headers=auth(token)).status_code == 401
+    with app.app_context():
+        assert db.session.get(Submission, uuid.UUID(item["id"])) is None
+    # The other tokens of the same user keep working (revocation is per device).
+    assert client.get("/api/v1/bootstrap", headers=auth(world.tokens["officer"])).status_code == 200
+
+
+def test_deactivated_user_is_refused_at_once(app, client, world):
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "petugas"))
+        user.active = False
+        db.session.commit()
+    assert client.get("/api/v1/bootstrap", headers=auth(world.tokens["officer"])).status_code == 401
+    assert client.post("/api/v1/auth/token", json={"username": "petugas", "password": PASSWORD}).status_code == 401
