@@ -17,6 +17,7 @@ from collections.abc import Iterable
 import click
 from celery import Celery, Task
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
@@ -112,6 +113,7 @@ def celery_init_app(app: Flask) -> Celery:
 
 
 @click.command("recompute")
+@with_appcontext
 @click.option("--period", "period_label", default=None, help="Only the year of this period (2026 or 2026-Q3).")
 def recompute_command(period_label: str | None) -> None:
     """Recompute every score from the submissions, synchronously, and print what was done."""
