@@ -17,6 +17,7 @@ from workers.scoring.criteria import (
     report_due_date,
     reports_covering,
 )
+from workers.scoring.ikm import compute_ikm
 from workers.scoring.model import Inspection, Kelurahan, KelurahanReport, Period, Survey
 from workers.scoring.rules import CRITERIA, DEFAULT_RULES, RuleSet, RwBaikRule
 from workers.scoring.rw_status import InspectionIndex
@@ -41,6 +42,12 @@ def inspection(iid: str, rw_id: int, observed: date, **overrides) -> Inspection:
 
 def good_surveys(kelurahan_id: int = 7, observed: date = date(2026, 2, 1)) -> list[Survey]:
     return [Survey("skm1", kelurahan_id, observed, {f"u{i}": 4 for i in range(1, 10)})]
+
+
+def status_of(period: Period, rules: RuleSet, reports: list[KelurahanReport], index: InspectionIndex,
+              surveys: list[Survey]):
+    """K1–K7 of the test kelurahan ``KEL``, its IKM computed from ``surveys``."""
+    return kelurahan_status(KEL, period, rules, reports, index, compute_ikm(surveys, rules))
 
 
 # reports covering a period -------------------------------------------------------------------------
@@ -103,10 +110,10 @@ def test_k2_without_previous_report_compares_with_zero() -> None:
 def test_k2_year_sums_quarters_against_previous_year() -> None:
     reports = [report("a", "2025-Q1", kriminal=3), report("b", "2025-Q3", konflik=2),
                report("c", "2026-Q1", kriminal=2), report("d", "2026-Q2", kriminal=2, konflik=1)]
-    status = kelurahan_status(KEL, Period(2026), DEFAULT_RULES, reports, InspectionIndex([]), [])
+    status = status_of(Period(2026), DEFAULT_RULES, reports, InspectionIndex([]), [])
     assert status.criteria["K2"].held  # 5 ≤ 5
     more = [*reports, report("e", "2026-Q4", konflik=1)]
-    status = kelurahan_status(KEL, Period(2026), DEFAULT_RULES, more, InspectionIndex([]), [])
+    status = status_of(Period(2026), DEFAULT_RULES, more, InspectionIndex([]), [])
     assert not status.criteria["K2"].held  # 6 > 5
 
 
@@ -142,8 +149,8 @@ def test_k3_reads_status_at_period_end_not_later() -> None:
     rows = [inspection("old", 71, date(2026, 1, 5)), inspection("new", 71, date(2026, 4, 5), kebun_toga=False),
             inspection("r72", 72, date(2026, 1, 5))]
     index = InspectionIndex(rows)
-    q1 = kelurahan_status(KEL, Period(2026, 1), DEFAULT_RULES, [], index, [])
-    q2 = kelurahan_status(KEL, Period(2026, 2), DEFAULT_RULES, [], index, [])
+    q1 = status_of(Period(2026, 1), DEFAULT_RULES, [], index, [])
+    q2 = status_of(Period(2026, 2), DEFAULT_RULES, [], index, [])
     assert q1.criteria["K3"].held and not q2.criteria["K3"].held
 
 
@@ -161,7 +168,7 @@ def test_k5() -> None:
 
 def test_k5_kumuh_only_after_baseline_does_not_count() -> None:
     rows = [inspection("a", 71, date(2026, 2, 1), status_kumuh="kumuh")]
-    status = kelurahan_status(KEL, Period(2026, 1), DEFAULT_RULES, [], InspectionIndex(rows), [])
+    status = status_of(Period(2026, 1), DEFAULT_RULES, [], InspectionIndex(rows), [])
     assert status.criteria["K5"].held
 
 
@@ -170,12 +177,12 @@ def test_k6_threshold_on_rounded_ikm() -> None:
     # 8 respondents with element totals 25 → 78.125 → 78.13 ≥ 76.61
     rows = [{f"u{i}": (4 if r == 0 else 3) for i in range(1, 10)} for r in range(8)]
     surveys = [Survey(f"s{r}", 7, date(2026, 1, 2), row) for r, row in enumerate(rows)]
-    assert k6_ikm(surveys, DEFAULT_RULES).held
+    assert k6_ikm(compute_ikm(surveys, DEFAULT_RULES), DEFAULT_RULES).held
     strict = RuleSet(version=2, effective_from="2026", k6_min_ikm=78.13)
-    assert k6_ikm(surveys, strict).held
+    assert k6_ikm(compute_ikm(surveys, strict), strict).held
     stricter = RuleSet(version=3, effective_from="2026", k6_min_ikm=78.14)
-    assert not k6_ikm(surveys, stricter).held
-    assert not k6_ikm([], DEFAULT_RULES).held
+    assert not k6_ikm(compute_ikm(surveys, stricter), stricter).held
+    assert not k6_ikm(compute_ikm([], DEFAULT_RULES), DEFAULT_RULES).held
 
 
 @pytest.mark.parametrize(("grand_total", "held"), [(137889, True), (137888, False)])
@@ -189,7 +196,7 @@ def test_k6_boundary_from_answers(grand_total: int, held: bool) -> None:
         for r, row in enumerate(rows):
             row[f"u{index + 1}"] = base + (1 if r < extra else 0)
     surveys = [Survey(f"s{r}", 7, date(2026, 1, 2), row) for r, row in enumerate(rows)]
-    assert k6_ikm(surveys, DEFAULT_RULES).held is held
+    assert k6_ikm(compute_ikm(surveys, DEFAULT_RULES), DEFAULT_RULES).held is held
 
 
 # K7 ----------------------------------------------------------------------------------------------
@@ -233,7 +240,7 @@ def full_kelurahan_data() -> tuple[list[KelurahanReport], InspectionIndex]:
 
 def test_kelurahan_baik_when_all_seven_hold() -> None:
     reports, index = full_kelurahan_data()
-    status = kelurahan_status(KEL, Period(2026, 1), DEFAULT_RULES, reports, index, good_surveys())
+    status = status_of(Period(2026, 1), DEFAULT_RULES, reports, index, good_surveys())
     assert {code: c.held for code, c in status.criteria.items()} == {code: True for code in CRITERIA}
     assert status.baik
     as_dict = status.to_dict()
@@ -263,14 +270,14 @@ def test_one_failing_criterion_is_enough_unless_the_rule_set_drops_it(failing: s
         surveys = [Survey("low", 7, date(2026, 2, 1), {f"u{i}": 2 for i in range(1, 10)})]
     elif failing == "K7":
         reports = [report("r1", "2026-Q1", dates={k: date(2026, 5, 1) for k in REPORT_KEYS}), reports[1]]
-    status = kelurahan_status(KEL, Period(2026, 1), DEFAULT_RULES, reports, InspectionIndex(rows), surveys)
+    status = status_of(Period(2026, 1), DEFAULT_RULES, reports, InspectionIndex(rows), surveys)
     assert [code for code, c in status.criteria.items() if not c.held] == [failing]
     assert not status.baik
     relaxed = RuleSet(version=2, effective_from="2026", baik_criteria=frozenset(CRITERIA) - {failing})
-    assert kelurahan_status(KEL, Period(2026, 1), relaxed, reports, InspectionIndex(rows), surveys).baik
+    assert status_of(Period(2026, 1), relaxed, reports, InspectionIndex(rows), surveys).baik
 
 
 def test_k1_k2_k7_not_held_without_any_report() -> None:
     _, index = full_kelurahan_data()
-    status = kelurahan_status(KEL, Period(2026, 1), DEFAULT_RULES, [], index, good_surveys())
+    status = status_of(Period(2026, 1), DEFAULT_RULES, [], index, good_surveys())
     assert [code for code, c in status.criteria.items() if not c.held] == ["K1", "K2", "K7"]

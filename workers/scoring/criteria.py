@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .ikm import compute_ikm
-from .model import Inspection, Kelurahan, KelurahanReport, Period, Survey
+from .ikm import IkmScore
+from .model import Inspection, Kelurahan, KelurahanReport, Period
 from .rounding import to_fraction
 from .rules import CRITERIA, REPORT_KEYS, RuleSet
 from .rw_status import InspectionIndex, baseline_date
@@ -158,14 +158,12 @@ def k5_kumuh_berkurang(
     return Criterion(True, f"Semua RW kumuh pada {baseline.isoformat()} ({len(kumuh_then)}) kini tidak kumuh", ids)
 
 
-def k6_ikm(surveys: Iterable[Survey], rules: RuleSet) -> Criterion:
+def k6_ikm(score: IkmScore, rules: RuleSet) -> Criterion:
     """K6: the kelurahan's IKM (rounded) is at least the rule set's minimum (default 76.61, mutu B)."""
-    score = compute_ikm(surveys, rules)
     ids = tuple(sorted(score.record_ids))
     if score.converted is None:
         return Criterion(False, "Belum ada responden SKM pada periode ini", ids)
-    minimum = to_fraction(rules.k6_min_ikm)
-    held = to_fraction(score.converted) >= minimum
+    held = to_fraction(score.converted) >= to_fraction(rules.k6_min_ikm)
     sign = "≥" if held else "<"
     return Criterion(held, f"IKM {score.converted} {sign} {rules.k6_min_ikm:.2f}", ids)
 
@@ -200,9 +198,9 @@ def kelurahan_status(
     rules: RuleSet,
     reports: Sequence[KelurahanReport],
     index: InspectionIndex,
-    surveys: Iterable[Survey],
+    ikm: IkmScore,
 ) -> KelurahanStatus:
-    """Evaluate K1–K7 for one kelurahan; ``surveys`` are its own respondents of the period."""
+    """Evaluate K1–K7 for one kelurahan; ``ikm`` is the IKM of its own respondents in the period."""
     covering = reports_covering(reports, kelurahan.id, period)
     previous = reports_covering(reports, kelurahan.id, period.previous())
     latest_now = _rw_latest(index, kelurahan.rw_ids, period.end)
@@ -214,7 +212,7 @@ def kelurahan_status(
         "K3": k3_kebun_toga(latest_now),
         "K4": k4_pengelolaan_sampah(latest_now, rules),
         "K5": k5_kumuh_berkurang(latest_now, latest_baseline, baseline),
-        "K6": k6_ikm(surveys, rules),
+        "K6": k6_ikm(ikm, rules),
         "K7": k7_tepat_waktu(covering, period, rules),
     }
     baik = all(criteria[code].held for code in rules.baik_criteria)

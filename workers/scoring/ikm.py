@@ -81,25 +81,25 @@ def compute_ikm(surveys: Iterable[Survey], rules: RuleSet) -> IkmScore:
     is not a respondent. When some element was answered by nobody, IKM is the mean of the NRR of the
     elements answered (the 1/9 weights need all nine) and a warning says so.
     """
-    totals: dict[str, int] = {}
-    counts: dict[str, int] = {}
+    totals: dict[str, int] = dict.fromkeys(ELEMENTS, 0)
+    counts: dict[str, int] = dict.fromkeys(ELEMENTS, 0)
     record_ids: list[str] = []
     warnings: list[str] = []
     for survey in surveys:
         answered = False
         for key, score in survey.answers.items():
-            element = key.lower()
-            if element not in ELEMENT_NAMES or isinstance(score, bool) or score not in _VALID_SCORES:
+            element = key if key in totals else key.lower()
+            if element not in totals or type(score) is not int or score not in _VALID_SCORES:
                 warnings.append(f"Survei {survey.id}: jawaban {key}={score!r} diabaikan")
                 continue
-            totals[element] = totals.get(element, 0) + int(score)
-            counts[element] = counts.get(element, 0) + 1
+            totals[element] += score
+            counts[element] += 1
             answered = True
         if answered:
             record_ids.append(survey.id)
         else:
             warnings.append(f"Survei {survey.id}: tidak ada jawaban sah, tidak dihitung")
-    nrr = {element: Fraction(totals[element], counts[element]) for element in ELEMENTS if element in counts}
+    nrr = {element: Fraction(totals[element], counts[element]) for element in ELEMENTS if counts[element]}
     if not nrr:
         return IkmScore(len(record_ids), {}, None, None, None, record_ids, warnings)
     if len(nrr) < len(ELEMENTS):

@@ -12,11 +12,12 @@ from typing import Any
 
 from .complaints import count_follow_ups
 from .criteria import kelurahan_status
-from .ikm import compute_ikm, min_sample, nrr_floats
-from .model import KecamatanData, Kelurahan, Period, Survey
+from .ikm import min_sample, nrr_floats
+from .model import KecamatanData, Kelurahan, Period
 from .rounding import half_up_float, percentage, to_fraction
 from .rules import RuleSet
-from .rw_status import InspectionIndex, rw_change
+from .records import ALL, ScopeKey, index_of
+from .rw_status import rw_change
 from .services import count_on_time
 
 NAMES: dict[str, str] = {
@@ -84,7 +85,8 @@ def compute_indicators(
 
 
 class _Scope:
-    """The records of one scope and period, and the builders of its six results."""
+    """The records of one scope and period (read through the cached ``RecordIndex``) and the builders
+    of its six results."""
 
     def __init__(self, data: KecamatanData, period: Period, rules: RuleSet, kelurahan_id: int | None) -> None:
         self.data, self.period, self.rules, self.kelurahan_id = data, period, rules, kelurahan_id
@@ -94,10 +96,8 @@ class _Scope:
             self.kelurahan = tuple(k for k in data.kelurahan if k.id == kelurahan_id)
             if not self.kelurahan:
                 raise ValueError(f"kelurahan {kelurahan_id} is not in kecamatan {data.kecamatan_id}")
-        self.surveys = [s for s in data.surveys if period.contains(s.observed)]
-
-    def _in_scope(self, record_kelurahan_id: int | None) -> bool:
-        return self.kelurahan_id is None or record_kelurahan_id == self.kelurahan_id
+        self.records = index_of(data)
+        self.scope: ScopeKey = ALL if kelurahan_id is None else kelurahan_id
 
     def _result(self, code: str, value: float | None, numerator: float | None, denominator: float | None,
                 details: dict[str, Any], mutu: str | None = None) -> IndicatorResult:
@@ -111,8 +111,7 @@ class _Scope:
 
     # IKU1 -----------------------------------------------------------------------------------------
     def _unit(self, unit_kelurahan_id: int | None, population: int | None) -> dict[str, Any]:
-        surveys = [s for s in self.surveys if s.kelurahan_id == unit_kelurahan_id]
-        score = compute_ikm(surveys, self.rules)
+        score = self.records.ikm(unit_kelurahan_id, self.period, self.rules)
         sample = min_sample(population)
         return {
             "kelurahan_id": unit_kelurahan_id,
@@ -124,16 +123,15 @@ class _Scope:
         }
 
     def iku1(self) -> IndicatorResult:
+        """IKM pooled over every respondent of the kecamatan, or the kelurahan's own unit."""
         if self.kelurahan_id is None:
-            surveys: list[Survey] = self.surveys
             population = self.data.service_population
             units = [self._unit(None, self.data.service_population)]
         else:
-            surveys = [s for s in self.surveys if s.kelurahan_id == self.kelurahan_id]
             population = self.kelurahan[0].service_population
             units = []
         units += [self._unit(k.id, k.service_population) for k in self.kelurahan]
-        score = compute_ikm(surveys, self.rules)
+        score = self.records.ikm(self.scope, self.period, self.rules)
         sample = min_sample(population)
         warnings = list(score.warnings)
         if sample is not None and score.respondents < sample:
@@ -157,15 +155,16 @@ class _Scope:
 
     # IKU2 -----------------------------------------------------------------------------------------
     def iku2(self) -> IndicatorResult:
-        complaints = [c for c in self.data.complaints if self._in_scope(c.kelurahan_id)]
-        count = count_follow_ups(complaints, self.period)
+        """Complaints received in the period and followed up by its end."""
+        count = count_follow_ups(self.records.complaints_in(self.scope, self.period), self.period)
         details = {"record_ids": count.record_ids, "warnings": [], "followed_up_ids": count.followed_up_ids}
         return self._result("IKU2", percentage(count.numerator, count.denominator),
                             count.numerator, count.denominator, details)
 
     # IKU3 / IKU4 ----------------------------------------------------------------------------------
     def iku_on_time(self, code: str, group: str) -> IndicatorResult:
-        services = [s for s in self.data.services if self._in_scope(s.kelurahan_id)]
+        """Services of ``group`` completed in the period within their SOP (IKU4: per section too)."""
+        services = self.records.services_completed_in(self.scope, self.period)
         count = count_on_time(services, self.data.service_types, group, self.period, self.data.holidays)
         details: dict[str, Any] = {
             "record_ids": count.record_ids,
@@ -183,10 +182,10 @@ class _Scope:
 
     # IKU5 -----------------------------------------------------------------------------------------
     def iku5(self) -> IndicatorResult:
-        index = InspectionIndex(self.data.inspections)
+        """Kelurahan meeting the Baik criteria (K1–K7 under the rule set)."""
         statuses = [
-            kelurahan_status(k, self.period, self.rules, self.data.reports, index,
-                             [s for s in self.surveys if s.kelurahan_id == k.id])
+            kelurahan_status(k, self.period, self.rules, self.records.reports_of(k.id), self.records.inspections,
+                             self.records.ikm(k.id, self.period, self.rules))
             for k in self.kelurahan
         ]
         baik = sum(1 for status in statuses if status.baik)
@@ -199,7 +198,8 @@ class _Scope:
 
     # IKU6 -----------------------------------------------------------------------------------------
     def iku6(self) -> IndicatorResult:
-        index = InspectionIndex(self.data.inspections)
+        """RW Baik at the period's end and not Baik at the end of the previous year."""
+        index = self.records.inspections
         changes = [rw_change(index, rw_id, k.id, self.period, self.rules) for k in self.kelurahan for rw_id in k.rw_ids]
         changed = sum(1 for change in changes if change.changed)
         inspection_ids = {i for c in changes for i in (c.inspection_now, c.inspection_baseline) if i is not None}

@@ -22,12 +22,18 @@ class Period:
 
     year: int
     quarter: int | None = None
+    _start: date = field(init=False, repr=False, compare=False)  # computed once: read on every record
+    _end: date = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.quarter is not None and self.quarter not in _QUARTER_FIRST_MONTH:
             raise ValueError(f"quarter must be 1..4 or None, not {self.quarter!r}")
         if not 1 <= self.year <= 9999:
             raise ValueError(f"year out of range: {self.year!r}")
+        first_month = 1 if self.quarter is None else _QUARTER_FIRST_MONTH[self.quarter]
+        last_month, last_day = _QUARTER_LAST_DAY[4 if self.quarter is None else self.quarter]
+        object.__setattr__(self, "_start", date(self.year, first_month, 1))
+        object.__setattr__(self, "_end", date(self.year, last_month, last_day))
 
     @classmethod
     def parse(cls, label: str) -> Period:
@@ -46,14 +52,12 @@ class Period:
     @property
     def start(self) -> date:
         """The first day of the period (inclusive)."""
-        month = 1 if self.quarter is None else _QUARTER_FIRST_MONTH[self.quarter]
-        return date(self.year, month, 1)
+        return self._start
 
     @property
     def end(self) -> date:
         """The last day of the period (inclusive)."""
-        month, day = _QUARTER_LAST_DAY[4 if self.quarter is None else self.quarter]
-        return date(self.year, month, day)
+        return self._end
 
     @property
     def is_year(self) -> bool:
@@ -78,7 +82,7 @@ class Period:
         """True when ``day`` (a local date) lies within the period, ends included."""
         if isinstance(day, datetime):
             day = day.date()
-        return self.start <= day <= self.end
+        return self._start <= day <= self._end
 
     def __str__(self) -> str:
         return self.label
