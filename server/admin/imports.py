@@ -58,7 +58,7 @@ def wilayah_import():
 
 def _places(kecamatan_id: int) -> Places:
     kel = dict(db.session.execute(select(Kelurahan.kode, Kelurahan.id)
-                                  .where(Kelurahan.kecamatan_id == kecamatan_id)).tuples())
+                                  .where(Kelurahan.kecamatan_id == kecamatan_id)).tuples().all())
     rws = {(kode, nomor): rw_id for kode, nomor, rw_id in db.session.execute(
         select(Kelurahan.kode, RW.nomor, RW.id).join(Kelurahan, Kelurahan.id == RW.kelurahan_id)
         .where(Kelurahan.kecamatan_id == kecamatan_id)).tuples()}

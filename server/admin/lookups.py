@@ -73,7 +73,7 @@ class Names:
 
 def names_of(kecamatan_id: int) -> Names:
     """Load every kelurahan and RW name of a kecamatan (two small queries)."""
-    kel = dict(db.session.execute(select(Kelurahan.id, Kelurahan.nama).where(Kelurahan.kecamatan_id == kecamatan_id)).tuples())
+    kel = dict(db.session.execute(select(Kelurahan.id, Kelurahan.nama).where(Kelurahan.kecamatan_id == kecamatan_id)).tuples().all())
     rws = {rid: (nomor, kid) for rid, nomor, kid in db.session.execute(
         select(RW.id, RW.nomor, RW.kelurahan_id).join(Kelurahan, Kelurahan.id == RW.kelurahan_id)
         .where(Kelurahan.kecamatan_id == kecamatan_id)).tuples()}
