@@ -7,7 +7,7 @@ the ids of the records it read, for the admin view's drill-down.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -115,9 +115,8 @@ def _rw_latest(index: InspectionIndex, rw_ids: Sequence[int], day: date) -> dict
     return {rw_id: index.latest(rw_id, day) for rw_id in rw_ids}
 
 
-def _every_rw(
-    latest: dict[int, Inspection | None], condition, what: str
-) -> Criterion:
+def _every_rw(latest: dict[int, Inspection | None], condition: Callable[[Inspection], bool], what: str) -> Criterion:
+    """Held when every RW has an inspection meeting ``condition``; the reason names the RW that fail."""
     if not latest:
         return Criterion(False, "Tidak ada RW terdaftar")
     ids = _ids(latest.values())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from .model import Period, ServiceEntry, ServiceType
 
@@ -34,7 +34,8 @@ def working_days_between(received: date, completed: date, holidays: Collection[d
 
 def elapsed(entry: ServiceEntry, service_type: ServiceType, holidays: Collection[date]) -> float:
     """How long the service took, in the unit of its SOP (minutes, or working days)."""
-    assert entry.completed is not None
+    if entry.completed is None:
+        raise ValueError(f"service {entry.id} is not completed")
     if service_type.sop_unit == MINUTES:
         return (entry.completed - entry.received).total_seconds() / 60
     return working_days_between(entry.received.date(), entry.completed.date(), holidays)
@@ -81,7 +82,7 @@ def count_on_time(
     """
     result = OnTimeCount()
     for entry in sorted(services, key=lambda e: e.id):
-        if entry.completed is None or not period.contains(_local_date(entry.completed)):
+        if entry.completed is None or not period.contains(entry.completed.date()):
             continue
         service_type = service_types.get(entry.service_code)
         if service_type is None:
@@ -100,7 +101,3 @@ def count_on_time(
         else:
             result.late_ids.append(entry.id)
     return result
-
-
-def _local_date(moment: datetime) -> date:
-    return moment.date()
