@@ -265,3 +265,14 @@ LOWER = RuleSet(version=2, effective_from="2026", lower_is_better=frozenset({"IK
 )
 def test_capaian(code: str, value: float | None, target: float | None, rules: RuleSet, expected: float | None) -> None:
     assert capaian(code, value, target, rules) == expected
+
+
+def test_same_data_graded_under_two_rule_sets() -> None:
+    """The per-data cache must not carry one rule set's grades into another's results."""
+    data = kecamatan()
+    strict = RuleSet(version=2, effective_from="2026", mutu_a=99.0, mutu_b=95.0, mutu_c=90.0, k6_min_ikm=95.0)
+    default = by_code(compute_indicators(data, Period(2026, 1), DEFAULT_RULES, kelurahan_id=1))
+    graded = by_code(compute_indicators(data, Period(2026, 1), strict, kelurahan_id=1))
+    again = by_code(compute_indicators(data, Period(2026, 1), DEFAULT_RULES, kelurahan_id=1))
+    assert (default["IKU1"].mutu, graded["IKU1"].mutu, again["IKU1"].mutu) == ("B", "D", "B")
+    assert default["IKU5"].value == 100.0 and graded["IKU5"].value == 0.0 and again["IKU5"].value == 100.0

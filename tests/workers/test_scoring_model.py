@@ -1,9 +1,11 @@
 """Period arithmetic: labels, bounds, previous period of equal length, quarters, containment."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from workers.scoring.model import Period
 
@@ -63,3 +65,14 @@ def test_contains_is_inclusive_at_both_ends() -> None:
 
 def test_period_is_hashable_value() -> None:
     assert {Period(2026, 1), Period.parse("2026-Q1")} == {Period(2026, 1)}
+
+
+@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)))
+def test_quarters_partition_the_year(day: date) -> None:
+    year = Period(day.year)
+    assert year.contains(day)
+    assert sum(q.contains(day) for q in year.quarters()) == 1
+    assert not year.previous().contains(day)
+    quarter = next(q for q in year.quarters() if q.contains(day))
+    assert quarter.previous().end + timedelta(days=1) == quarter.start
+    assert Period.parse(quarter.label) == quarter
