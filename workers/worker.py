@@ -11,10 +11,10 @@ from celery.schedules import crontab
 
 from server import create_app, jobs
 
-RELAY_EVERY_SECONDS = 5.0
-
 flask_app = create_app()
 celery_app = flask_app.extensions["celery"]
+# SIKK_RELAY_EVERY_SECONDS overrides the safety-net interval (tests shorten it).
+RELAY_EVERY_SECONDS = float(flask_app.config.get("RELAY_EVERY_SECONDS", 5.0))
 celery_app.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,
