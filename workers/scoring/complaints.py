@@ -16,10 +16,12 @@ class FollowUpCount:
 
     @property
     def numerator(self) -> int:
+        """Complaints followed up by the period's end."""
         return len(self.followed_up_ids)
 
     @property
     def denominator(self) -> int:
+        """Complaints received in the period."""
         return len(self.record_ids)
 
 

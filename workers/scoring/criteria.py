@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from .ikm import IkmScore
 from .model import Inspection, Kelurahan, KelurahanReport, Period
@@ -24,6 +25,7 @@ REPORT_LABELS = {
     "kepegawaian": "kepegawaian",
     "keuangan": "keuangan",
 }
+NO_REPORT = "Tidak ada laporan kelurahan untuk periode {period}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +36,8 @@ class Criterion:
     reason: str
     record_ids: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-able drill-down entry."""
         return {"held": self.held, "reason": self.reason, "record_ids": list(self.record_ids)}
 
 
@@ -48,9 +51,11 @@ class KelurahanStatus:
 
     @property
     def record_ids(self) -> list[str]:
+        """Every record any criterion read, sorted."""
         return sorted({rid for criterion in self.criteria.values() for rid in criterion.record_ids})
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
+        """The ``details.kelurahan`` entry of IKU5."""
         return {
             "id": self.kelurahan.id,
             "kode": self.kelurahan.kode,
@@ -71,9 +76,6 @@ def reports_covering(reports: Iterable[KelurahanReport], kelurahan_id: int, peri
 
 def _ids(records: Iterable[KelurahanReport | Inspection | None]) -> tuple[str, ...]:
     return tuple(sorted({r.id for r in records if r is not None}))
-
-
-NO_REPORT = "Tidak ada laporan kelurahan untuk periode {period}"
 
 
 def k1_lembaga_aktif(covering: Sequence[KelurahanReport], period: Period) -> Criterion:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from .model import Inspection, Period
 from .rules import RuleSet
@@ -71,7 +72,8 @@ class RwChange:
         """Baik now and not Baik at the baseline."""
         return self.now and not self.baseline
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
+        """The ``details.rw`` entry of IKU6."""
         return {
             "id": self.rw_id,
             "kelurahan_id": self.kelurahan_id,

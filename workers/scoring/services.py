@@ -57,14 +57,17 @@ class OnTimeCount:
 
     @property
     def record_ids(self) -> list[str]:
+        """Every service counted, sorted."""
         return sorted(self.on_time_ids + self.late_ids)
 
     @property
     def numerator(self) -> int:
+        """Services completed on time."""
         return len(self.on_time_ids)
 
     @property
     def denominator(self) -> int:
+        """Services completed in the period."""
         return len(self.on_time_ids) + len(self.late_ids)
 
 
