@@ -1,1 +1,86 @@
-export function startApp(root) { root.textContent = 'SIKK'; }
+/**
+ * The app shell: header (language, logout), the status line (role="status": Daring/Luring and
+ * "Belum terkirim: N"), banners, and a hash router over the views. Kiosk users get the kiosk view.
+ */
+import './style.css';
+import { getMeta, setMeta } from './db.js';
+import { getLang, setLang, t } from './i18n.js';
+import { loadState, logout, startSyncSchedule, state, subscribe } from './state.js';
+import { h, mount } from './ui/dom.js';
+import { renderStatusBar } from './ui/status.js';
+import { renderLogin } from './ui/login.js';
+import { renderHome } from './ui/home.js';
+import { renderForm } from './ui/form.js';
+import { renderKiosk } from './ui/kiosk.js';
+import { registerServiceWorker } from './update.js';
+
+let root;
+let view;
+let cleanup = null;
+let relogin = null; // the username to log in again after a 401 (data stays queued)
+
+/** Parse "#/form/inspeksi-rw?draft=…" into {path: ['form', 'inspeksi-rw'], params}. */
+export function parseRoute(hash) {
+  const [path, query = ''] = hash.replace(/^#\/?/, '').split('?');
+  return { path: path.split('/').filter(Boolean), params: Object.fromEntries(new URLSearchParams(query)) };
+}
+
+function header() {
+  const toggle = h('button', { type: 'button', class: 'link', lang: getLang() === 'id' ? 'en' : 'id' }, t('language'));
+  toggle.addEventListener('click', async () => {
+    setLang(getLang() === 'id' ? 'en' : 'id');
+    await setMeta('lang', getLang());
+    render();
+  });
+  const out = state.session ? h('button', { type: 'button', class: 'link' }, t('logout')) : null;
+  out?.addEventListener('click', async () => {
+    await logout();
+    location.hash = '#/';
+    render();
+  });
+  const who = state.session ? h('span', { class: 'who' }, state.session.user.name || state.session.user.username) : null;
+  return h('header', { class: 'top' }, h('span', { class: 'brand' }, t('appName')), who, h('span', { class: 'spacer' }), toggle, out);
+}
+
+/** Draw the current route. */
+export function render() {
+  cleanup?.();
+  cleanup = null;
+  state.formOpen = false;
+  const route = parseRoute(location.hash);
+  view = h('div', { class: 'view' });
+  if (!state.session) {
+    mount(root, header(), view);
+    renderLogin(view, { username: relogin || '', onDone: () => { relogin = null; location.hash = '#/'; render(); } });
+    return;
+  }
+  mount(root, header(), renderStatusBar(), view);
+  if (state.session.user.role === 'kiosk') {
+    cleanup = renderKiosk(view);
+  } else if (route.path[0] === 'form' && route.path[1]) {
+    state.formOpen = true;
+    cleanup = renderForm(view, route.path[1], route.params);
+  } else {
+    cleanup = renderHome(view);
+  }
+}
+
+/** Boot: language, stored state, service worker, sync schedule, first render. */
+export async function startApp(element) {
+  root = element;
+  setLang((await getMeta('lang')) || 'id');
+  await loadState();
+  registerServiceWorker();
+  window.addEventListener('hashchange', render);
+  document.addEventListener('sikk:relogin', async () => {
+    relogin = state.session?.user.username || '';
+    await logout();
+    render();
+  });
+  document.addEventListener('sikk:state', () => {
+    if (!state.session && !root.querySelector('#login-username')) render();
+  });
+  subscribe(() => document.dispatchEvent(new CustomEvent('sikk:state')));
+  render();
+  startSyncSchedule();
+}

@@ -9,6 +9,7 @@
  * outbox code here (IndexedDB stays the source of truth).
  */
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
+import { clientsClaim } from 'workbox-core';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { createApi } from './api.js';
 import { getMeta } from './db.js';
@@ -16,6 +17,9 @@ import { syncOutbox } from './outbox.js';
 
 export const SYNC_TAG = 'sikk-outbox';
 
+// The first install controls the open page at once (offline right after the first login);
+// later versions wait for SKIP_WAITING.
+clientsClaim();
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
 registerRoute(new NavigationRoute(createHandlerBoundToURL('/app/index.html'), {

@@ -1,0 +1,270 @@
+/**
+ * Words and formats. Indonesian by default (SPEC §6 names are the contract: Daring/Luring,
+ * Belum terkirim, Simpan draf, Kirim, Sinkronkan, Wajib diisi …); English switchable.
+ * Dates and numbers the Indonesian way: 23/11/2026, 42,86.
+ */
+const STRINGS = {
+  id: {
+    appName: 'SIKK',
+    username: 'Nama pengguna',
+    password: 'Kata sandi',
+    login: 'Masuk',
+    loginTitle: 'Masuk ke SIKK',
+    loginFailed: 'Nama pengguna atau kata sandi salah.',
+    loginOffline: 'Tidak ada koneksi ke server. Masuk pertama kali harus daring (online).',
+    logout: 'Keluar',
+    online: 'Daring (online)',
+    offline: 'Luring (offline)',
+    unsent: 'Belum terkirim: {n}',
+    sync: 'Sinkronkan',
+    syncing: 'Menyinkronkan… {done}/{total}',
+    lastSync: 'Sinkron terakhir: {when}',
+    syncDone: 'Terkirim: {sent}.',
+    syncOffline: 'Luring: data tetap tersimpan di perangkat.',
+    syncRetry: 'Koneksi terputus; dicoba lagi otomatis.',
+    forms: 'Formulir',
+    drafts: 'Draf',
+    noDrafts: 'Belum ada draf.',
+    deleteDraft: 'Hapus draf {name}',
+    outbox: 'Kotak keluar',
+    noOutbox: 'Kotak keluar kosong.',
+    needsFix: 'Perlu perbaikan',
+    fix: 'Perbaiki {name}',
+    correct: 'Koreksi {name}',
+    sendAsNew: 'Kirim sebagai data baru: {name}',
+    state_waiting: 'Menunggu',
+    state_sending: 'Mengirim',
+    state_sent: 'Terkirim',
+    state_invalid: 'Perlu perbaikan',
+    state_conflict: 'Konflik',
+    plan: 'Rencana kunjungan RW',
+    planLast: 'Inspeksi terakhir',
+    planDue: 'Triwulan ini',
+    planDueYes: 'Perlu inspeksi',
+    planDueNo: 'Sudah',
+    never: 'Belum pernah',
+    kelurahan: 'Kelurahan',
+    rw: 'RW',
+    ref: 'Rujukan',
+    observedAt: 'Waktu pengamatan',
+    kantorKecamatan: 'Kantor Kecamatan',
+    choose: '— Pilih —',
+    saveDraft: 'Simpan draf',
+    submit: 'Kirim',
+    back: 'Kembali ke beranda',
+    draftSaved: 'Draf tersimpan.',
+    queued: 'Masuk kotak keluar. Akan dikirim saat daring.',
+    fixErrors: 'Periksa isian yang ditandai.',
+    required: 'Wajib diisi.',
+    min: 'Minimal {n}.',
+    max: 'Maksimal {n}.',
+    minLength: 'Panjang teks: Minimal {n}.',
+    maxLength: 'Panjang teks: Maksimal {n}.',
+    integer: 'Harus berupa bilangan bulat.',
+    number: 'Harus berupa angka.',
+    pattern: 'Format tidak sesuai.',
+    notBefore: 'Tidak boleh sebelum {label}.',
+    tooManyPhotos: 'Jumlah foto: Maksimal {n}.',
+    yes: 'Ya',
+    no: 'Tidak',
+    getLocation: 'Ambil lokasi',
+    locating: 'Mencari lokasi…',
+    locationFailed: 'Lokasi tidak dapat diambil.',
+    accuracy: 'akurasi ±{m} m',
+    clearLocation: 'Hapus lokasi',
+    addPhoto: 'Tambah foto',
+    removePhoto: 'Hapus foto {n}',
+    photoProcessing: 'Memproses foto…',
+    photoFailed: 'Foto tidak dapat diproses.',
+    photoUploaded: 'foto {n} (sudah terunggah)',
+    noRecords: 'Belum ada data untuk dirujuk.',
+    correctionOf: 'Koreksi atas data {when}. Data lama diganti setelah terkirim.',
+    serverErrors: 'Server menolak data ini. Perbaiki isian yang ditandai lalu Kirim lagi.',
+    conflictHelp: 'Server sudah menyimpan data lain dengan kode yang sama.',
+    storage: 'Penyimpanan: {used} terpakai dari {quota}',
+    storageLow: 'Ruang penyimpanan hampir penuh. Sinkronkan lalu hapus berkas lain di perangkat.',
+    authRequired: 'Sesi berakhir. Masuk lagi untuk mengirim; data tetap aman di perangkat.',
+    loginAgain: 'Masuk lagi',
+    updateReady: 'Versi baru tersedia.',
+    updateNow: 'Perbarui sekarang',
+    updateAfterForm: 'Versi baru tersedia; dipasang setelah formulir ditutup.',
+    language: 'English',
+    langCode: 'id',
+    kioskTitle: 'Survei Kepuasan Masyarakat',
+    kioskIntro: 'Bantu kami memperbaiki pelayanan. Survei ini tanpa nama dan hanya 1 menit.',
+    kioskStart: 'Mulai survei',
+    kioskUnit: 'Unit layanan',
+    question: 'Pertanyaan {i} dari {n}',
+    previous: 'Sebelumnya',
+    profile: 'Tentang Anda (boleh dilewati)',
+    thanks: 'Terima kasih!',
+    thanksBody: 'Jawaban Anda sudah tersimpan.',
+    nextRespondent: 'Selesai',
+  },
+  en: {
+    appName: 'SIKK',
+    username: 'Username',
+    password: 'Password',
+    login: 'Log in',
+    loginTitle: 'Log in to SIKK',
+    loginFailed: 'Wrong username or password.',
+    loginOffline: 'No connection to the server. The first login must be online.',
+    logout: 'Log out',
+    online: 'Online',
+    offline: 'Offline',
+    unsent: 'Not sent: {n}',
+    sync: 'Sync now',
+    syncing: 'Syncing… {done}/{total}',
+    lastSync: 'Last sync: {when}',
+    syncDone: 'Sent: {sent}.',
+    syncOffline: 'Offline: data stays on this device.',
+    syncRetry: 'Connection lost; will retry automatically.',
+    forms: 'Forms',
+    drafts: 'Drafts',
+    noDrafts: 'No drafts yet.',
+    deleteDraft: 'Delete draft {name}',
+    outbox: 'Outbox',
+    noOutbox: 'The outbox is empty.',
+    needsFix: 'Needs correction',
+    fix: 'Correct {name}',
+    correct: 'Amend {name}',
+    sendAsNew: 'Send as a new record: {name}',
+    state_waiting: 'Waiting',
+    state_sending: 'Sending',
+    state_sent: 'Sent',
+    state_invalid: 'Needs correction',
+    state_conflict: 'Conflict',
+    plan: 'RW visit plan',
+    planLast: 'Last inspection',
+    planDue: 'This quarter',
+    planDueYes: 'Due',
+    planDueNo: 'Done',
+    never: 'Never',
+    kelurahan: 'Kelurahan',
+    rw: 'RW',
+    ref: 'Record',
+    observedAt: 'Time observed',
+    kantorKecamatan: 'Kecamatan office',
+    choose: '— Choose —',
+    saveDraft: 'Save draft',
+    submit: 'Send',
+    back: 'Back to home',
+    draftSaved: 'Draft saved.',
+    queued: 'Put in the outbox. It will be sent when online.',
+    fixErrors: 'Check the marked fields.',
+    required: 'Required.',
+    min: 'At least {n}.',
+    max: 'At most {n}.',
+    minLength: 'Text length: at least {n}.',
+    maxLength: 'Text length: at most {n}.',
+    integer: 'Must be a whole number.',
+    number: 'Must be a number.',
+    pattern: 'Wrong format.',
+    notBefore: 'Must not be before {label}.',
+    tooManyPhotos: 'Photos: at most {n}.',
+    yes: 'Yes',
+    no: 'No',
+    getLocation: 'Get location',
+    locating: 'Locating…',
+    locationFailed: 'Could not get the location.',
+    accuracy: 'accuracy ±{m} m',
+    clearLocation: 'Clear location',
+    addPhoto: 'Add photo',
+    removePhoto: 'Remove photo {n}',
+    photoProcessing: 'Processing photo…',
+    photoFailed: 'The photo could not be processed.',
+    photoUploaded: 'photo {n} (already uploaded)',
+    noRecords: 'No records to refer to yet.',
+    correctionOf: 'Amends the record of {when}. The old one is replaced once this is sent.',
+    serverErrors: 'The server refused this record. Correct the marked fields and send again.',
+    conflictHelp: 'The server already holds another record with the same id.',
+    storage: 'Storage: {used} used of {quota}',
+    storageLow: 'Storage is almost full. Sync, then free space on the device.',
+    authRequired: 'Session ended. Log in again to send; your data is safe on this device.',
+    loginAgain: 'Log in again',
+    updateReady: 'A new version is available.',
+    updateNow: 'Update now',
+    updateAfterForm: 'A new version is available; it installs once the form is closed.',
+    language: 'Bahasa Indonesia',
+    langCode: 'en',
+    kioskTitle: 'Public satisfaction survey',
+    kioskIntro: 'Help us improve our service. Anonymous, one minute.',
+    kioskStart: 'Start the survey',
+    kioskUnit: 'Service unit',
+    question: 'Question {i} of {n}',
+    previous: 'Previous',
+    profile: 'About you (optional)',
+    thanks: 'Thank you!',
+    thanksBody: 'Your answers are saved.',
+    nextRespondent: 'Done',
+  },
+};
+
+let lang = 'id';
+
+export function getLang() {
+  return lang;
+}
+
+export function setLang(code) {
+  lang = STRINGS[code] ? code : 'id';
+  if (typeof document !== 'undefined') document.documentElement.lang = lang;
+}
+
+/** The text for `key` in the current language, with {name} placeholders filled. */
+export function t(key, params = {}) {
+  const template = STRINGS[lang][key] ?? STRINGS.id[key] ?? key;
+  return template.replace(/\{(\w+)\}/g, (_, name) => (params[name] ?? ''));
+}
+
+/** A definition's text in the current language (`label_en`, `title_en` when English). */
+export function localized(object, key) {
+  if (lang === 'en' && object[`${key}_en`]) return object[`${key}_en`];
+  return object[key];
+}
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/** 23/11/2026 from a Date, a timestamp or an ISO string (local time for datetimes). */
+export function formatDate(value) {
+  if (!value) return '';
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const [y, m, d] = value.split('-');
+    return `${d}/${m}/${y}`;
+  }
+  const date = value instanceof Date ? value : new Date(value);
+  return `${pad(date.getDate())}/${pad(date.getMonth() + 1)}/${date.getFullYear()}`;
+}
+
+/** 23/11/2026 09.30 (Indonesian time separator is a dot). */
+export function formatDateTime(value) {
+  if (!value) return '';
+  const date = value instanceof Date ? value : new Date(value);
+  const sep = lang === 'id' ? '.' : ':';
+  return `${formatDate(date)} ${pad(date.getHours())}${sep}${pad(date.getMinutes())}`;
+}
+
+/** 42,86 in Indonesian, 42.86 in English. */
+export function formatNumber(value, digits = 2) {
+  return new Intl.NumberFormat(lang === 'id' ? 'id-ID' : 'en-GB', { maximumFractionDigits: digits }).format(value);
+}
+
+export function formatBytes(bytes) {
+  if (bytes >= 1024 ** 3) return `${formatNumber(bytes / 1024 ** 3, 1)} GB`;
+  if (bytes >= 1024 ** 2) return `${formatNumber(bytes / 1024 ** 2, 1)} MB`;
+  return `${formatNumber(bytes / 1024, 0)} KB`;
+}
+
+/** An ISO 8601 datetime with the device's own offset: 2026-03-14T09:30:00+07:00. */
+export function isoLocal(date = new Date()) {
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? '+' : '-';
+  const abs = Math.abs(offset);
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+/** "2026-Q4" for a date (the quarter an inspection counts for). */
+export function quarterOf(date) {
+  const d = date instanceof Date ? date : new Date(date);
+  return `${d.getFullYear()}-Q${Math.floor(d.getMonth() / 3) + 1}`;
+}

@@ -1,0 +1,53 @@
+/**
+ * photo: the camera input (several photos up to the field's max). Each photo is downscaled and
+ * compressed on the device, stored in IndexedDB by SHA-256 and named in the form's data by hash.
+ */
+import { h } from '../ui/dom.js';
+import { t } from '../i18n.js';
+import { getPhoto, putPhoto } from '../db.js';
+import { preparePhoto } from '../photo.js';
+
+export function renderPhoto(field, value, onValue, { id, errorId }) {
+  let hashes = Array.isArray(value) ? [...value] : [];
+  const list = h('ul', { class: 'photos' });
+  const status = h('p', { class: 'hint', 'aria-live': 'polite' });
+  const input = h('input', { id, type: 'file', accept: 'image/*', capture: 'environment', multiple: true, 'aria-describedby': errorId });
+
+  async function draw() {
+    const items = [];
+    for (const [index, sha] of hashes.entries()) {
+      const stored = await getPhoto(sha);
+      const remove = h('button', { type: 'button', class: 'secondary small' }, t('removePhoto', { n: index + 1 }));
+      remove.addEventListener('click', () => {
+        hashes = hashes.filter((s) => s !== sha);
+        onValue(hashes.length ? [...hashes] : undefined);
+        draw();
+      });
+      const preview = stored
+        ? h('img', { src: URL.createObjectURL(stored.blob), alt: `Foto ${index + 1}`, width: 96, height: 96 })
+        : h('span', {}, t('photoUploaded', { n: index + 1 }));
+      items.push(h('li', {}, preview, remove));
+    }
+    list.replaceChildren(...items);
+  }
+
+  input.addEventListener('change', async () => {
+    const files = [...(input.files || [])];
+    input.value = '';
+    status.textContent = t('photoProcessing');
+    try {
+      for (const file of files) {
+        const photo = await preparePhoto(file);
+        await putPhoto({ sha256: photo.sha256, blob: photo.blob, type: photo.type, size: photo.blob.size });
+        if (!hashes.includes(photo.sha256)) hashes.push(photo.sha256);
+      }
+      status.textContent = '';
+    } catch {
+      status.textContent = t('photoFailed');
+    }
+    onValue(hashes.length ? [...hashes] : undefined);
+    draw();
+  });
+  draw();
+  return { el: h('div', { class: 'photo' }, input, status, list), focus: () => input.focus() };
+}

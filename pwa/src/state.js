@@ -1,0 +1,176 @@
+/**
+ * The page's shared state and the sync schedule: who is logged in, the cached bootstrap, online or
+ * not, how many items wait, and when to sync (on `Sinkronkan`, on `online`, on start, every minute
+ * while open, on a Background Sync message from the service worker).
+ */
+import { AuthError, createApi } from './api.js';
+import * as db from './db.js';
+import { countUnsent, outboxEvents, syncOutbox } from './outbox.js';
+
+export const SYNC_TAG = 'sikk-outbox';
+const PERIODIC_SYNC_MS = 60 * 1000;
+const ONLINE_CHECK_MS = 30 * 1000;
+
+export const state = {
+  session: null, // {token, user}
+  bootstrap: null, // GET /api/v1/bootstrap body
+  online: false,
+  unsent: 0,
+  syncing: null, // {done, total} while a run is on
+  lastResult: null,
+  authRequired: false,
+  formOpen: false,
+};
+
+const listeners = new Set();
+
+/** Subscribe to state changes; returns the unsubscribe function. */
+export function subscribe(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function emit() {
+  for (const listener of listeners) listener(state);
+}
+
+export const api = createApi({ getToken: async () => state.session?.token || null });
+
+/** Load what the device remembers: session, bootstrap, auth flag, unsent count. */
+export async function loadState() {
+  state.session = (await db.getMeta('session')) || null;
+  state.bootstrap = (await db.getBootstrap())?.body || null;
+  state.authRequired = Boolean(await db.getMeta('auth_required'));
+  await refreshCount();
+}
+
+export async function refreshCount() {
+  state.unsent = state.session ? await countUnsent(state.session.user.id) : 0;
+  emit();
+}
+
+/** Log in (online only): store the token, then fetch the bootstrap. */
+export async function login(username, password) {
+  const result = await api.login(username, password, navigator.userAgent.slice(0, 120));
+  state.session = { token: result.token, user: result.user };
+  await db.setMeta('session', state.session);
+  await db.deleteMeta('auth_required');
+  state.authRequired = false;
+  await refreshBootstrap(true);
+  navigator.storage?.persist?.().catch(() => {});
+  await refreshCount();
+}
+
+/** Forget the token, never the data: unsent items stay for the next login of this user. */
+export async function logout() {
+  try {
+    await api.logout();
+  } catch {
+    // offline: the token simply stays unused
+  }
+  state.session = null;
+  await db.deleteMeta('session');
+  emit();
+}
+
+/** Refresh the cached bootstrap when online (ETag); a 304 keeps the cached copy. */
+export async function refreshBootstrap(force = false) {
+  if (!state.session) return;
+  const cached = await db.getBootstrap();
+  try {
+    const result = await api.bootstrap(force || !cached ? null : cached.etag);
+    if (!result.notModified) {
+      await db.saveBootstrap(result.body, result.etag);
+      state.bootstrap = result.body;
+    }
+  } catch (error) {
+    if (error instanceof AuthError) await flagAuth();
+    else if (force && !cached) throw error;
+  }
+  emit();
+}
+
+async function flagAuth() {
+  state.authRequired = true;
+  await db.setMeta('auth_required', true);
+  emit();
+}
+
+export async function checkOnline() {
+  const online = await api.checkOnline();
+  if (online !== state.online) {
+    state.online = online;
+    emit();
+  }
+  return online;
+}
+
+/** Run a sync now (force: ignore the backoff schedule). */
+export async function syncNow(force = false) {
+  if (!state.session) return null;
+  const result = await syncOutbox({
+    api,
+    userId: state.session.user.id,
+    force,
+    onProgress: (progress) => {
+      state.syncing = progress;
+      emit();
+    },
+  });
+  state.syncing = null;
+  state.lastResult = result;
+  if (result.status === 'offline') state.online = false;
+  if (result.status === 'ok') state.online = true;
+  if (result.status === 'auth') await flagAuth();
+  if (result.status === 'ok') state.authRequired = false;
+  await refreshCount();
+  return result;
+}
+
+/** Ask the browser to wake us for a sync when connectivity returns (where supported). */
+export async function registerBackgroundSync() {
+  try {
+    const registration = await navigator.serviceWorker?.ready;
+    await registration?.sync?.register(SYNC_TAG);
+  } catch {
+    // Background Sync is a bonus; the page's own schedule still runs.
+  }
+}
+
+let started = false;
+
+/** Start the schedule once: on start, on `online`, periodically, on SW messages and outbox changes. */
+export function startSyncSchedule() {
+  if (started) return;
+  started = true;
+  outboxEvents.addEventListener('change', () => refreshCount());
+  window.addEventListener('online', async () => {
+    if (await checkOnline()) {
+      await refreshBootstrap();
+      await syncNow(true);
+    }
+  });
+  window.addEventListener('offline', () => {
+    state.online = false;
+    emit();
+  });
+  navigator.serviceWorker?.addEventListener('message', (event) => {
+    if (event.data?.type === 'SYNC') syncNow(true);
+  });
+  setInterval(() => checkOnline(), ONLINE_CHECK_MS);
+  setInterval(() => syncNow(false), PERIODIC_SYNC_MS);
+  (async () => {
+    if (await checkOnline()) {
+      await refreshBootstrap();
+      await syncNow(true);
+    }
+  })();
+}
+
+/** Storage use and whether it is running low (< 50 MB or > 90 % of the quota left). */
+export async function storageInfo() {
+  if (!navigator.storage?.estimate) return null;
+  const { usage = 0, quota = 0 } = await navigator.storage.estimate();
+  const low = quota > 0 && (quota - usage < 50 * 1024 * 1024 || usage / quota > 0.9);
+  return { usage, quota, low };
+}

@@ -1,0 +1,313 @@
+/**
+ * One form, rendered from its definition: the subject (native selects `Kelurahan` and `RW`, or the
+ * referenced record for follow-ups), every field, `Simpan draf` and `Kirim`.
+ *
+ * Modes (from the route): new; `draft=<id>` reopens a draft with every value; `fix=<id>` reopens an
+ * item the server called invalid (same id, its field errors shown) or a conflict (sent as new);
+ * `correct=<id>` amends a sent record — a new id that `supersedes` it, never an edit in place.
+ * Every change is autosaved to the draft (new, draft and correction modes).
+ */
+import { getDraft, getOutboxItem, listOutboxByForm, putOutboxItem, saveDraft } from '../db.js';
+import { formatDateTime, isoLocal, localized, t } from '../i18n.js';
+import { enqueue, newId, photoHashes, requeue, STATES } from '../outbox.js';
+import { renderField } from '../render/index.js';
+import { registerBackgroundSync, state, syncNow } from '../state.js';
+import { cleanData, fieldError, formErrors, isShown } from '../validate.js';
+import { findDefinition, recordName } from './forms.js';
+import { h, mount } from './dom.js';
+
+const AUTOSAVE_MS = 400;
+const KECAMATAN = 'kecamatan';
+
+/**
+ * The subjects of a unit form as select options: each kelurahan by its name and, where the scope
+ * allows, "Kantor Kecamatan" (bootstrap `units`; older bootstraps: kelurahan only).
+ */
+export function unitOptions(bootstrap) {
+  if (Array.isArray(bootstrap?.units)) {
+    return bootstrap.units.map((unit) => {
+      const id = unit.subject.kelurahan_id ?? unit.subject.kecamatan_id;
+      const kel = unit.subject.kelurahan_id ? (bootstrap.kelurahan || []).find((k) => k.id === id) : null;
+      return {
+        value: unit.subject.kelurahan_id ? String(id) : `${KECAMATAN}:${id}`,
+        label: unit.kind === 'kecamatan' ? t('kantorKecamatan') : (kel?.nama || unit.nama),
+        subject: unit.subject,
+      };
+    });
+  }
+  return (bootstrap?.kelurahan || []).map((k) => ({ value: String(k.id), label: k.nama, subject: { kelurahan_id: k.id } }));
+}
+
+function select(id, label, options, value, onChange) {
+  const el = h('select', { id, name: id, required: true },
+    h('option', { value: '' }, t('choose')),
+    options.map((o) => h('option', { value: String(o.value), selected: String(o.value) === String(value ?? '') }, o.label)));
+  const error = h('p', { class: 'error', id: `${id}-error`, hidden: true });
+  el.setAttribute('aria-describedby', `${id}-error`);
+  el.addEventListener('change', () => onChange(el.value));
+  const wrapper = h('div', { class: 'field' }, h('div', { class: 'label-row' }, h('label', { for: id }, label), h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')), el, error);
+  return {
+    el: wrapper,
+    select: el,
+    setError(message) {
+      error.textContent = message || '';
+      error.hidden = !message;
+      if (message) el.setAttribute('aria-invalid', 'true');
+      else el.removeAttribute('aria-invalid');
+    },
+  };
+}
+
+/** Load the record being edited for the route's mode. */
+async function loadRecord(code, params, definition, user) {
+  const base = {
+    id: newId(), user_id: user.id, form: code, form_version: definition.version, subject: null, ref: null,
+    supersedes: null, data: {}, observed_at: isoLocal(), created_at: Date.now(), mode: 'new',
+  };
+  if (params.draft) {
+    const draft = await getDraft(params.draft);
+    if (draft) return { ...draft, mode: draft.supersedes ? 'correct' : 'draft' };
+  }
+  if (params.fix) {
+    const item = await getOutboxItem(params.fix);
+    if (item && item.state === STATES.INVALID) return { ...item, mode: 'fix' };
+    if (item && item.state === STATES.CONFLICT) return { ...base, ...pick(item), id: newId(), mode: 'new', conflictOf: item.id };
+  }
+  if (params.correct) {
+    const item = await getOutboxItem(params.correct);
+    if (item) return { ...base, ...pick(item), supersedes: item.id, mode: 'correct', correctedWhen: item.observed_at };
+  }
+  return base;
+}
+
+function pick(item) {
+  return { subject: item.subject, ref: item.ref, data: structuredClone(item.data), observed_at: item.observed_at, form_version: item.form_version };
+}
+
+export function renderForm(root, code, params) {
+  let alive = true;
+  let autosaveTimer = null;
+  const user = state.session.user;
+  const bootstrap = state.bootstrap;
+  const definition = findDefinition(bootstrap, code);
+  if (!definition) {
+    mount(root, h('p', { class: 'error' }, `Formulir tidak dikenal: ${code}`), h('a', { href: '#/' }, t('back')));
+    return () => {};
+  }
+
+  (async () => {
+    const record = await loadRecord(code, params, definition, user);
+    const def = findDefinition(bootstrap, code, record.form_version) || definition;
+    if (!alive) return;
+    for (const field of def.fields) {
+      if (field.type === 'boolean' && record.data[field.key] === undefined) record.data[field.key] = false;
+    }
+    build(record, def);
+  })();
+
+  function build(record, def) {
+    const data = record.data;
+    const raw = {};
+    const controls = new Map();
+    const title = localized(def, 'title');
+    const banner = h('div', { class: 'banner-slot' });
+    let submitted = false;
+
+    function scheduleAutosave() {
+      if (record.mode === 'fix') return; // a set-aside item lives in the outbox, not in drafts
+      clearTimeout(autosaveTimer);
+      autosaveTimer = setTimeout(() => saveAsDraft(), AUTOSAVE_MS);
+    }
+
+    async function saveAsDraft() {
+      clearTimeout(autosaveTimer);
+      if (record.mode === 'fix' || submitted) return;
+      const { mode, correctedWhen, conflictOf, ...draft } = record;
+      await saveDraft({ ...draft, data: { ...data } });
+    }
+
+    // -- subject -------------------------------------------------------------------------------
+    const subjectParts = [];
+    const kelurahan = bootstrap?.kelurahan || [];
+    let kelSelect = null;
+    let rwSelect = null;
+    let refSelect = null;
+    const subjectKind = def.subject || 'none';
+    if (subjectKind === 'rw') {
+      const currentRw = record.subject?.rw_id;
+      const currentKel = kelurahan.find((k) => (k.rw || []).some((r) => r.id === currentRw))?.id;
+      const rwOptions = (kelId) => (kelurahan.find((k) => String(k.id) === String(kelId))?.rw || []).map((r) => ({ value: r.id, label: r.nomor }));
+      kelSelect = select('subject-kelurahan', t('kelurahan'), kelurahan.map((k) => ({ value: k.id, label: k.nama })), currentKel, (value) => {
+        rwSelect.select.replaceChildren(h('option', { value: '' }, t('choose')), ...rwOptions(value).map((o) => h('option', { value: String(o.value) }, o.label)));
+        record.subject = null;
+        scheduleAutosave();
+      });
+      rwSelect = select('subject-rw', t('rw'), rwOptions(currentKel), currentRw, (value) => {
+        record.subject = value ? { rw_id: Number(value) } : null;
+        rwSelect.setError(null);
+        scheduleAutosave();
+      });
+      subjectParts.push(kelSelect.el, rwSelect.el);
+    } else if (subjectKind === 'kelurahan' || subjectKind === 'unit') {
+      const options = subjectKind === 'unit'
+        ? unitOptions(bootstrap)
+        : kelurahan.map((k) => ({ value: String(k.id), label: k.nama, subject: { kelurahan_id: k.id } }));
+      const current = options.find((o) => JSON.stringify(o.subject) === JSON.stringify(record.subject))?.value;
+      kelSelect = select('subject-kelurahan', t('kelurahan'), options, current, (value) => {
+        record.subject = options.find((o) => o.value === value)?.subject || null;
+        kelSelect.setError(null);
+        scheduleAutosave();
+      });
+      subjectParts.push(kelSelect.el);
+    } else if (subjectKind === 'ref') {
+      refSelect = select('subject-ref', t('ref'), [], record.ref, (value) => {
+        record.ref = value || null;
+        const chosen = [...refSelect.select.options].find((o) => o.value === value);
+        record.ref_label = chosen ? chosen.textContent : null;
+        refSelect.setError(null);
+        scheduleAutosave();
+      });
+      subjectParts.push(refSelect.el);
+      const refForm = def.ref_form;
+      listOutboxByForm(refForm).then((items) => {
+        const candidates = items.filter((i) => i.user_id === user.id && i.state !== STATES.INVALID).sort((a, b) => (a.observed_at < b.observed_at ? 1 : -1));
+        if (!candidates.length) refSelect.el.append(h('p', { class: 'hint' }, t('noRecords')));
+        for (const item of candidates) {
+          const option = h('option', { value: item.id, selected: item.id === record.ref }, item.label || recordName(findDefinition(bootstrap, item.form), item, bootstrap, item.observed_at));
+          refSelect.select.append(option);
+        }
+      });
+    }
+
+    // -- fields --------------------------------------------------------------------------------
+    function updateVisibility() {
+      for (const field of def.fields) controls.get(field.key).setVisible(isShown(field, data));
+    }
+    const labels = Object.fromEntries(def.fields.map((f) => [f.key, localized(f, 'label')]));
+    for (const field of def.fields) {
+      const control = renderField({ ...field, not_before_label: labels[field.not_before] }, data[field.key], (value, typed) => {
+        if (value === undefined) delete data[field.key];
+        else data[field.key] = value;
+        raw[field.key] = typed;
+        control.setError(fieldError({ ...field, not_before_label: labels[field.not_before] }, value, data, typed));
+        updateVisibility();
+        scheduleAutosave();
+      });
+      controls.set(field.key, control);
+    }
+    updateVisibility();
+
+    // Server errors of a set-aside item, on their fields ("data.<key>"), on the subject or reference
+    // selects, on the observation time (a phone with a wrong clock); anything else at the top.
+    let observedControl = null;
+    if (record.mode === 'fix' && record.errors) {
+      const general = [];
+      for (const [rawKey, text] of Object.entries(record.errors)) {
+        const key = rawKey.startsWith('data.') ? rawKey.slice(5) : rawKey;
+        if (controls.has(key)) controls.get(key).setError(text);
+        else if (key === 'subject' && (rwSelect || kelSelect)) (rwSelect || kelSelect).setError(text);
+        else if (key === 'ref' && refSelect) refSelect.setError(text);
+        else if (key === 'observed_at') {
+          observedControl = renderField({ key: 'observed_at', type: 'datetime', label: t('observedAt'), required: true }, record.observed_at, (value) => {
+            if (value) record.observed_at = value;
+          });
+          observedControl.setError(text);
+        } else general.push(`${key === '_' || key === '_item' ? '' : `${key}: `}${text}`);
+      }
+      banner.append(h('div', { class: 'banner warn', role: 'alert' }, h('p', {}, t('serverErrors')), general.length ? h('p', {}, general.join(' ')) : null));
+    }
+    if (record.mode === 'correct') banner.append(h('p', { class: 'banner' }, t('correctionOf', { when: formatDateTime(record.correctedWhen || record.observed_at) })));
+
+    // -- actions -------------------------------------------------------------------------------
+    const message = h('p', { class: 'error', role: 'alert' });
+    const saveButton = h('button', { type: 'button', class: 'secondary' }, t('saveDraft'));
+    const sendButton = h('button', { type: 'submit' }, t('submit'));
+
+    function subjectErrors() {
+      if (subjectKind === 'rw' && !record.subject?.rw_id) {
+        if (!kelSelect.select.value) kelSelect.setError(t('required'));
+        rwSelect.setError(t('required'));
+        return true;
+      }
+      if ((subjectKind === 'kelurahan' || subjectKind === 'unit') && !record.subject) {
+        kelSelect.setError(t('required'));
+        return true;
+      }
+      if (subjectKind === 'ref' && !record.ref) {
+        refSelect.setError(t('required'));
+        return true;
+      }
+      return false;
+    }
+
+    saveButton.addEventListener('click', async () => {
+      await saveAsDraft();
+      sessionStorage.setItem('flash', t('draftSaved'));
+      location.hash = '#/';
+    });
+
+    const form = h('form', { class: 'form', novalidate: true },
+      h('h1', {}, title), banner, subjectParts, observedControl?.el, [...controls.values()].map((c) => c.el), message,
+      h('div', { class: 'actions' }, saveButton, sendButton),
+      h('p', {}, h('a', { href: '#/' }, t('back'))));
+
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const errors = formErrors(def, data);
+      for (const [key, text] of Object.entries(raw)) {
+        const field = def.fields.find((f) => f.key === key);
+        const problem = field && fieldError(field, data[key], data, text);
+        if (problem) errors[key] = problem;
+      }
+      for (const [key, control] of controls) control.setError(errors[key] || null);
+      const badSubject = subjectErrors();
+      if (badSubject || Object.keys(errors).length) {
+        message.textContent = t('fixErrors');
+        const first = badSubject ? (rwSelect && !record.subject ? rwSelect.select : kelSelect?.select || refSelect?.select) : null;
+        if (first) first.focus();
+        else controls.get(Object.keys(errors)[0])?.focus();
+        return;
+      }
+      sendButton.disabled = true;
+      submitted = true;
+      clearTimeout(autosaveTimer);
+      const clean = cleanData(def, data);
+      const photoField = def.fields.find((f) => f.type === 'photo');
+      const submission = {
+        id: record.id, user_id: user.id, form: def.code, form_version: def.version,
+        subject: subjectKind === 'ref' ? null : record.subject, ref: record.ref || null, supersedes: record.supersedes || null,
+        observed_at: record.observed_at, data: clean, photos: photoHashes(def, clean), photo_field: photoField?.key,
+        ref_label: record.ref_label || null, created_at: record.created_at,
+      };
+      submission.label = recordName(def, submission, bootstrap, record.observed_at);
+      if (record.mode === 'fix') {
+        const item = await getOutboxItem(record.id);
+        await requeue({ ...item, ...submission, created_at: item.created_at }, clean);
+      } else {
+        await enqueue(submission, record.id);
+        if (record.supersedes) {
+          const old = await getOutboxItem(record.supersedes);
+          if (old) await putOutboxItem({ ...old, superseded_by: record.id });
+        }
+        if (record.conflictOf) {
+          const old = await getOutboxItem(record.conflictOf);
+          if (old) await putOutboxItem({ ...old, state: STATES.SENT, superseded_by: record.id, conflict_resolved: true });
+        }
+      }
+      clearTimeout(autosaveTimer);
+      alive = false;
+      sessionStorage.setItem('flash', t('queued'));
+      location.hash = '#/';
+      registerBackgroundSync();
+      syncNow(true);
+    });
+
+    mount(root, form);
+    (kelSelect?.select || refSelect?.select || controls.values().next().value)?.focus?.();
+  }
+
+  // Leaving with an autosave pending lets the timer still save the draft (never lost).
+  return () => {
+    alive = false;
+  };
+}

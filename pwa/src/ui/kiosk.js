@@ -1,0 +1,138 @@
+/**
+ * Kiosk mode for the `skm` survey on a tablet at the service desk: anonymous, one big-button
+ * question at a time with the regulation's four answer words (scores 1→4), an optional profile,
+ * `Kirim`, a thank-you screen, then it resets itself for the next citizen. Works offline: answers
+ * go to the same IndexedDB outbox and sync in the background.
+ */
+import { getMeta, setMeta } from '../db.js';
+import { isoLocal, localized, t } from '../i18n.js';
+import { enqueue } from '../outbox.js';
+import { renderField } from '../render/index.js';
+import { registerBackgroundSync, state, syncNow } from '../state.js';
+import { cleanData } from '../validate.js';
+import { findDefinition, recordName } from './forms.js';
+import { unitOptions } from './form.js';
+import { h, mount } from './dom.js';
+
+const RESET_AFTER_MS = 8000;
+const IDLE_RESET_MS = 3 * 60 * 1000;
+
+/** Units a kiosk may survey for: its kelurahan offices, or the kecamatan office (bootstrap `units`). */
+function units(bootstrap) {
+  return unitOptions(bootstrap);
+}
+
+export function renderKiosk(root) {
+  let alive = true;
+  let timer = null;
+  const definition = findDefinition(state.bootstrap, 'skm');
+  if (!definition) {
+    mount(root, h('p', { class: 'error' }, 'Formulir SKM belum tersedia.'));
+    return () => {};
+  }
+  const questions = definition.fields.filter((f) => f.type === 'likert');
+  const profile = definition.fields.filter((f) => f.type !== 'likert');
+  let answers = {};
+  let startedAt = null;
+
+  function restartIdleTimer() {
+    clearTimeout(timer);
+    timer = setTimeout(() => alive && start(), IDLE_RESET_MS);
+  }
+
+  async function start() {
+    clearTimeout(timer);
+    answers = {};
+    const options = units(state.bootstrap);
+    const saved = await getMeta('kiosk_unit');
+    const unitSelect = h('select', { id: 'kiosk-unit' }, options.map((o) => h('option', { value: o.value, selected: o.value === saved }, o.label)));
+    unitSelect.addEventListener('change', () => setMeta('kiosk_unit', unitSelect.value));
+    const begin = h('button', { type: 'button', class: 'big' }, t('kioskStart'));
+    begin.addEventListener('click', () => {
+      startedAt = isoLocal();
+      setMeta('kiosk_unit', unitSelect.value);
+      ask(0);
+    });
+    if (!alive) return;
+    mount(root, h('div', { class: 'kiosk' },
+      h('h1', {}, t('kioskTitle')), h('p', {}, t('kioskIntro')),
+      options.length > 1 ? h('div', { class: 'field' }, h('label', { for: 'kiosk-unit' }, t('kioskUnit')), unitSelect) : null,
+      begin));
+    root.dataset.unit = unitSelect.value || options[0]?.value || '';
+    begin.focus();
+  }
+
+  function ask(index) {
+    restartIdleTimer();
+    if (index >= questions.length) {
+      askProfile();
+      return;
+    }
+    const question = questions[index];
+    const heading = h('h1', { id: 'kiosk-q', tabindex: '-1' }, localized(question, 'label'));
+    const buttons = (question.choices || []).map((choice) => {
+      const button = h('button', { type: 'button', class: `big answer a${choice.value}`, 'aria-pressed': String(answers[question.key] === choice.value) }, localized(choice, 'label'));
+      button.addEventListener('click', () => {
+        answers[question.key] = choice.value;
+        ask(index + 1);
+      });
+      return button;
+    });
+    const back = index > 0 ? h('button', { type: 'button', class: 'secondary' }, t('previous')) : null;
+    back?.addEventListener('click', () => ask(index - 1));
+    mount(root, h('div', { class: 'kiosk' },
+      h('p', { class: 'hint' }, t('question', { i: index + 1, n: questions.length })),
+      heading, h('div', { class: 'answers', role: 'group', 'aria-labelledby': 'kiosk-q' }, buttons), back));
+    heading.focus();
+  }
+
+  function askProfile() {
+    const controls = profile.map((field) => {
+      const control = renderField(field, answers[field.key], (value) => {
+        if (value === undefined) delete answers[field.key];
+        else answers[field.key] = value;
+        restartIdleTimer();
+      });
+      return control.el;
+    });
+    const send = h('button', { type: 'submit', class: 'big' }, t('submit'));
+    const back = h('button', { type: 'button', class: 'secondary' }, t('previous'));
+    back.addEventListener('click', () => ask(questions.length - 1));
+    const form = h('form', { class: 'kiosk form', novalidate: true }, h('h1', {}, t('profile')), controls, h('div', { class: 'actions' }, back, send));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      send.disabled = true;
+      await submit();
+    });
+    mount(root, form);
+  }
+
+  async function submit() {
+    const unitValue = (await getMeta('kiosk_unit')) || units(state.bootstrap)[0]?.value;
+    const unit = units(state.bootstrap).find((u) => u.value === unitValue) || units(state.bootstrap)[0];
+    const data = cleanData(definition, answers);
+    const submission = {
+      user_id: state.session.user.id, form: 'skm', form_version: definition.version, subject: unit?.subject,
+      observed_at: startedAt || isoLocal(), data, photos: [],
+    };
+    submission.label = recordName(definition, submission, state.bootstrap, Date.now());
+    await enqueue(submission);
+    registerBackgroundSync();
+    syncNow(false);
+    thanks();
+  }
+
+  function thanks() {
+    const done = h('button', { type: 'button', class: 'big' }, t('nextRespondent'));
+    done.addEventListener('click', () => start());
+    mount(root, h('div', { class: 'kiosk thanks' }, h('h1', { tabindex: '-1' }, t('thanks')), h('p', {}, t('thanksBody')), done));
+    clearTimeout(timer);
+    timer = setTimeout(() => alive && start(), RESET_AFTER_MS);
+  }
+
+  start();
+  return () => {
+    alive = false;
+    clearTimeout(timer);
+  };
+}

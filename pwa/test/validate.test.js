@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { cleanData, fieldError, formErrors, isShown, parseNumber } from '../src/validate.js';
+import { formatDate, formatNumber, isoLocal, quarterOf } from '../src/i18n.js';
+
+const pengaduan = {
+  fields: [
+    { key: 'kategori', type: 'select_one', required: true, choices: [{ value: 'lainnya' }, { value: 'sosial' }] },
+    { key: 'kategori_lainnya', type: 'text', required: true, max: 5, show_if: { field: 'kategori', equals: 'lainnya' } },
+    { key: 'jumlah', type: 'integer', required: true, min: 0, max: 10 },
+  ],
+};
+
+describe('validation', () => {
+  it('speaks Indonesian: required, min, max', () => {
+    expect(formErrors(pengaduan, {})).toEqual({ kategori: 'Wajib diisi.', jumlah: 'Wajib diisi.' });
+    expect(fieldError(pengaduan.fields[2], -1)).toBe('Minimal 0.');
+    expect(fieldError(pengaduan.fields[2], 11)).toBe('Maksimal 10.');
+    expect(fieldError(pengaduan.fields[2], null, {}, '1,5')).toBe('Harus berupa bilangan bulat.');
+  });
+
+  it('requires a field only while its show_if holds, and drops it when hidden', () => {
+    expect(isShown(pengaduan.fields[1], { kategori: 'sosial' })).toBe(false);
+    expect(formErrors(pengaduan, { kategori: 'lainnya', jumlah: 1 })).toEqual({ kategori_lainnya: 'Wajib diisi.' });
+    expect(cleanData(pengaduan, { kategori: 'sosial', kategori_lainnya: 'x', jumlah: 0 })).toEqual({ kategori: 'sosial', jumlah: 0 });
+  });
+
+  it('reads numbers written the Indonesian way', () => {
+    expect(parseNumber('42,86', false)).toBe(42.86);
+    expect(parseNumber('42.86', false)).toBe(42.86);
+    expect(parseNumber('7', true)).toBe(7);
+    expect(parseNumber('7,5', true)).toBeNull();
+    expect(parseNumber('', true)).toBeUndefined();
+  });
+});
+
+describe('formats', () => {
+  it('writes dates and numbers the Indonesian way', () => {
+    expect(formatDate('2026-11-23')).toBe('23/11/2026');
+    expect(formatNumber(42.857)).toBe('42,86');
+    expect(quarterOf(new Date(2026, 10, 23))).toBe('2026-Q4');
+    expect(isoLocal(new Date(2026, 2, 14, 9, 30))).toMatch(/^2026-03-14T09:30:00[+-]\d{2}:\d{2}$/);
+  });
+});
