@@ -77,6 +77,7 @@ def _seed(database_url: str) -> tuple[list[dict], dict[str, int]]:
                       "rw": [{"id": r.id, "nomor": r.nomor} for r in wilayah.rw[k.id]]} for k in wilayah.kelurahan]
         users = {}
         for username, role, scope in (("petugas", "officer", wilayah.kelurahan),
+                                      ("petugas2", "officer", wilayah.kelurahan),
                                       ("kiosk", "kiosk", wilayah.kelurahan[:1]),
                                       ("camat", "kecamatan_admin", None)):
             user, _ = make_user(username, role, wilayah.kecamatan, scope, password=PASSWORD)

@@ -111,3 +111,115 @@ def test_draft_restores_every_value(page: Page, live_server: LiveServer):
     expect(page.get_by_role("status")).to_contain_text("Belum terkirim: 0")
     expect(drafts.get_by_text("Belum ada draf.")).to_be_visible()
     assert len([r for r in live_server.submissions("inspeksi-rw") if r.rw_id == kel["rw"][2]["id"]]) == 1
+
+
+def test_server_invalid_is_set_aside_corrected_and_resent(context: BrowserContext, page: Page, live_server: LiveServer):
+    """The officer's scope shrinks while an item waits: the server calls it invalid, the app sets it
+    aside with the server's message on the subject, and the corrected item goes out under its id."""
+    kel1, kel2 = live_server.kelurahan
+    user_id = live_server.users["petugas2"]
+    login(page, "petugas2")
+    context.set_offline(True)
+    fill_inspection(page, kel2["nama"], rw="01", kriminal="3")
+    page.get_by_role("button", name="Kirim", exact=True).click()
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("Belum terkirim: 1")
+    live_server.sql("DELETE FROM user_scopes WHERE user_id = :u AND kelurahan_id = :k", u=user_id, k=kel2["id"])
+    context.set_offline(False)
+    fix = page.get_by_role("button", name=re.compile(r"^Perbaiki Inspeksi RW"))
+    expect(fix).to_be_visible()
+    expect(page.get_by_text("Perlu perbaikan", exact=True)).to_be_visible()
+    expect(status).to_contain_text("Belum terkirim: 1")
+    assert live_server.sql("SELECT count(*) FROM submissions WHERE user_id = :u", u=user_id)[0][0] == 0
+    fix.click()
+    expect(page.get_by_text("Di luar wilayah Anda atau tidak dikenal.")).to_be_visible()
+    expect(page.get_by_label("Jumlah kejadian kriminal")).to_have_value("3")
+    page.get_by_label("Kelurahan").select_option(label=kel1["nama"])
+    page.get_by_label("RW", exact=True).select_option(label="01")
+    page.get_by_role("button", name="Kirim", exact=True).click()
+    expect(status).to_contain_text("Belum terkirim: 0")
+    rows = live_server.sql("SELECT rw_id, data FROM submissions WHERE user_id = :u", u=user_id)
+    assert len(rows) == 1 and rows[0].rw_id == kel1["rw"][0]["id"]
+    assert _data(rows[0])["kejadian_kriminal"] == 3
+
+
+def _photo_jpeg(width: int = 2400, height: int = 1800) -> bytes:
+    """A photo-like test image (gradients and shapes) larger than the 1600 px limit."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    for y in range(0, height, 4):
+        draw.line([(0, y), (width, y)], fill=(y * 255 // height, 120, 255 - y * 255 // height))
+    for i in range(40):
+        draw.ellipse([i * 55, i * 40, i * 55 + 300, i * 40 + 200], outline=(255, 255 - i * 5, i * 6), width=9)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def test_photo_downscaled_and_uploaded_once_after_a_cut_connection(context_without_sw: BrowserContext, live_server: LiveServer):
+    from PIL import Image
+
+    page = context_without_sw.new_page()
+    puts: list[str] = []
+
+    def cut_first_put(route: Route) -> None:
+        if route.request.method == "PUT":
+            puts.append(route.request.url)
+            if len(puts) == 1:
+                route.abort("connectionreset")
+                return
+        route.continue_()
+
+    page.route("**/api/v1/attachments/*", cut_first_put)
+    kel = live_server.kelurahan[1]
+    login(page)
+    fill_inspection(page, kel["nama"], rw="03", kriminal="1")
+    page.get_by_label("Foto").set_input_files({"name": "rw03.jpg", "mimeType": "image/jpeg", "buffer": _photo_jpeg()})
+    expect(page.get_by_role("img", name="Foto 1")).to_be_visible()
+    page.get_by_role("button", name="Kirim", exact=True).click()
+    status = page.get_by_role("status")
+    expect(page.get_by_text("Koneksi terputus; dicoba lagi otomatis.")).to_be_visible()
+    expect(status).to_contain_text("Belum terkirim: 1")
+    page.get_by_role("button", name="Sinkronkan").click()
+    expect(status).to_contain_text("Belum terkirim: 0")
+    assert len(puts) == 2
+    rows = [r for r in live_server.submissions("inspeksi-rw") if r.rw_id == kel["rw"][2]["id"]]
+    assert len(rows) == 1
+    (sha,) = _data(rows[0])["foto"]
+    stored = live_server.sql("SELECT size, content FROM attachments WHERE sha256 = :s", s=sha)
+    assert len(stored) == 1
+    size, content = stored[0]
+    assert size <= 400 * 1024
+    width, height = Image.open(io.BytesIO(content)).size
+    assert max(width, height) == 1600 and (width, height) == (1600, 1200)
+
+
+SKM_ANSWERS = ["Sesuai", "Mudah", "Cepat", "Gratis", "Sangat sesuai", "Kompeten", "Sopan dan ramah",
+               "Berfungsi kurang maksimal", "Baik"]
+
+
+def test_kiosk_survey_offline_then_synced(context: BrowserContext, page: Page, live_server: LiveServer):
+    kel = live_server.kelurahan[0]
+    login(page, "kiosk")
+    status = page.get_by_role("status")
+    context.set_offline(True)
+    page.get_by_role("button", name="Mulai survei").click()
+    for number, answer in enumerate(SKM_ANSWERS, start=1):
+        expect(page.get_by_text(f"Pertanyaan {number} dari 9")).to_be_visible()
+        page.get_by_role("button", name=answer, exact=True).click()
+    page.get_by_label("Jenis kelamin").select_option("P")
+    page.get_by_label("Usia (tahun)").fill("34")
+    page.get_by_role("button", name="Kirim", exact=True).click()
+    expect(page.get_by_role("heading", name="Terima kasih!")).to_be_visible()
+    expect(status).to_contain_text("Belum terkirim: 1")
+    page.get_by_role("button", name="Selesai").click()
+    expect(page.get_by_role("button", name="Mulai survei")).to_be_visible()
+    context.set_offline(False)
+    expect(status).to_contain_text("Belum terkirim: 0")
+    rows = live_server.submissions("skm")
+    assert len(rows) == 1
+    assert rows[0].kelurahan_id == kel["id"]
+    assert _data(rows[0]) == {"u1": 3, "u2": 3, "u3": 3, "u4": 4, "u5": 4, "u6": 3, "u7": 3, "u8": 3, "u9": 3,
+                              "jenis_kelamin": "P", "usia": 34}
