@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from flask import Flask
@@ -21,82 +21,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import DeviceToken, Submission, User
-from server.models._types import utcnow
-from server.security import issue_token, token_digest
-from tests.factories import auth, make_user, make_wilayah
+from server.models import Submission, User
+from server.security import issue_token
+from tests.factories import auth
 from tests.hardening.helpers import inspeksi_item, observed_yesterday, png_bytes
-
-ROLES = ("anonymous", "officer", "kiosk", "kelurahan_admin", "kecamatan_admin", "other_admin", "revoked")
-SCOPES = ("in", "out")
-PASSWORD = "rahasia123"  # tests.factories.make_user's default
-USERNAMES = {"officer": "petugas", "kiosk": "kios", "kelurahan_admin": "lurah", "kecamatan_admin": "camat",
-             "other_admin": "camat-b", "revoked": "petugas-lama"}
-
-
-@dataclass
-class World:
-    """Two kecamatan with data, one token per role, and the ids the requests name."""
-
-    tokens: dict[str, str | None]
-    kel_in: int
-    kel_in_sibling: int
-    kel_out: int
-    rw_in: int
-    rw_out: int
-    photo_in: str
-    photo_out: str
-    # Submission ids each role may list (GET /submissions), by role.
-    visible: dict[str, set[str]] = field(default_factory=dict)
-    every_submission: set[str] = field(default_factory=set)
-
-
-def _store(client: FlaskClient, token: str, items: list[dict]) -> None:
-    resp = client.post("/api/v1/submissions", json={"submissions": items}, headers=auth(token))
-    assert [r["status"] for r in resp.json["results"]] == ["created"] * len(items), resp.json
-
-
-def _upload(client: FlaskClient, token: str, body: bytes) -> str:
-    sha = hashlib.sha256(body).hexdigest()
-    resp = client.put(f"/api/v1/attachments/{sha}", data=body, content_type="image/png", headers=auth(token))
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return sha
-
-
-@pytest.fixture
-def world(app: Flask) -> World:
-    client = app.test_client()
-    with app.app_context():
-        a = make_wilayah(nama="Coblong", kode="32.73.02", kelurahan=2, rw=2)
-        b = make_wilayah(nama="Sukasari", kode="32.73.01", kelurahan=1, rw=1)
-        kel1, kel2 = a.kelurahan
-        kel_b = b.kelurahan[0]
-        tokens: dict[str, str | None] = {"anonymous": None}
-        tokens["officer"] = make_user(USERNAMES["officer"], "officer", a.kecamatan, [kel1])[1]
-        tokens["kiosk"] = make_user(USERNAMES["kiosk"], "kiosk", a.kecamatan, [kel1])[1]
-        tokens["kelurahan_admin"] = make_user(USERNAMES["kelurahan_admin"], "kelurahan_admin", a.kecamatan, [kel1])[1]
-        tokens["kecamatan_admin"] = make_user(USERNAMES["kecamatan_admin"], "kecamatan_admin", a.kecamatan)[1]
-        tokens["other_admin"] = make_user(USERNAMES["other_admin"], "kecamatan_admin", b.kecamatan)[1]
-        revoked_user, revoked = make_user(USERNAMES["revoked"], "officer", a.kecamatan, [kel1])
-        tokens["revoked"] = revoked
-        db.session.execute(DeviceToken.__table__.update().where(DeviceToken.token_hash == token_digest(revoked))
-                           .values(revoked_at=utcnow()))
-        _, seeder = make_user("kota", "kecamatan_admin", None)  # a city-level admin plants the data
-        ids = {"kel1": kel1.id, "kel2": kel2.id, "kel_b": kel_b.id, "rw1": a.rw[kel1.id][0].id,
-               "rw2": a.rw[kel2.id][0].id, "rw_b": b.rw[kel_b.id][0].id}
-        db.session.commit()
-    photo_in, photo_out = _upload(client, seeder, png_bytes(101)), _upload(client, seeder, png_bytes(102))
-    in1 = inspeksi_item(ids["rw1"], foto=[photo_in])
-    in2 = inspeksi_item(ids["rw2"])
-    out = inspeksi_item(ids["rw_b"], foto=[photo_out])
-    _store(client, seeder, [in1, in2, out])
-    w = World(tokens=tokens, kel_in=ids["kel1"], kel_in_sibling=ids["kel2"], kel_out=ids["kel_b"],
-              rw_in=ids["rw1"], rw_out=ids["rw_b"], photo_in=photo_in, photo_out=photo_out)
-    w.visible = {"kelurahan_admin": {in1["id"]}, "kecamatan_admin": {in1["id"], in2["id"]},
-                 "other_admin": {out["id"]}}
-    w.every_submission = {in1["id"], in2["id"], out["id"]}
-    return w
-
+from tests.hardening.world import PASSWORD, ROLES, SCOPES, USERNAMES, World
 
 # -- what each endpoint is asked, and what each role must get ---------------------------------------
 
