@@ -7,7 +7,8 @@ import re
 
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from tests.e2e.conftest import LiveServer, login, wait_for_service_worker
+from tests.e2e.conftest import login, wait_for_service_worker
+from tests.e2e.live import LiveServer
 
 INSPECTION = {
     "kebun_toga": True, "pengelolaan_sampah": "baik", "status_kumuh": "tidak_kumuh", "lembaga_aktif": True,
