@@ -1,0 +1,86 @@
+"""Every form's submissions as CSV and XLSX, scoped by role and period."""
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from server.extensions import db
+from tests.admin.helpers import login, submission
+
+
+def _complaints(app, world) -> tuple[str, str, str]:
+    with app.app_context():
+        a = submission("pengaduan", kecamatan_id=world.kec_id, kelurahan_id=world.kel1.id, user_id=world.petugas.id,
+                       data={"tanggal_terima": "2026-03-01", "saluran": "kotak", "kategori": "pelayanan",
+                             "uraian": "Antrian lama"})
+        b = submission("pengaduan", kecamatan_id=world.kec_id, kelurahan_id=world.kel2.id,
+                       data={"tanggal_terima": "2026-03-02", "saluran": "daring", "kategori": "kebersihan"})
+        c = submission("pengaduan", kecamatan_id=world.other.kecamatan.id, kelurahan_id=world.other.kelurahan[0].id,
+                       data={"tanggal_terima": "2026-03-03", "saluran": "kotak", "kategori": "sosial"})
+        db.session.commit()
+        return str(a.id), str(b.id), str(c.id)
+
+
+def test_csv_export_for_camat(client, world, app):
+    a, b, c = _complaints(app, world)
+    login(client, "camat")
+    resp = client.get("/admin/ekspor/pengaduan.csv?period=2026")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    text = resp.data.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {r["id"] for r in rows} == {a, b}
+    first = next(r for r in rows if r["id"] == a)
+    assert first["uraian"] == "Antrian lama" and first["kelurahan"] == world.kel1.nama
+    assert first["petugas"] == "petugas" and first["observed_at"].startswith("2026-03-14 09:30")
+
+
+def test_xlsx_export_keeps_types(client, world, app):
+    with app.app_context():
+        rw = world.wilayah.rw[world.kel1.id][0]
+        submission("inspeksi-rw", kecamatan_id=world.kec_id, kelurahan_id=world.kel1.id, rw_id=rw.id,
+                   data={"kebun_toga": True, "pengelolaan_sampah": "baik", "kejadian_kriminal": 3,
+                         "lokasi": {"lat": -6.9, "lon": 107.6}})
+        db.session.commit()
+    login(client, "camat")
+    resp = client.get("/admin/ekspor/inspeksi-rw.xlsx?period=2026")
+    ws = load_workbook(io.BytesIO(resp.data)).active
+    header = [c.value for c in ws[1]]
+    row = {h: c.value for h, c in zip(header, ws[2])}
+    assert row["kebun_toga"] is True and row["kejadian_kriminal"] == 3 and row["rw"] == "01"
+    assert row["lokasi"] == "-6.9,107.6"
+    assert row["observed_at"].year == 2026  # a real date-time cell
+
+
+def test_lurah_export_holds_only_their_kelurahan(client, world, app):
+    a, b, c = _complaints(app, world)
+    login(client, "lurah")
+    text = client.get("/admin/ekspor/pengaduan.csv?period=2026").data.decode("utf-8-sig")
+    assert a in text and b not in text and c not in text
+    ws = load_workbook(io.BytesIO(client.get("/admin/ekspor/pengaduan.xlsx?period=2026").data)).active
+    ids = [r[0].value for r in ws.iter_rows(min_row=2)]
+    assert ids == [a]
+    assert client.get(f"/admin/ekspor/pengaduan.csv?period=2026&kelurahan_id={world.kel2.id}").status_code == 404
+
+
+def test_export_filters_by_period(client, world, app):
+    _complaints(app, world)
+    login(client, "camat")
+    text = client.get("/admin/ekspor/pengaduan.csv?period=2025").data.decode("utf-8-sig")
+    assert len(list(csv.reader(io.StringIO(text)))) == 1  # header only
+    text = client.get("/admin/ekspor/pengaduan.csv?period=2026-Q1").data.decode("utf-8-sig")
+    assert len(list(csv.reader(io.StringIO(text)))) == 3
+
+
+def test_unknown_form_or_format_is_404(client, world):
+    login(client, "camat")
+    assert client.get("/admin/ekspor/nope.csv").status_code == 404
+    assert client.get("/admin/ekspor/pengaduan.pdf").status_code == 404
+
+
+def test_exports_need_an_admin(client, world):
+    assert client.get("/admin/ekspor/pengaduan.csv").status_code == 302
+    assert client.get("/admin/kinerja.xlsx").status_code == 302
+    login(client, "petugas")
+    assert client.get("/admin/ekspor/pengaduan.csv").status_code == 302  # refused at login, never logged in
