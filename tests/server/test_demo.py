@@ -12,7 +12,8 @@ from server.demo.generate import DemoGenerator, DemoWorld, Place
 from server.extensions import db
 from server.forms.catalogue import default_service_types
 from server.models import (
-    RW, Attachment, AuditLog, DeviceToken, Holiday, Kecamatan, Kelurahan, Submission, Target, User, UserScope,
+    RW, Attachment, AuditLog, DeviceToken, Holiday, IndicatorResult, Kecamatan, Kelurahan, Submission, Target, User,
+    UserScope,
 )
 from tests.factories import auth
 
@@ -200,3 +201,18 @@ def test_demo_early_in_the_year_and_changed_passwords_survive_a_rerun(app):
         assert not again.changed and again.skipped_sync
         assert all(check_password(user, "ganti-sendiri") for user in db.session.scalars(
             select(User).where(User.username.in_(("camat", "lurah", "petugas", "kiosk")))))
+
+
+def test_seed_demo_scores_the_year(app, runner):
+    """The command ends with a recompute, so the dashboard has numbers at once."""
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        kec = db.session.scalar(select(Kecamatan))
+        year = dt.date.fromisoformat(result.output.split("data up to ")[1][:10]).year
+        found = {r.code: r for r in db.session.scalars(select(IndicatorResult).where(
+            IndicatorResult.kecamatan_id == kec.id, IndicatorResult.kelurahan_id == 0,
+            IndicatorResult.period == str(year - 1)))}
+    assert set(found) == {f"IKU{n}" for n in range(1, 7)}
+    assert found["IKU1"].mutu in ("A", "B", "C") and found["IKU1"].target == 82.0
+    assert all(found[code].value is not None for code in ("IKU1", "IKU3", "IKU4", "IKU6"))
