@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
 from server.errors import ApiError
@@ -24,12 +24,28 @@ blp = Blueprint("auth", __name__, description="Device login: bearer tokens")
 BEARER = [{"bearer": []}]
 
 
+def storable(text: str) -> bool:
+    """True for text a database can hold: no NUL byte, no lone surrogate (valid JSON escapes, not UTF-8)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _storable_field(text: str) -> None:
+    if not storable(text):
+        raise ValidationError("Berisi karakter yang tidak valid.")
+
+
 class TokenRequestSchema(Schema):
     """The login body: `device` names the phone or kiosk (shown when tokens are listed/revoked)."""
 
     username = fields.String(required=True, validate=validate.Length(min=1, max=80))
     password = fields.String(required=True, validate=validate.Length(min=1, max=256))
-    device = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
+    device = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=120), _storable_field])
 
 
 class UserSchema(Schema):
@@ -47,7 +63,12 @@ class TokenSchema(Schema):
 
 
 def find_user(username: str) -> User | None:
-    """The user with this username (surrounding whitespace ignored, as phones' keyboards add it)."""
+    """The user with this username (surrounding whitespace ignored, as phones' keyboards add it).
+
+    A name no database could store belongs to nobody (and never reaches the database).
+    """
+    if not storable(username):
+        return None
     return db.session.scalar(select(User).where(User.username == username.strip()))
 
 
@@ -61,7 +82,8 @@ class Token(MethodView):
     def post(self, body: dict):
         """Log in: return a new bearer token for this device and the user it belongs to."""
         user = find_user(body["username"])
-        if not check_password(user, body["password"]):
+        password = body["password"] if storable(body["password"]) else ""  # hashing needs UTF-8; "" never matches
+        if not check_password(user, password):
             raise ApiError(401, "invalid_credentials", "Nama pengguna atau kata sandi salah.")
         token = issue_token(user, body.get("device"))
         db.session.commit()

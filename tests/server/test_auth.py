@@ -53,6 +53,24 @@ def test_bad_credentials_are_401(client, officer, body):
     assert "token" not in resp.json
 
 
+@pytest.mark.parametrize("body", [
+    '{"username": "petugas1\\u0000", "password": "benar-sekali"}',
+    '{"username": "\\ud800", "password": "benar-sekali"}',
+    '{"username": "petugas1", "password": "\\udfff"}',
+    '{"username": "petugas1", "password": "benar-sekali\\u0000"}',
+])
+def test_unstorable_text_is_a_bad_login_not_a_crash(client, officer, body):
+    resp = client.post("/api/v1/auth/token", data=body, content_type="application/json")
+    assert resp.status_code == 401, resp.json
+
+
+def test_unstorable_device_name_is_422(client, officer):
+    resp = client.post("/api/v1/auth/token", content_type="application/json",
+                       data='{"username": "petugas1", "password": "benar-sekali", "device": "HP\\u0000"}')
+    assert resp.status_code == 422
+    assert "device" in resp.json["error"]["fields"]
+
+
 def test_inactive_user_cannot_log_in(app, client, officer):
     with app.app_context():
         db.session.get(User, officer).active = False
