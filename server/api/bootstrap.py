@@ -1,9 +1,10 @@
 """GET /api/v1/bootstrap: everything a device needs to work offline, in one cacheable document.
 
 The user; their kecamatan; the kelurahan and RW they may report on; `units`, the subjects of the
-unit forms (`skm`, `pengaduan`, `layanan`: the kecamatan office and/or kelurahan offices); the
-published form definitions their role may fill (latest version of each code); the active service
-types; the periods (this year and last, with their quarters); and the server's clock.
+unit forms (`skm`, `pengaduan`, `layanan`: the kecamatan office and/or kelurahan offices); every
+published version of the forms their role may fill (the latest for new records, older ones to
+reopen drafts made with them); the active service types; the periods (this year and last, with
+their quarters); and the server's clock.
 
 A kiosk stands at one service desk: with kelurahan in its scope it surveys for those kelurahan
 offices, without it for the kecamatan office; it never reports on RW, so its RW lists are empty.
@@ -86,7 +87,8 @@ class BootstrapSchema(Schema):
     kelurahan = fields.List(fields.Nested(KelurahanSchema), required=True)
     units = fields.List(fields.Nested(UnitSchema), required=True)
     forms = fields.List(fields.Dict(), required=True,
-                        metadata={"description": "Form definitions of SPEC §3 ({code, version, title, fields…})"})
+                        metadata={"description": "Form definitions of SPEC §3 ({code, version, title, fields…}): "
+                                                 "every published version; new records use the highest"})
     service_types = fields.List(fields.Nested(ServiceTypeSchema), required=True)
     periods = fields.List(fields.Nested(PeriodSchema), required=True)
     server_time = fields.DateTime(required=True, metadata={"description": "UTC; not part of the ETag"})
@@ -123,17 +125,16 @@ def _units(kecamatan: Kecamatan | None, kelurahan: list[Kelurahan], scope: Scope
 
 
 def _forms(role: str) -> list[dict]:
-    """The latest published version of each form the role may fill."""
-    rows = db.session.execute(
-        select(FormDefinition.code, FormDefinition.definition)
-        .where(FormDefinition.published.is_(True))
-        .order_by(FormDefinition.code, FormDefinition.version.desc())
-    ).all()
-    latest: dict[str, dict] = {}
-    for code, definition in rows:
-        if code not in latest and role in definition.get("roles", ()):
-            latest[code] = definition
-    return list(latest.values())
+    """Every published version of each form the role may fill, by code then version.
+
+    The latest version is what new records use; older published ones are still accepted by the
+    server, and a device needs them to reopen drafts and outbox items made with them.
+    """
+    rows = db.session.scalars(
+        select(FormDefinition.definition).where(FormDefinition.published.is_(True))
+        .order_by(FormDefinition.code, FormDefinition.version)
+    )
+    return [definition for definition in rows if role in definition.get("roles", ())]
 
 
 def _service_types() -> list[dict]:

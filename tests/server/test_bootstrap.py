@@ -105,7 +105,7 @@ def test_etag_revalidation(app, client, tokens):
     assert changed.headers["ETag"] != etag
 
 
-def test_latest_published_version_only(app, client, tokens):
+def test_every_published_version_and_no_unpublished_one(app, client, tokens):
     with app.app_context():
         v1 = db.session.query(FormDefinition).filter_by(code="pengaduan", version=1).one()
         v2 = {**v1.definition, "version": 2, "title": "Pengaduan (v2)"}
@@ -116,7 +116,7 @@ def test_latest_published_version_only(app, client, tokens):
     try:
         forms = client.get("/api/v1/bootstrap", headers=auth(tokens["camat"])).json["forms"]
         pengaduan = [f for f in forms if f["code"] == "pengaduan"]
-        assert [(f["version"], f["title"]) for f in pengaduan] == [(2, "Pengaduan (v2)")]
+        assert [(f["version"], f["title"]) for f in pengaduan] == [(1, "Pengaduan"), (2, "Pengaduan (v2)")]
     finally:
         with app.app_context():
             db.session.query(FormDefinition).filter(FormDefinition.code == "pengaduan",
