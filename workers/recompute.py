@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
-from server.models import IndicatorResult, Kecamatan, Submission
+from server.models import IndicatorResult, Kecamatan, ScoreOutbox, Submission
 from server.scores import WHOLE_KECAMATAN, upsert_results
 from workers.loader import LoadedKecamatan, load_holidays, load_kecamatan, load_rule_sets, load_service_types
 from workers.scoring import Period, compute_indicators, rules_for
@@ -48,6 +49,24 @@ def lock_kecamatan_years(session: Session, kecamatan_id: int, years: Iterable[in
         session.execute(update(IndicatorResult).where(IndicatorResult.id < 0).values(period=IndicatorResult.period))
 
 
+def absorb_outbox(session: Session, kecamatan_id: int, years: Iterable[int], current_year: int) -> int:
+    """Delete the outbox rows this recompute covers; return how many.
+
+    Called after the lock and before the read: every submission behind such a row committed with
+    it, so the read that follows sees it. Under load this is what coalesces: a recompute that
+    waited in the queue takes the rows that piled up meanwhile, and the next relay finds nothing
+    to send for this pair. Rows of a year whose following year has begun are left to the relay
+    (it also recomputes Y+1). Rows a relay holds (PostgreSQL) are skipped, never waited for.
+    """
+    covered = [year for year in set(years) if year + 1 > current_year]
+    if not covered:
+        return 0
+    ids = select(ScoreOutbox.id).where(ScoreOutbox.kecamatan_id == kecamatan_id, ScoreOutbox.year.in_(covered))
+    if session.get_bind().dialect.name == "postgresql":
+        ids = ids.with_for_update(skip_locked=True)
+    return session.execute(delete(ScoreOutbox).where(ScoreOutbox.id.in_(ids.scalar_subquery()))).rowcount
+
+
 def result_rows(loaded: LoadedKecamatan, years: Iterable[int], computed_at: dt.datetime) -> list[dict]:
     """Every result row of the given years: each period × (kecamatan, each kelurahan) × 6 IKU."""
     data = loaded.base
@@ -74,19 +93,23 @@ def result_rows(loaded: LoadedKecamatan, years: Iterable[int], computed_at: dt.d
 
 
 def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequence[int], *,
-                              timezone: str | None = None, catalogue: dict | None = None) -> int:
+                              timezone: str | None = None, catalogue: dict | None = None,
+                              today: dt.date | None = None) -> int:
     """Recompute and store the given years of one kecamatan in one transaction; return rows written.
 
     :param catalogue: optional pre-loaded ``service_types``/``holidays``/``rule_sets`` (a caller
         recomputing many kecamatan in a row reads them once).
+    :param today: the local date deciding which outbox rows this run covers (tests pin it).
     :raise LookupError: no such kecamatan.
     """
     years = sorted(set(years))
     if not years:
         return 0
     tz = timezone or current_app.config.get("TIMEZONE", "Asia/Jakarta")
+    current_year = (today or dt.datetime.now(ZoneInfo(tz)).date()).year
     try:
         lock_kecamatan_years(session, kecamatan_id, years)
+        absorb_outbox(session, kecamatan_id, years, current_year)
         loaded = load_kecamatan(session, kecamatan_id, years, tz, **(catalogue or {}))
         rows = result_rows(loaded, years, dt.datetime.now(dt.timezone.utc))
         written = upsert_results(session, rows)
@@ -99,7 +122,7 @@ def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequen
 
 def years_with_data(session: Session, kecamatan_id: int | None = None) -> dict[int, set[int]]:
     """For each kecamatan, the years its submissions belong to (plus the current year)."""
-    this_year = dt.date.today().year
+    this_year = dt.datetime.now(ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Jakarta"))).date().year
     out: dict[int, set[int]] = {kec: {this_year} for kec in session.scalars(select(Kecamatan.id))
                                 if kecamatan_id is None or kec == kecamatan_id}
     t = Submission.__table__

@@ -42,7 +42,7 @@ def stack(tmp_path_factory) -> Iterator[dict]:
         env = {"DATABASE_URL": pg_url, "REDIS_URL": redis_url, "SIKK_INSTANCE_DIR": str(tmp),
                "SECRET_KEY": "integration", "SIKK_RELAY_EVERY_SECONDS": "1",
                # A worker killed with a task in hand: Redis hands the task to another after this long.
-               "SIKK_CELERY__broker_transport_options": '{"visibility_timeout": 4}'}
+               "SIKK_CELERY__broker_transport_options": '{"visibility_timeout": 2}'}
         yield {"app": app, "token": token, "ids": ids, "env": env, "tmp": tmp, "pg_url": pg_url}
         dedicated_redis_db(REDIS_DB)
 
@@ -146,6 +146,9 @@ def test_worker_killed_mid_task_another_worker_finishes(stack):
         wait_for(recompute_waiting, 10.0, 0.05)
         assert _outbox(app) == 0  # relayed: from here on only the broker holds the recompute
         first.kill(signal.SIGKILL)  # the whole worker, main process and pool child, mid-task
+        # Redis gives an unacknowledged task to another consumer once it is older than the
+        # visibility timeout (2 s here, 300 s in production); a starting worker checks at once.
+        time.sleep(2.5)
         second = _worker(stack, "heir")
         try:
             blocker.execute("SELECT pg_advisory_unlock(%s, %s)", (ids["kec"], 2026))

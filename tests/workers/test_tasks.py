@@ -77,6 +77,21 @@ def test_a_500_item_sync_becomes_one_recompute(app, client, kecamatan):
         assert drain_outbox(db.session, lambda k, y: enqueued.append((k, y))) == set()
 
 
+def test_a_late_recompute_absorbs_the_rows_that_piled_up(app, client, kecamatan):
+    """Under load the recompute waits in the queue; when it runs it covers every row of its pair."""
+    kec = kecamatan["kec"]
+    _sync(client, kecamatan["token"], [p.skm({"kelurahan_id": kecamatan["kel"][1]}, [4] * 9)])
+    _sync(client, kecamatan["token"], [p.skm({"kecamatan_id": kec}, [4] * 9, "2025-03-01T10:00:00+07:00")])
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 3
+        recompute_kecamatan_years(db.session, kec, [2026], today=dt.date(2026, 6, 1))
+        assert _result(kec, 0, "2026", "IKU1").details["respondents"] == 5
+        # 2025's row stays for the relay (it also recomputes 2026, whose baseline 2025 feeds).
+        assert set(db.session.scalars(select(ScoreOutbox.year))) == {2025}
+        recompute_kecamatan_years(db.session, kec, [2025], today=dt.date(2026, 6, 1))
+        assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 1
+
+
 def test_relay_keeps_rows_when_the_broker_fails(app, kecamatan):
     def broken(_kec: int, _year: int) -> None:
         raise ConnectionError("broker down")
