@@ -4,11 +4,18 @@ from __future__ import annotations
 from flask import Flask
 
 from server.config import Config
+from server.jsonio import SafeJSONProvider
+
+
+class SikkFlask(Flask):
+    """Flask with a JSON provider that answers hostile nesting with 400, not 500."""
+
+    json_provider_class = SafeJSONProvider
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers and CLI — nothing else."""
-    app = Flask(__name__, instance_relative_config=False)
+    app = SikkFlask(__name__, instance_relative_config=False)
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 
 from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from PIL import Image
 from sqlalchemy import select
 
 from server.api.submissions import submissions_naming
@@ -26,6 +28,24 @@ _MAGIC = {
     "image/webp": lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP",
 }
 _BINARY_BODY = {"required": True, "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in _MAGIC}}
+
+
+_PIL_FORMAT = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+_MAX_PIXELS = 40_000_000  # a 1600 px phone photo has 2 M; refuse decompression bombs before decoding
+
+
+def _is_image(body: bytes, content_type: str) -> bool:
+    """Tell whether the bytes decode as a whole image of the declared type (a header alone is not enough)."""
+    if not _MAGIC[content_type](body):
+        return False
+    try:
+        with Image.open(io.BytesIO(body)) as image:
+            if image.format != _PIL_FORMAT[content_type] or image.width * image.height > _MAX_PIXELS:
+                return False
+            image.load()
+    except Exception:  # noqa: BLE001 - Pillow raises many types for broken input; all mean "not an image"
+        return False
+    return True
 
 
 def _check_hash(sha256: str) -> None:
@@ -69,7 +89,7 @@ class AttachmentResource(MethodView):
         body = request.get_data(cache=False)
         if len(body) > limit:
             raise ApiError(413, "payload_too_large", f"Foto terlalu besar (maksimal {limit} byte).")
-        if not _MAGIC[content_type](body):
+        if not _is_image(body, content_type):
             raise ApiError(415, "unsupported_media_type", f"Isi berkas bukan {content_type}.")
         if hashlib.sha256(body).hexdigest() != sha256:
             raise ApiError(400, "hash_mismatch", "SHA-256 isi berkas tidak sama dengan alamatnya.")

@@ -24,6 +24,7 @@ from sqlalchemy import String, cast, select, tuple_
 
 from server import sync
 from server.errors import ApiError
+from server.jsonio import MAX_DEPTH, depth_exceeds
 from server.extensions import db
 from server.forms.catalogue import registry
 from server.forms.validate import parse_datetime, photo_hashes
@@ -46,9 +47,11 @@ def _load_batch() -> list:
         raise ApiError(415, "unsupported_media_type", "Kirim JSON (Content-Type: application/json).")
     body = request.get_data(cache=False)  # 413 from Werkzeug beyond MAX_CONTENT_LENGTH
     try:
-        payload = json.loads(body)
+        payload = current_app.json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "bad_request", "Badan permintaan bukan JSON yang valid.") from None
+    if depth_exceeds(payload):
+        raise ApiError(400, "too_deep", f"JSON bersarang terlalu dalam (maksimal {MAX_DEPTH} tingkat).")
     try:
         items = batch_schema.load(payload if isinstance(payload, dict) else {"_": payload})["submissions"]
     except ValidationError as err:

@@ -2,15 +2,27 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import random
 import threading
 
 import pytest
+from PIL import Image
 
 from tests.factories import auth, make_user, make_wilayah
 from tests.server.test_submissions import inspeksi
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"x" * 200
-PNG = b"\x89PNG\r\n\x1a\n" + b"y" * 100
+
+
+def _image(fmt: str, colour: tuple[int, int, int]) -> bytes:
+    """A real, small image: the server decodes uploads, so a magic header alone is refused."""
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), colour).save(out, fmt)
+    return out.getvalue()
+
+
+JPEG = _image("JPEG", (200, 40, 40))
+PNG = _image("PNG", (40, 200, 40))
 
 
 def sha(body: bytes) -> str:
@@ -71,12 +83,16 @@ def test_bad_uploads(client, tokens, app):
     resp = put(client, t, big)
     assert resp.status_code == 413 and resp.json["error"]["code"] == "payload_too_large"
     # Larger than a JSON body may be, smaller than the photo limit: accepted.
-    medium = b"\xff\xd8\xff" + b"m" * (app.config["MAX_CONTENT_LENGTH"] + 100)
-    assert put(client, t, medium).status_code == 201
+    noise = Image.frombytes("RGB", (900, 900), random.Random(7).randbytes(900 * 900 * 3))
+    out = io.BytesIO()
+    noise.save(out, "PNG")
+    medium = out.getvalue()
+    assert app.config["MAX_CONTENT_LENGTH"] < len(medium) < app.config["MAX_ATTACHMENT_BYTES"]
+    assert put(client, t, medium, "image/png").status_code == 201
 
 
 def test_concurrent_uploads_store_once(app, tokens):
-    body = b"\xff\xd8\xff" + b"race" * 1000
+    body = _image("JPEG", (1, 2, 3))
     barrier = threading.Barrier(4)
     statuses: list[int] = []
 
