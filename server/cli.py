@@ -242,9 +242,12 @@ def revoke_tokens_command(username: str) -> None:
 def seed_demo_command(ctx: click.Context, seed: int, recompute: bool) -> None:
     """Load the demo: Kecamatan Coblong, its users (password demo123) and a year of submissions."""
     from server import jobs
-    from server.demo import seed_demo
+    from server.demo import DemoSeedError, seed_demo
 
-    report = seed_demo(seed=seed)
+    try:
+        report = seed_demo(seed=seed)
+    except DemoSeedError as err:
+        raise click.ClickException(str(err)) from None
     for line in report.lines():
         click.echo(line)
     recompute_cmd = getattr(jobs, "recompute_command", None)

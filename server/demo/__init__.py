@@ -25,7 +25,7 @@ from sqlalchemy import select
 from server.demo.generate import DemoGenerator, DemoWorld, Outgoing, Place
 from server.demo.photos import PhotoStore
 from server.demo.reference import (
-    DEMO_KECAMATAN_KODE, demo_holidays, ensure_holidays, ensure_targets, ensure_users, load_wilayah,
+    DEMO_KECAMATAN_KODE, DemoUserClash, demo_holidays, ensure_holidays, ensure_targets, ensure_users, load_wilayah,
 )
 from server.extensions import db
 from server.forms.catalogue import default_service_types, ensure_default_catalogue
@@ -38,7 +38,7 @@ BATCH_SIZE = 250
 
 
 class DemoSeedError(RuntimeError):
-    """The generator made an item the server refused (a bug in the generator, not in the data)."""
+    """The demo cannot be loaded here, or the server refused an item (a bug in the generator)."""
 
 
 @dataclass
@@ -138,7 +138,11 @@ def seed_demo(seed: int = 20260101, today: dt.date | None = None) -> SeedReport:
     years = (day.year - 1, day.year)
     holidays = demo_holidays(years)
     report.holidays_created = ensure_holidays(holidays)
-    users, report.users_created = ensure_users(kecamatan, kelurahan)
+    try:
+        users, report.users_created = ensure_users(kecamatan, kelurahan)
+    except DemoUserClash as clash:
+        db.session.rollback()
+        raise DemoSeedError(str(clash)) from None
     report.targets_created = ensure_targets(kecamatan, years)
     if not recorded and today is None:
         db.session.add(AuditLog(action=AUDIT_ACTION, target=DEMO_KECAMATAN_KODE,

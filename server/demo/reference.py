@@ -26,6 +26,10 @@ KECAMATAN_SERVICE_POPULATION = 5000
 KELURAHAN_SERVICE_POPULATION = (1200, 2600)
 
 
+class DemoUserClash(RuntimeError):
+    """A demo username is taken by a user of another role or kecamatan (a real deployment)."""
+
+
 @dataclass(frozen=True)
 class DemoUser:
     """A demo login; `scope` lists kelurahan by the last four digits of their code (none: whole kecamatan)."""
@@ -104,6 +108,9 @@ def ensure_users(kecamatan: Kecamatan, kelurahan: list[Kelurahan]) -> tuple[dict
             db.session.flush()
             db.session.add_all(UserScope(user_id=user.id, kelurahan_id=by_suffix[s].id) for s in spec.scope)
             created += 1
+        elif user.kecamatan_id != kecamatan.id or user.role != spec.role:
+            raise DemoUserClash(f"User '{spec.username}' already exists as {user.role} elsewhere; the demo needs it "
+                                f"as {spec.role} of Kecamatan {kecamatan.nama}. Seed the demo into its own database.")
         users[spec.username] = user
     db.session.flush()
     return users, created

@@ -216,3 +216,19 @@ def test_seed_demo_scores_the_year(app, runner):
     assert set(found) == {f"IKU{n}" for n in range(1, 7)}
     assert found["IKU1"].mutu in ("A", "B", "C") and found["IKU1"].target == 82.0
     assert all(found[code].value is not None for code in ("IKU1", "IKU3", "IKU4", "IKU6"))
+
+
+def test_seed_demo_refuses_a_database_whose_users_clash(app, runner):
+    with app.app_context():
+        other = Kecamatan(kode="32.73.01", nama="Sukasari")
+        db.session.add(other)
+        db.session.flush()
+        db.session.add(User(username="camat", name="Camat Sukasari", role="kecamatan_admin", password_hash="x",
+                            kecamatan_id=other.id))
+        db.session.commit()
+    result = runner.invoke(args=["seed-demo", "--no-recompute"])
+    assert result.exit_code != 0
+    assert "User 'camat' already exists" in result.output and "Traceback" not in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Submission)) == 0
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
