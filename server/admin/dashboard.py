@@ -21,8 +21,22 @@ def dashboard():
     ctx = page_context()
     table = performance_table(ctx.kecamatan.id, ctx.kelurahan_id, ctx.period)
     trends = {row.code: trend_svg(row.trend, row.target, title=f"{row.code} {ctx.period[:4]}") for row in table.rows}
-    return render_template("admin/dashboard.html", ctx=ctx, table=table, trends=trends,
+    return render_template("admin/dashboard.html", ctx=ctx, table=table, trends=trends, spans=sasaran_spans(table),
                            period_label=period_label(ctx.period))
+
+
+def sasaran_spans(table) -> dict[str, int]:
+    """How many rows each sasaran cell spans (0: covered by the row above), as the seed's table merges them."""
+    spans: dict[str, int] = {}
+    first = None
+    for row in table.rows:
+        if first is not None and row.meta.sasaran_no == first.meta.sasaran_no:
+            spans[first.code] += 1
+            spans[row.code] = 0
+        else:
+            first = row
+            spans[row.code] = 1
+    return spans
 
 
 @bp.get("/kinerja.xlsx")

@@ -137,6 +137,7 @@ EN: dict[str, str] = {
     "Belum ada lokasi inspeksi.": "No inspection locations yet.",
     "Semua pengajuan ditampilkan dalam lingkup Anda.": "All submissions within your scope.",
     "Belum lengkap: foto belum terunggah": "Incomplete: photos not uploaded yet",
+    "Uraian lengkap tiap IKU ada di Cetak laporan dan berkas Excel.": "The full IKU descriptions are in the printed report and the Excel file.",
 }
 
 

@@ -1,0 +1,109 @@
+"""A live SIKK server for the admin browser tests: fresh SQLite file, `flask release`, seeded
+wilayah, users and stored indicator results, gunicorn on a free port (stopped afterwards)."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+PASSWORD = "demo12345"
+
+# The held-back year the browser test picks, and its figures (kecamatan-wide and per kelurahan).
+YEAR = "2025"
+FIGURES = {"IKU1": (81.25, 80.0), "IKU2": (42.857142857, 80.0), "IKU3": (91.5, 85.0),
+           "IKU4": (72.25, 80.0), "IKU5": (50.0, 40.0), "IKU6": (33.333333, 30.0)}
+LURAH_SCALE = 0.9  # kelurahan 1's own figures are the kecamatan's × this
+OTHER_SCALE = 0.61  # kelurahan 2's
+
+
+@dataclass
+class LiveAdmin:
+    """The running server and what was seeded into it."""
+
+    url: str
+    kelurahan: list[tuple[int, str]]  # (id, nama)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _seed(database_url: str) -> list[tuple[int, str]]:
+    from server import create_app
+    from server.extensions import db
+    from server.models import IndicatorResult
+    from tests.factories import make_user, make_wilayah
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
+    with app.app_context():
+        wilayah = make_wilayah(nama="Coblong", kode="32.73.02", kelurahan=2, rw=3)
+        make_user("camat", "kecamatan_admin", wilayah.kecamatan, password=PASSWORD)
+        make_user("lurah", "kelurahan_admin", wilayah.kecamatan, [wilayah.kelurahan[0]], password=PASSWORD)
+        computed = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+        scopes = ((0, 1.0), (wilayah.kelurahan[0].id, LURAH_SCALE), (wilayah.kelurahan[1].id, OTHER_SCALE))
+        for kelurahan_id, scale in scopes:
+            for period, factor in ((YEAR, 1.0), (f"{YEAR}-Q1", 0.8), (f"{YEAR}-Q2", 0.9), (f"{YEAR}-Q3", 1.05)):
+                for code, (value, target) in FIGURES.items():
+                    realised = value * scale * factor
+                    db.session.add(IndicatorResult(
+                        kecamatan_id=wilayah.kecamatan.id, kelurahan_id=kelurahan_id, period=period, code=code,
+                        name=code, value=realised, numerator=None, denominator=None, target=target,
+                        capaian=realised / target * 100, unit="indeks" if code == "IKU1" else "%",
+                        mutu="B" if code == "IKU1" else None, rule_version=1,
+                        details={"record_ids": [], "warnings": []}, computed_at=computed))
+        db.session.commit()
+        kelurahan = [(k.id, k.nama) for k in wilayah.kelurahan]
+        db.session.remove()
+        db.engine.dispose()
+    return kelurahan
+
+
+@contextlib.contextmanager
+def run_admin_server(workdir: Path) -> Iterator[LiveAdmin]:
+    """Fresh database in `workdir`, released and seeded; gunicorn on a free port until exit."""
+    database_url = f"sqlite:///{workdir / 'sikk.sqlite'}"
+    env = {**os.environ, "DATABASE_URL": database_url, "SIKK_INSTANCE_DIR": str(workdir / "instance"),
+           "SECRET_KEY": "admin-e2e-secret", "SIKK_RATELIMIT_ENABLED": "false",
+           "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}"}
+    env.pop("REDIS_URL", None)
+    subprocess.run([str(VENV_BIN / "flask"), "--app", "server", "release"], cwd=REPO, env=env, check=True,
+                   capture_output=True, timeout=120)
+    kelurahan = _seed(database_url)
+    port = _free_port()
+    log_path = workdir / "gunicorn.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+                                 "server:create_app()"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/admin/login", timeout=1) as resp:
+                        if resp.status == 200:
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start: {log_path.read_text()[-2000:]}")
+                time.sleep(0.2)
+            yield LiveAdmin(url=url, kelurahan=kelurahan)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
