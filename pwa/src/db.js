@@ -136,6 +136,15 @@ export async function putPhoto(photo) {
   await tx.done;
 }
 
+/** Record that an upload of this photo was attempted (a later run asks the server first). */
+export async function markPhotoTried(sha256) {
+  const db = await openDatabase();
+  const tx = db.transaction('photos', 'readwrite');
+  const photo = await tx.store.get(sha256);
+  if (photo && !photo.tried) await tx.store.put({ ...photo, tried: true });
+  await tx.done;
+}
+
 export async function getPhoto(sha256) {
   return (await openDatabase()).get('photos', sha256);
 }

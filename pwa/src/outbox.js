@@ -19,6 +19,7 @@ export const STATES = Object.freeze({ WAITING: 'waiting', SENDING: 'sending', SE
 export const MAX_BATCH = 100;
 export const BACKOFF_BASE_MS = 2000;
 export const BACKOFF_MAX_MS = 5 * 60 * 1000;
+export const PHOTO_CONCURRENCY = 4;
 
 /** Listeners are told after every change (the UI re-renders counts and lists). */
 export const outboxEvents = new EventTarget();
@@ -175,35 +176,50 @@ async function runSync({ api, userId, force = false, now = Date.now, random = Ma
 }
 
 /**
- * Upload every photo the due items name, oldest first. Photos already acknowledged are absent from
- * the store. Returns {sha256: message} for photos the server refused (they can never succeed).
+ * Upload every photo the due items name, a few at a time. Photos already acknowledged are absent
+ * from the store; a photo tried before is first asked for (HEAD), so a retry after a cut connection
+ * never sends the bytes twice when the first upload did land. Returns {sha256: message} for photos
+ * the server refused (they can never succeed); a network error or 5xx stops the run.
  */
 async function uploadPhotos(api, due) {
   const rejected = {};
-  const seen = new Set();
-  for (const item of due) {
-    for (const sha256 of item.photos || []) {
-      if (seen.has(sha256)) continue;
-      seen.add(sha256);
-      const photo = await db.getPhoto(sha256);
-      if (!photo) continue; // acknowledged earlier (its blob was released)
-      if (await api.hasAttachment(sha256)) {
-        await db.deletePhoto(sha256);
-        continue;
-      }
+  const hashes = [...new Set(due.flatMap((item) => item.photos || []))];
+  let next = 0;
+  let failure = null;
+  async function worker() {
+    while (next < hashes.length && !failure) {
+      const sha256 = hashes[next];
+      next += 1;
       try {
-        await api.putAttachment(sha256, photo.blob, photo.type || 'image/jpeg');
-        await db.deletePhoto(sha256);
+        await uploadPhoto(api, sha256, rejected);
       } catch (error) {
-        if (error instanceof ApiError && !(error instanceof AuthError) && !error.retryable) {
-          rejected[sha256] = error.message;
-        } else {
-          throw error;
-        }
+        failure = failure || error;
       }
     }
   }
+  await Promise.all(Array.from({ length: Math.min(PHOTO_CONCURRENCY, hashes.length) }, worker));
+  if (failure) throw failure;
   return rejected;
+}
+
+async function uploadPhoto(api, sha256, rejected) {
+  const photo = await db.getPhoto(sha256);
+  if (!photo) return; // acknowledged earlier (its blob was released)
+  if (photo.tried && await api.hasAttachment(sha256)) {
+    await db.deletePhoto(sha256);
+    return;
+  }
+  await db.markPhotoTried(sha256);
+  try {
+    await api.putAttachment(sha256, photo.blob, photo.type || 'image/jpeg');
+    await db.deletePhoto(sha256);
+  } catch (error) {
+    if (error instanceof ApiError && !(error instanceof AuthError) && !error.retryable) {
+      rejected[sha256] = error.message;
+    } else {
+      throw error;
+    }
+  }
 }
 
 function photoErrors(item, rejected) {

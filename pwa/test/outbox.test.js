@@ -180,12 +180,13 @@ describe('sync', () => {
     expect(await db.getMeta('auth_required')).toBeUndefined();
   });
 
-  it('uploads photos first, skips those the server has, and releases blobs once acknowledged', async () => {
+  it('uploads photos first, asks before re-sending one tried earlier, and releases blobs once acknowledged', async () => {
     const server = fakeServer();
     const shaA = 'a'.repeat(64);
     const shaB = 'b'.repeat(64);
     await db.putPhoto({ sha256: shaA, blob: new Uint8Array([1]), type: 'image/jpeg' });
-    await db.putPhoto({ sha256: shaB, blob: new Uint8Array([2]), type: 'image/jpeg' });
+    // B was tried before and did land (the answer was lost): HEAD finds it, no second upload.
+    await db.putPhoto({ sha256: shaB, blob: new Uint8Array([2]), type: 'image/jpeg', tried: true });
     server.photos.set(shaB, 'already');
     await enqueue(inspection(1, { photos: [shaA, shaB], data: { foto: [shaA, shaB], kejadian_kriminal: 1 } }));
     const result = await syncOutbox({ api: server.api, userId: 7 });
@@ -220,6 +221,19 @@ describe('sync', () => {
     const result = await syncOutbox({ api: server.api, userId: 7 });
     expect(result).toMatchObject({ sent: 1, invalid: 1 });
     expect((await db.getOutboxItem(bad.id)).errors).toEqual({ foto: 'Foto harus JPEG, PNG atau WebP.' });
+  });
+
+  it('uploads many photos concurrently and sends each item once', async () => {
+    const server = fakeServer();
+    for (let n = 0; n < 30; n += 1) {
+      const sha = n.toString(16).padStart(64, '0');
+      await db.putPhoto({ sha256: sha, blob: new Uint8Array([n]), type: 'image/jpeg' });
+      await enqueue(inspection(n, { photos: [sha], data: { foto: [sha], kejadian_kriminal: n } }));
+    }
+    expect((await syncOutbox({ api: server.api, userId: 7 })).sent).toBe(30);
+    expect(server.puts.length).toBe(30);
+    expect(new Set(server.puts).size).toBe(30);
+    expect(await db.countPhotos()).toBe(0);
   });
 
   it('only sends the current user\'s items', async () => {

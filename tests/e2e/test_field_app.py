@@ -20,6 +20,12 @@ def _data(row) -> dict:
     return row.data if isinstance(row.data, dict) else json.loads(row.data)
 
 
+def expect_sent(page: Page, count: int) -> None:
+    """Wait until the outbox lists `count` items as sent (the status count alone may already be 0)."""
+    outbox = page.get_by_role("region", name="Kotak keluar")
+    expect(outbox.get_by_text("Terkirim", exact=True)).to_have_count(count)
+
+
 def fill_inspection(page: Page, kelurahan: str, rw: str = "01", kriminal: str = "2") -> None:
     """Open `Inspeksi RW` from home and fill every scored field plus a note."""
     page.get_by_role("link", name="Inspeksi RW", exact=True).click()
@@ -41,15 +47,17 @@ def test_login_fill_send_sync_exactly_once(page: Page, live_server: LiveServer):
     expect(status).to_contain_text("Daring (online)")
     fill_inspection(page, kel["nama"])
     page.get_by_role("button", name="Kirim", exact=True).click()
+    expect_sent(page, 1)
     expect(status).to_contain_text("Belum terkirim: 0")
     page.get_by_role("button", name="Sinkronkan").click()
-    expect(status).to_contain_text("Belum terkirim: 0")
+    expect(page.get_by_text(re.compile(r"Sinkron terakhir: \d\d/\d\d/\d{4}"))).to_be_visible()
+    expect_sent(page, 1)
     rows = live_server.submissions("inspeksi-rw")
     assert len(rows) == 1
     assert _data(rows[0]) == INSPECTION
     assert rows[0].rw_id == kel["rw"][0]["id"]
-    # The sent record is listed as sent, with a correction offered.
-    expect(page.get_by_text("Terkirim", exact=True)).to_be_visible()
+    # The sent record can be corrected (a new record that supersedes it).
+    expect(page.get_by_role("button", name=re.compile(r"^Koreksi Inspeksi RW"))).to_be_visible()
 
 
 def test_client_validation_in_indonesian(page: Page, live_server: LiveServer):
@@ -109,6 +117,7 @@ def test_draft_restores_every_value(page: Page, live_server: LiveServer):
     expect(page.get_by_label("Jumlah konflik sosial")).to_have_value("0")
     expect(page.get_by_label("Catatan")).to_have_value("Aman, warga aktif")
     page.get_by_role("button", name="Kirim", exact=True).click()
+    expect_sent(page, 1)
     expect(page.get_by_role("status")).to_contain_text("Belum terkirim: 0")
     expect(drafts.get_by_text("Belum ada draf.")).to_be_visible()
     assert len([r for r in live_server.submissions("inspeksi-rw") if r.rw_id == kel["rw"][2]["id"]]) == 1
