@@ -132,7 +132,7 @@ def seed_demo(seed: int = 20260101, today: dt.date | None = None) -> SeedReport:
     ensure_default_catalogue()
     day, recorded = _anchor_day(seed, today)
     report = SeedReport(today=day)
-    rng = random.Random(f"{seed}:wilayah")
+    rng = random.Random(f"{seed}:wilayah")  # nosec B311 - demo data must be reproducible, not secret
     kecamatan, kelurahan, imported = load_wilayah(rng)
     report.wilayah, report.wilayah_changed = imported.summary(), imported.changed
     years = (day.year - 1, day.year)
@@ -149,7 +149,7 @@ def seed_demo(seed: int = 20260101, today: dt.date | None = None) -> SeedReport:
                                 detail={"seed": seed, "today": day.isoformat()}))
     db.session.commit()
 
-    photos = PhotoStore(random.Random(f"{seed}:photos"))
+    photos = PhotoStore(random.Random(f"{seed}:photos"))  # nosec B311 - reproducible demo photos
     generator = DemoGenerator(_world(kecamatan, kelurahan, users, set(holidays)), seed, day, photos.take)
     queues = _queues(generator.all())
     report.photos_created = photos.save(users["petugas"].id)

@@ -8,8 +8,10 @@ as the API would.
 What "plausible" means here (so the dashboard has something to say):
 - RW inspections about every three months; each RW starts somewhere (some without a TOGA garden,
   some with poor waste management, a few *kumuh*) and tends to improve, so not every RW is Baik and
-  some changed since the baseline.
-- Kelurahan reports for each finished quarter, mostly on time, a few dates late.
+  some changed since the baseline. Two "model" kelurahan get every RW in order by the end of the
+  year and report on time with falling incidents, so some kelurahan meet the Baik criteria (IKU5).
+- Kelurahan reports for every quarter of last year and each finished quarter of this one, mostly
+  on time, a few dates late, one missing.
 - Satisfaction surveys at every office on working days; answers centred a little above 3 with the
   usual shape (fees rated best, speed and complaint handling worst): IKM around B, one office lower.
 - Complaints at every office; most followed up within days, some not at all (more so recently).
@@ -55,7 +57,8 @@ _COMPLAINTS = {
 _ACTIONS = ("Sudah dikoordinasikan dengan ketua RW dan ditangani.", "Petugas kebersihan dijadwalkan ulang.",
             "Diteruskan ke dinas terkait; warga sudah diberi tahu.", "Pelapor dihubungi, masalah selesai.",
             "Patroli ditambah bersama Babinsa dan Bhabinkamtibmas.")
-_SUGGESTIONS = ("Tambah kursi di ruang tunggu.", "Petugas sudah ramah, pertahankan.", "Informasi syarat dipasang di depan.",
+_SUGGESTIONS = ("Tambah kursi di ruang tunggu.", "Petugas sudah ramah, pertahankan.",
+                "Informasi syarat dipasang di depan.",
                 "Mohon layanan daring diperluas.", "Toilet perlu dibersihkan.")
 
 
@@ -127,25 +130,29 @@ class DemoGenerator:
     # -- helpers ---------------------------------------------------------------------------------
 
     def _rng(self, name: str) -> random.Random:
-        return random.Random(f"{self.seed}:{name}")
+        return random.Random(f"{self.seed}:{name}")  # nosec B311 - reproducible demo data, not secrets
 
     def new_id(self) -> str:
         """A UUID v4 drawn from the seeded generator (devices make random ones)."""
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
     def working_day(self, day: dt.date) -> bool:
+        """Monday to Friday and not a holiday: offices are open."""
         return day.weekday() < 5 and day not in self.world.holidays
 
     def working_days(self) -> list[dt.date]:
+        """The working days of the demo year, oldest first."""
         days = (self.start + dt.timedelta(days=n) for n in range((self.today - self.start).days))
         return [d for d in days if self.working_day(d)]
 
     def next_working_day(self, day: dt.date) -> dt.date:
+        """`day` itself when offices are open, else the next day they are."""
         while not self.working_day(day):
             day += dt.timedelta(days=1)
         return day
 
     def add_working_days(self, day: dt.date, count: int) -> dt.date:
+        """The working day `count` working days after `day`."""
         while count > 0:
             day += dt.timedelta(days=1)
             if self.working_day(day):
@@ -154,10 +161,12 @@ class DemoGenerator:
 
     @staticmethod
     def office_time(rng: random.Random, day: dt.date) -> dt.datetime:
+        """A moment during office hours (08:00–15:00 WIB) of `day`."""
         minute = rng.randrange(OFFICE_MINUTES)
         return dt.datetime.combine(day, OFFICE_OPENS, WIB) + dt.timedelta(minutes=minute, seconds=rng.randrange(60))
 
     def offices(self) -> list[Office]:
+        """The kecamatan office, then each kelurahan office."""
         w = self.world
         out = [Office({"kecamatan_id": w.kecamatan_id}, f"Kantor Kecamatan {w.kecamatan_nama}", w.camat,
                       w.kecamatan_kiosk, True)]
@@ -300,7 +309,8 @@ class DemoGenerator:
                         })
                     if rng.random() < 0.1:
                         data["saran"] = rng.choice(_SUGGESTIONS)
-                    out.append(Outgoing(office.kiosk, self.item("skm", office.subject, self.office_time(rng, day), data)))
+                    observed = self.office_time(rng, day)
+                    out.append(Outgoing(office.kiosk, self.item("skm", office.subject, observed, data)))
         return out
 
     def complaints(self) -> list[Outgoing]:

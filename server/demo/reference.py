@@ -20,7 +20,7 @@ from server.wilayah_import import ImportReport, import_rows, parse_wilayah
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 KELURAHAN_CSV = DATA_DIR / "kota-bandung-kelurahan.csv"
 DEMO_KECAMATAN_KODE = "32.73.02"  # Coblong, Kota Bandung
-DEMO_PASSWORD = "demo123"  # printed by scripts/run-local.sh and README.md
+DEMO_PASSWORD = "demo123"  # nosec B105 - the published demo password (README.md, scripts/run-local.sh)
 RW_PER_KELURAHAN = (8, 13)  # "about ten" (no public list of Bandung's RW exists)
 KECAMATAN_SERVICE_POPULATION = 5000
 KELURAHAN_SERVICE_POPULATION = (1200, 2600)
