@@ -265,3 +265,48 @@ def test_admin_pages_pass_their_csp(app, world):
         _assert_secure_headers(resp, rule)
         if resp.mimetype == "text/html":
             _assert_page_passes_csp(resp.get_data(as_text=True), rule)
+
+
+# -- brute-force limit shared by every web process (Redis) ----------------------------------------------
+
+_LOGIN_ATTEMPTS = """
+import json, sys
+from server import create_app
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "REDIS_URL": sys.argv[2], "RATELIMIT_ENABLED": True,
+                  "RATELIMIT_KEY_PREFIX": sys.argv[3], "SECRET_KEY": "x"})
+client = app.test_client()
+print(json.dumps([client.post("/api/v1/auth/token", json={"username": "tebak", "password": f"coba{i}"}).status_code
+                  for i in range(int(sys.argv[4]))]))
+"""
+
+
+def test_login_limit_is_shared_by_web_processes_through_redis(tmp_path):
+    """Two separate processes (two web hosts) share one login counter: 6 + 5 attempts hit the limit."""
+    import json
+    import subprocess
+    import sys
+    import uuid
+
+    import redis
+
+    from tests.conftest import REDIS_URL
+
+    database = f"sqlite:///{tmp_path / 'limits.sqlite'}"
+    make_test_app(database)
+    prefix = f"sikk-limits-test-{uuid.uuid4().hex[:8]}"
+
+    def attempts(n: int) -> list[int]:
+        proc = subprocess.run([sys.executable, "-c", _LOGIN_ATTEMPTS, database, REDIS_URL, prefix, str(n)],
+                              capture_output=True, text=True, timeout=120, check=True)
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    try:
+        first = attempts(6)
+        second = attempts(6)
+        assert first == [401] * 6
+        assert second[:4] == [401] * 4 and second[4:] == [429, 429], second
+        assert redis.Redis.from_url(REDIS_URL).keys(f"*{prefix}*")  # the counter lives in Redis
+    finally:
+        store = redis.Redis.from_url(REDIS_URL)
+        for key in store.scan_iter(f"*{prefix}*"):
+            store.delete(key)
