@@ -9,7 +9,7 @@ Files made by people are forgiven what does not change the meaning: a UTF-8 byte
 Windows code page, ``;`` or tab separators (Excel in an Indonesian locale writes ``;``), header case
 and spacing, whitespace around values, codes without dots (``3273021001``), RW written ``1``,
 ``01``, ``RW 01`` or ``RW.1``. Everything else is an error that names its row; nothing is written
-unless the whole file is good.
+unless the whole file is good. Up to four title rows above the header are skipped.
 
 Importing is idempotent: rows already present are left alone, a kelurahan whose name changed is
 renamed, and nothing is ever deleted (submissions point at the rows).
@@ -40,6 +40,8 @@ _ALIASES = {
 _KODE_KELURAHAN = re.compile(r"^(\d{2})\.(\d{2})\.(\d{2})\.([12]\d{3})$")
 _RW = re.compile(r"^(?:rw)?[\s.:/-]*0*(\d{1,3})$", re.IGNORECASE)
 _MAX_ERRORS_SHOWN = 20
+MAX_TITLE_ROWS = 5  # non-empty rows looked at for the header row
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class WilayahImportError(ValueError):
@@ -136,8 +138,11 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max((";", ",", "\t"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    for row in reader:
-        yield reader.line_num, row
+    try:
+        for row in reader:
+            yield reader.line_num, row
+    except csv.Error as err:
+        raise WilayahImportError([f"row {reader.line_num + 1}: not readable as CSV ({err})"]) from None
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[object]]]:
@@ -171,6 +176,7 @@ def parse_wilayah(data: bytes, filename: str = "upload") -> list[WilayahRow]:
     header: dict[str, int] | None = None
     errors: list[str] = []
     checked: list[WilayahRow] = []
+    no_header: list[str] = []  # why each leading row is not the header
     for line, cells in rows:
         values = [_clean(c) for c in cells]
         if not any(values):
@@ -178,9 +184,12 @@ def parse_wilayah(data: bytes, filename: str = "upload") -> list[WilayahRow]:
         if header is None:
             names = [normalize_header(c) for c in cells]
             missing = [c for c in REQUIRED_COLUMNS if c not in names]
-            if missing:
-                raise WilayahImportError([f"row {line}: missing column(s) {', '.join(missing)} "
-                                          f"(need {', '.join(REQUIRED_COLUMNS)}[, rw]; found {', '.join(values)})"])
+            if missing:  # a title above the header ("Daftar RW Kecamatan …"), or no header at all
+                no_header.append(f"row {line}: missing column(s) {', '.join(missing)} "
+                                 f"(need {', '.join(REQUIRED_COLUMNS)}[, rw]; found {', '.join(values)})")
+                if len(no_header) == MAX_TITLE_ROWS:
+                    break
+                continue
             header = {name: names.index(name) for name in names if name}
             continue
         row, problems = _check_row(line, {name: values[i] if i < len(values) else "" for name, i in header.items()})
@@ -188,7 +197,7 @@ def parse_wilayah(data: bytes, filename: str = "upload") -> list[WilayahRow]:
         if row is not None:
             checked.append(row)
     if header is None:
-        raise WilayahImportError([f"{filename}: the file is empty."])
+        raise WilayahImportError(no_header[:1] or [f"{filename}: the file is empty."])
     errors.extend(_conflicts(checked))
     if errors:
         raise WilayahImportError(errors)
@@ -210,6 +219,8 @@ def _check_row(line: int, cells: dict[str, str]) -> tuple[WilayahRow | None, lis
     given_kec = cells.get("kode_kecamatan", "")
     if kode and given_kec and given_kec != kode_kecamatan:
         problems.append(f"row {line}: kode_kecamatan {given_kec!r} does not match kode_kelurahan {kode!r}")
+    if any(_CONTROL.search(value) for value in cells.values()):
+        problems.append(f"row {line}: contains a control character")
     raw_rw = cells.get("rw", "")
     rw = normalize_rw(raw_rw) if raw_rw else None
     if raw_rw and rw is None:

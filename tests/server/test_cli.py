@@ -95,6 +95,17 @@ def test_import_tolerates_bom_semicolons_and_whitespace(app, runner, tmp_path):
         assert (kel.kode, kel.nama, [r.nomor for r in kel.rw]) == ("32.73.02.1005", "Sekeloa", ["01", "02"])
 
 
+def test_import_skips_title_rows_above_the_header(app, runner, tmp_path):
+    path = _write_xlsx(tmp_path / "judul.xlsx", [
+        ["DAFTAR RW KECAMATAN COBLONG"], [None], ["Per 1 Januari 2026"],
+        ["kecamatan", "kode_kelurahan", "kelurahan", "rw"],
+        ["Coblong", "32.73.02.1004", "Dago", "01"],
+    ])
+    result = runner.invoke(args=["import-wilayah", str(path)])
+    assert result.exit_code == 0, result.output
+    assert _counts(app) == (1, 1, 1)
+
+
 def test_import_of_the_shared_code_list_without_rw(app, runner):
     result = runner.invoke(args=["import-wilayah", str(SHARED_CSV)])
     assert result.exit_code == 0, result.output
@@ -129,6 +140,10 @@ def test_import_renames_a_kelurahan_and_adds_rw(app, runner, tmp_path):
     ("kode_kecamatan,kecamatan,kode_kelurahan,kelurahan\n32.73.01,Coblong,32.73.02.1004,Dago\n",
      "row 2: kode_kecamatan '32.73.01' does not match"),
     ("", "empty"),
+    ("kecamatan,kode_kelurahan,kelurahan,rw\nCoblong,32.73.02.1004,Da\x00go,1\n", "row 2: contains a control character"),
+    ("kecamatan,kode_kelurahan,kelurahan,rw\nCoblong,32.73.02.1004,\"" + "x" * 200_000 + "\",1\n",
+     "not readable as CSV"),
+    ("Daftar RW\n\nSumber: kecamatan\n" + "a,b\n" * 5, "row 1: missing column(s) kecamatan"),
 ])
 def test_bad_files_fail_with_row_numbers_and_import_nothing(app, runner, tmp_path, content, message):
     path = tmp_path / "bad.csv"
