@@ -233,3 +233,45 @@ def test_kiosk_survey_offline_then_synced(context: BrowserContext, page: Page, l
     assert rows[0].kelurahan_id == kel["id"]
     assert _data(rows[0]) == {"u1": 3, "u2": 3, "u3": 3, "u4": 4, "u5": 4, "u6": 3, "u7": 3, "u8": 3, "u9": 3,
                               "jenis_kelamin": "P", "usia": 34}
+
+
+def test_complaint_follow_up_and_correction(page: Page, live_server: LiveServer):
+    """A complaint (show_if field), its follow-up chosen from the officer's own records (ref), and a
+    correction of the sent complaint: a new record that supersedes it."""
+    kel = live_server.kelurahan[0]
+    login(page)
+    page.get_by_role("link", name="Pengaduan", exact=True).click()
+    page.get_by_label("Kelurahan").select_option(label=kel["nama"])
+    page.get_by_label("Tanggal diterima").fill("2026-11-20")
+    page.get_by_label("Saluran pengaduan").select_option("kotak")
+    other = page.get_by_label("Kategori lainnya, sebutkan")
+    expect(other).to_be_hidden()
+    page.get_by_label("Kategori", exact=True).select_option("lainnya")
+    expect(other).to_be_visible()
+    other.fill("Parkir liar")
+    page.get_by_role("button", name="Kirim", exact=True).click()
+    expect_sent(page, 1)
+    (complaint,) = live_server.submissions("pengaduan")
+    assert _data(complaint) == {"tanggal_terima": "2026-11-20", "saluran": "kotak", "kategori": "lainnya",
+                                "kategori_lainnya": "Parkir liar"}
+
+    page.get_by_role("link", name="Tindak Lanjut Pengaduan", exact=True).click()
+    page.get_by_label("Rujukan").select_option(index=1)
+    page.get_by_label("Tanggal tindak lanjut").fill("2026-11-21")
+    page.get_by_label("Tindakan yang dilakukan").fill("Ditertibkan bersama Satpol PP")
+    page.get_by_role("button", name="Kirim", exact=True).click()
+    expect_sent(page, 2)
+    (follow_up,) = live_server.sql("SELECT ref FROM submissions WHERE form_code = 'tindak-lanjut'")
+    assert str(follow_up.ref).replace("-", "") == str(complaint.id).replace("-", "")
+
+    page.get_by_role("button", name=re.compile(r"^Koreksi Pengaduan")).click()
+    expect(page.get_by_text(re.compile(r"^Koreksi atas data"))).to_be_visible()
+    expect(other).to_have_value("Parkir liar")
+    page.get_by_label("Kategori", exact=True).select_option("keamanan")
+    page.get_by_role("button", name="Kirim", exact=True).click()
+    expect_sent(page, 3)
+    rows = {str(r.id).replace("-", ""): r for r in live_server.submissions("pengaduan")}
+    assert len(rows) == 2
+    (new,) = [r for r in rows.values() if r.supersedes is not None]
+    assert str(new.supersedes).replace("-", "") == str(complaint.id).replace("-", "")
+    assert _data(new)["kategori"] == "keamanan" and "kategori_lainnya" not in _data(new)
