@@ -75,13 +75,12 @@ def find_kecamatan(name_or_kode: str) -> Kecamatan:
     return found
 
 
-def _only_kecamatan() -> Kecamatan:
+def _default_kecamatan() -> Kecamatan | None:
+    """The only kecamatan; None (every kecamatan: a city-level user) when there are several."""
     rows = db.session.scalars(select(Kecamatan).limit(2)).all()
     if not rows:
         raise click.ClickException("No kecamatan yet: run import-wilayah first.")
-    if len(rows) > 1:
-        raise click.ClickException("Several kecamatan exist: say which with --kecamatan NAMA_OR_KODE.")
-    return rows[0]
+    return rows[0] if len(rows) == 1 else None
 
 
 def _scope_kelurahan(codes: tuple[str, ...]) -> list[Kelurahan]:
@@ -97,14 +96,17 @@ def _scope_kelurahan(codes: tuple[str, ...]) -> list[Kelurahan]:
     return found
 
 
-def _resolve_user_kecamatan(kecamatan_option: str | None, scope: list[Kelurahan]) -> Kecamatan:
-    """--kecamatan if given, else the kecamatan of the --scope kelurahan, else the only one."""
+def _resolve_user_kecamatan(kecamatan_option: str | None, scope: list[Kelurahan]) -> Kecamatan | None:
+    """--kecamatan if given, else the kecamatan of the --scope kelurahan, else the only one.
+
+    With several kecamatan and neither option, the user covers every kecamatan (city level).
+    """
     if kecamatan_option:
         kecamatan = find_kecamatan(kecamatan_option)
     elif scope:
         kecamatan = db.session.get(Kecamatan, scope[0].kecamatan_id)
     else:
-        kecamatan = _only_kecamatan()
+        return _default_kecamatan()
     strangers = [kel.kode for kel in scope if kel.kecamatan_id != kecamatan.id]
     if strangers:
         raise click.ClickException(f"--scope {', '.join(strangers)}: not in kecamatan {kecamatan.nama}.")
@@ -119,7 +121,7 @@ def _resolve_user_kecamatan(kecamatan_option: str | None, scope: list[Kelurahan]
               help="A kelurahan the user works in (repeat for more); none: the whole kecamatan.")
 @click.option("--name", default=None, help="Full name (default: the username).")
 @click.option("--kecamatan", "kecamatan_option", default=None, metavar="NAMA_OR_KODE",
-              help="Needed only when the database holds several kecamatan and no --scope says which.")
+              help="With several kecamatan and no --scope: which one (else the user covers every kecamatan).")
 @with_appcontext
 def create_user_command(username: str, role: str, password: str | None, scope_codes: tuple[str, ...],
                         name: str | None, kecamatan_option: str | None) -> None:
@@ -132,9 +134,8 @@ def create_user_command(username: str, role: str, password: str | None, scope_co
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise click.ClickException(f"--password: at least {MIN_PASSWORD_LENGTH} characters.")
     scope = _scope_kelurahan(scope_codes)
-    if role == "kecamatan_admin" and scope:
-        raise click.ClickException("A kecamatan_admin covers the whole kecamatan: leave out --scope.")
     kecamatan = _resolve_user_kecamatan(kecamatan_option, scope)
+    kecamatan_id = kecamatan.id if kecamatan else None
 
     user = db.session.scalar(select(User).where(User.username == username))
     created = user is None
@@ -142,11 +143,11 @@ def create_user_command(username: str, role: str, password: str | None, scope_co
         if password is None:
             raise click.ClickException("--password is required for a new user.")
         user = User(username=username, name=name or username, role=role, password_hash=hash_password(password),
-                    kecamatan_id=kecamatan.id, active=True)
+                    kecamatan_id=kecamatan_id, active=True)
         db.session.add(user)
         db.session.flush()
     else:
-        user.role, user.kecamatan_id, user.active = role, kecamatan.id, True
+        user.role, user.kecamatan_id, user.active = role, kecamatan_id, True
         if name:
             user.name = name
         if password is not None:
@@ -158,7 +159,10 @@ def create_user_command(username: str, role: str, password: str | None, scope_co
     for kelurahan_id in wanted - have:
         db.session.add(UserScope(user_id=user.id, kelurahan_id=kelurahan_id))
     db.session.commit()
-    where = ", ".join(kel.nama for kel in scope) if scope else f"all of Kecamatan {kecamatan.nama}"
+    if scope:
+        where = ", ".join(kel.nama for kel in scope)
+    else:
+        where = f"all of Kecamatan {kecamatan.nama}" if kecamatan else "every kecamatan: pass --kecamatan to restrict"
     click.echo(f"{'Created' if created else 'Updated'} {role} {username} ({where}).")
 
 

@@ -141,3 +141,13 @@ def test_openapi_documents_bootstrap(client):
     op = doc["paths"]["/api/v1/bootstrap"]["get"]
     assert op["security"] == [{"bearer": []}]
     assert "304" in op["responses"]
+
+
+def test_city_level_admin_sees_every_kecamatan(app, client, tokens):
+    with app.app_context():
+        _, token = make_user("walikota", "kecamatan_admin", None)
+    body = client.get("/api/v1/bootstrap", headers=auth(token)).json
+    assert body["kecamatan"] is None
+    assert len(body["kelurahan"]) == 4  # Coblong's three and Sukasari's one
+    assert tokens["ids"]["other_kel"] in [k["id"] for k in body["kelurahan"]]
+    assert all(u["kind"] == "kelurahan" for u in body["units"])

@@ -235,8 +235,9 @@ def test_create_user_kecamatan_option_and_errors(app, runner, coblong):
     with app.app_context():
         make_wilayah(nama="Sukasari", kode="32.73.01", kelurahan=1, rw=0)
         db.session.commit()
-    ambiguous = runner.invoke(args=["create-user", "camat", "--role", "kecamatan_admin", "--password", "rahasia1"])
-    assert ambiguous.exit_code != 0 and "--kecamatan" in ambiguous.output
+    city = runner.invoke(args=["create-user", "walikota", "--role", "kecamatan_admin", "--password", "rahasia1"])
+    assert city.exit_code == 0 and "every kecamatan" in city.output
+    assert _user(app, "walikota")[0].kecamatan_id is None
     by_name = runner.invoke(args=["create-user", "camat", "--role", "kecamatan_admin", "--password", "rahasia1",
                                   "--kecamatan", "sukasari"])
     assert by_name.exit_code == 0, by_name.output
@@ -249,8 +250,8 @@ def test_create_user_kecamatan_option_and_errors(app, runner, coblong):
          "no kelurahan"),
         (["create-user", "x", "--role", "officer", "--password", "rahasia1", "--scope", coblong["kode"][0],
           "--kecamatan", "Sukasari"], "not in kecamatan"),
-        (["create-user", "x", "--role", "kecamatan_admin", "--password", "rahasia1", "--scope", coblong["kode"][0]],
-         "leave out --scope"),
+        (["create-user", "x", "--role", "officer", "--password", "rahasia1", "--scope", coblong["kode"][0],
+          "--scope", "32.73.01.1001"], "not in kecamatan"),
         (["create-user", "x", "--role", "officer", "--password", "123", "--kecamatan", "Coblong"], "at least"),
         (["create-user", "x", "--role", "officer", "--kecamatan", "Coblong"], "--password is required"),
         (["create-user", "x", "--role", "boss", "--password", "rahasia1"], "Invalid value for '--role'"),
@@ -263,6 +264,15 @@ def test_create_user_kecamatan_option_and_errors(app, runner, coblong):
         assert message in result.output, (args, result.output)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "x")) == 0
+
+
+def test_a_kecamatan_admin_with_scope_is_limited_to_it(app, runner, client, coblong):
+    result = runner.invoke(args=["create-user", "kasi", "--role", "kecamatan_admin", "--password", "rahasia1",
+                                 "--scope", coblong["kode"][1]])
+    assert result.exit_code == 0, result.output
+    token = client.post("/api/v1/auth/token", json={"username": "kasi", "password": "rahasia1"}).json["token"]
+    boot = client.get("/api/v1/bootstrap", headers=auth(token)).json
+    assert [k["id"] for k in boot["kelurahan"]] == [coblong["kel"][1]]
 
 
 def test_create_user_needs_wilayah(app, runner):
