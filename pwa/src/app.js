@@ -5,7 +5,7 @@
 import './style.css';
 import { getMeta, setMeta } from './db.js';
 import { getLang, setLang, t } from './i18n.js';
-import { loadState, logout, startSyncSchedule, state, subscribe } from './state.js';
+import { loadState, logout, startSyncSchedule, state, subscribe, syncNow } from './state.js';
 import { h, mount } from './ui/dom.js';
 import { renderStatusBar } from './ui/status.js';
 import { renderLogin } from './ui/login.js';
@@ -51,7 +51,7 @@ export function render() {
   view = h('div', { class: 'view' });
   if (!state.session) {
     mount(root, header(), view);
-    renderLogin(view, { username: relogin || '', onDone: () => { relogin = null; location.hash = '#/'; render(); } });
+    renderLogin(view, { username: relogin || '', onDone: () => { relogin = null; location.hash = '#/'; render(); syncNow(true); } });
     return;
   }
   mount(root, header(), renderStatusBar(), view);

@@ -275,3 +275,22 @@ def test_complaint_follow_up_and_correction(page: Page, live_server: LiveServer)
     (new,) = [r for r in rows.values() if r.supersedes is not None]
     assert str(new.supersedes).replace("-", "") == str(complaint.id).replace("-", "")
     assert _data(new)["kategori"] == "keamanan" and "kategori_lainnya" not in _data(new)
+
+
+def test_revoked_token_keeps_the_queue_and_asks_to_log_in_again(page: Page, live_server: LiveServer):
+    kel = live_server.kelurahan[0]
+    login(page)
+    live_server.sql("UPDATE device_tokens SET revoked_at = CURRENT_TIMESTAMP WHERE user_id = :u",
+                    u=live_server.users["petugas"])
+    fill_inspection(page, kel["nama"], rw="02", kriminal="4")
+    page.get_by_role("button", name="Kirim", exact=True).click()
+    expect(page.get_by_text("Sesi berakhir. Masuk lagi untuk mengirim; data tetap aman di perangkat.")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Belum terkirim: 1")
+    page.get_by_role("button", name="Masuk lagi").click()
+    expect(page.get_by_label("Nama pengguna")).to_have_value("petugas")
+    page.get_by_label("Kata sandi").fill("demo123")
+    page.get_by_role("button", name="Masuk").click()
+    expect_sent(page, 1)
+    expect(page.get_by_role("status")).to_contain_text("Belum terkirim: 0")
+    rows = [r for r in live_server.submissions("inspeksi-rw") if r.rw_id == kel["rw"][1]["id"] and _data(r)["kejadian_kriminal"] == 4]
+    assert len(rows) == 1
