@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import Text, cast, or_, select
 from sqlalchemy.orm import Session
 
 from server.models import (
@@ -163,7 +163,7 @@ def load_wilayah(session: Session, kecamatan_id: int) -> tuple[Kecamatan, tuple[
 
 # -- the submissions ---------------------------------------------------------------------------------
 
-def submissions_query(kecamatan_id: int, first_year: int, last_year: int):
+def submissions_query(kecamatan_id: int, first_year: int, last_year: int, ids_as_text: bool = False):
     """The one select of every scored submission a recompute of ``first_year..last_year`` reads.
 
     One year either side is read too: the previous period (K2, the IKU6 baseline) and observed_at
@@ -171,8 +171,10 @@ def submissions_query(kecamatan_id: int, first_year: int, last_year: int):
     """
     t = Submission.__table__
     low, high = first_year - 1, last_year + 1
+    # PostgreSQL hands UUIDs over as text (no uuid.UUID object per row); SQLite stores them as hex.
+    sid, ref = (cast(t.c.id, Text), cast(t.c.ref, Text)) if ids_as_text else (t.c.id, t.c.ref)
     return (
-        select(t.c.id, t.c.form_code, t.c.kelurahan_id, t.c.rw_id, t.c.ref, t.c.observed_at, t.c.data)
+        select(sid, t.c.form_code, t.c.kelurahan_id, t.c.rw_id, ref, t.c.observed_at, t.c.data)
         .where(
             t.c.kecamatan_id == kecamatan_id,
             t.c.review_status == "accepted",
@@ -206,7 +208,7 @@ def _collect(rows: Iterable[Any], tz: ZoneInfo) -> _Collected:
             continue
         local_day = _utc(observed_at).astimezone(tz).date()
         if form == "skm":
-            answers = {k: data[k] for k in _ELEMENTS if _int(data.get(k), -1) != -1}
+            answers = {k: v for k in _ELEMENTS if type(v := data.get(k)) is int}
             out.surveys.append(Survey(sid, kel_id, local_day, answers))
         elif form == "pengaduan":
             out.complaints.append((sid, kel_id, local_day))
@@ -279,7 +281,8 @@ def load_kecamatan(session: Session, kecamatan_id: int, years: Iterable[int], ti
     years = sorted(set(years))
     tz = ZoneInfo(timezone)
     kecamatan, kelurahan = load_wilayah(session, kecamatan_id)
-    rows = session.execute(submissions_query(kecamatan_id, years[0], years[-1]))
+    as_text = session.get_bind().dialect.name == "postgresql"
+    rows = session.execute(submissions_query(kecamatan_id, years[0], years[-1], as_text)).all()
     collected = _collect(rows, tz)
     base = KecamatanData(
         kecamatan_id=kecamatan.id, nama=kecamatan.nama, service_population=kecamatan.service_population,
