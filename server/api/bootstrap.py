@@ -192,7 +192,7 @@ class Bootstrap(MethodView):
         today = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
         document = build_bootstrap(current_scope(), today)
         etag = etag_of(document)
-        if request.if_none_match.contains(etag):
+        if request.if_none_match.contains_weak(etag):  # RFC 9110: weak comparison for If-None-Match
             resp = Response(status=304)
         else:
             resp = jsonify({**document, "server_time": now.isoformat()})
