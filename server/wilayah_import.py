@@ -217,6 +217,8 @@ def _check_row(line: int, cells: dict[str, str]) -> tuple[WilayahRow | None, lis
         problems.append(f"row {line}: kode_kelurahan {raw_kode!r} is not a code like 32.73.02.1001")
     kode_kecamatan = kode[:8] if kode else ""
     given_kec = cells.get("kode_kecamatan", "")
+    if re.fullmatch(r"\d{6}", given_kec):
+        given_kec = f"{given_kec[:2]}.{given_kec[2:4]}.{given_kec[4:]}"
     if kode and given_kec and given_kec != kode_kecamatan:
         problems.append(f"row {line}: kode_kecamatan {given_kec!r} does not match kode_kelurahan {kode!r}")
     if any(_CONTROL.search(value) for value in cells.values()):

@@ -95,6 +95,18 @@ def test_import_tolerates_bom_semicolons_and_whitespace(app, runner, tmp_path):
         assert (kel.kode, kel.nama, [r.nomor for r in kel.rw]) == ("32.73.02.1005", "Sekeloa", ["01", "02"])
 
 
+def test_import_accepts_codes_without_dots(app, runner, tmp_path):
+    path = _write_xlsx(tmp_path / "angka.xlsx", [
+        ["kode_kecamatan", "kecamatan", "kode_kelurahan", "kelurahan", "rw"],
+        [327302, "Coblong", 3273021004, "Dago", 3],
+    ])
+    result = runner.invoke(args=["import-wilayah", str(path)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        kel = db.session.scalar(select(Kelurahan))
+        assert (kel.kode, kel.kecamatan.kode, [r.nomor for r in kel.rw]) == ("32.73.02.1004", "32.73.02", ["03"])
+
+
 def test_import_skips_title_rows_above_the_header(app, runner, tmp_path):
     path = _write_xlsx(tmp_path / "judul.xlsx", [
         ["DAFTAR RW KECAMATAN COBLONG"], [None], ["Per 1 Januari 2026"],
