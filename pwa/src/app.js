@@ -46,8 +46,10 @@ function header() {
 export function render() {
   cleanup?.();
   cleanup = null;
-  state.formOpen = false;
   const route = parseRoute(location.hash);
+  const isKiosk = state.session?.user.role === 'kiosk';
+  // Known before the status bar is drawn: an update waits while a form is open.
+  state.formOpen = Boolean(state.session) && !isKiosk && route.path[0] === 'form' && Boolean(route.path[1]);
   view = h('div', { class: 'view' });
   if (!state.session) {
     mount(root, header(), view);
@@ -55,10 +57,9 @@ export function render() {
     return;
   }
   mount(root, header(), renderStatusBar(), view);
-  if (state.session.user.role === 'kiosk') {
+  if (isKiosk) {
     cleanup = renderKiosk(view);
-  } else if (route.path[0] === 'form' && route.path[1]) {
-    state.formOpen = true;
+  } else if (state.formOpen) {
     cleanup = renderForm(view, route.path[1], route.params);
   } else {
     cleanup = renderHome(view);

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
-from tests.e2e.live import PASSWORD, LiveServer, run_live_server
+from tests.e2e.live import DIST, PASSWORD, LiveServer, run_live_server
 
 CHROMIUM = os.environ.get("SIKK_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 360, "height": 740}
@@ -26,8 +26,12 @@ expect.set_options(timeout=15_000)
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[LiveServer]:
-    """The real app on a fresh database (see tests/e2e/live.py)."""
-    with run_live_server(tmp_path_factory.mktemp("live")) as server:
+    """The real app on a fresh database (see tests/e2e/live.py), serving a copy of pwa/dist that a
+    test may change (a new version of the service worker)."""
+    workdir = tmp_path_factory.mktemp("live")
+    assert (DIST / "index.html").is_file(), "pwa/dist is missing: run `cd pwa && npm ci && npm run build` (make test does)"
+    dist = shutil.copytree(DIST, workdir / "dist")
+    with run_live_server(workdir, dist=dist) as server:
         yield server
 
 
@@ -63,6 +67,14 @@ def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContex
 def context_without_sw(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
     """A fresh phone whose requests the test may intercept (page.route does not see SW traffic)."""
     ctx = _context(browser, live_server, service_workers="block")
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def context_for_audit(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
+    """A fresh phone that lets the test inject axe-core (the app's CSP forbids inline scripts)."""
+    ctx = _context(browser, live_server, bypass_csp=True)
     yield ctx
     ctx.close()
 

@@ -35,6 +35,7 @@ class LiveServer:
     database_url: str
     kelurahan: list[dict] = field(default_factory=list)  # [{id, nama, kode, rw: [{id, nomor}]}]
     users: dict[str, int] = field(default_factory=dict)
+    dist: Path = DIST  # what the server serves at /app/
 
     def sql(self, statement: str, **params) -> list:
         """Run one SQL statement against the server's database and return the rows."""
@@ -77,13 +78,14 @@ def _seed(database_url: str) -> tuple[list[dict], dict[str, int]]:
 
 
 @contextlib.contextmanager
-def run_live_server(workdir: Path, workers: int = 2) -> Iterator[LiveServer]:
-    """Fresh database in `workdir`, `release`, seed, then gunicorn on a free port; stopped on exit."""
-    assert (DIST / "index.html").is_file() and (DIST / "sw.js").is_file(), \
+def run_live_server(workdir: Path, workers: int = 2, dist: Path = DIST) -> Iterator[LiveServer]:
+    """Fresh database in `workdir`, `release`, seed, then gunicorn on a free port serving the PWA
+    from `dist`; stopped on exit."""
+    assert (dist / "index.html").is_file() and (dist / "sw.js").is_file(), \
         "pwa/dist is missing: run `cd pwa && npm ci && npm run build` (make test does)"
     database_url = f"sqlite:///{workdir / 'sikk.sqlite'}"
     env = {**os.environ, "DATABASE_URL": database_url, "SIKK_INSTANCE_DIR": str(workdir / "instance"),
-           "SECRET_KEY": "e2e-secret", "SIKK_RATELIMIT_ENABLED": "false", "SIKK_PWA_DIST": str(DIST),
+           "SECRET_KEY": "e2e-secret", "SIKK_RATELIMIT_ENABLED": "false", "SIKK_PWA_DIST": str(dist),
            "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}"}
     env.pop("REDIS_URL", None)  # the embedded default: a broker that needs no server
     subprocess.run([str(VENV_BIN / "flask"), "--app", "server", "release"], cwd=REPO, env=env, check=True,
@@ -106,7 +108,7 @@ def run_live_server(workdir: Path, workers: int = 2) -> Iterator[LiveServer]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start: {(workdir / 'gunicorn.log').read_text()[-2000:]}")
             time.sleep(0.2)
-        yield LiveServer(url=url, database_url=database_url, kelurahan=kelurahan, users=users)
+        yield LiveServer(url=url, database_url=database_url, kelurahan=kelurahan, users=users, dist=dist)
     finally:
         proc.terminate()
         try:
