@@ -80,7 +80,14 @@ def active_kecamatan() -> Kecamatan:
 
 
 def visible_kelurahan(kecamatan_id: int) -> list[Kelurahan]:
-    """The kelurahan of the kecamatan that the admin may see, by code."""
+    """The kelurahan of the kecamatan that the admin may see, by code (cached per request)."""
+    cache = g.setdefault("admin_visible_kelurahan", {})
+    if kecamatan_id not in cache:
+        cache[kecamatan_id] = _load_visible_kelurahan(kecamatan_id)
+    return cache[kecamatan_id]
+
+
+def _load_visible_kelurahan(kecamatan_id: int) -> list[Kelurahan]:
     scope = admin_scope()
     stmt = select(Kelurahan).where(Kelurahan.kecamatan_id == kecamatan_id).order_by(Kelurahan.kode)
     if scope.kelurahan_ids is not None:

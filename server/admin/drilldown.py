@@ -7,13 +7,13 @@ stored details (a lurah never sees another kelurahan's row, RW or record).
 """
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, render_template, request
 from sqlalchemy import select
 
 from server.admin.access import admin_required
 from server.admin.blueprint import bp
 from server.admin.context import PageContext, page_context
-from server.admin.lookups import load_records, names_of
+from server.admin.lookups import PAGE_SIZE, load_records, names_of
 from server.extensions import db
 from server.models import IndicatorResult
 from server.reports.iku_meta import CRITERIA, IKU_CODES, META_BY_CODE, MUTU_LABELS
@@ -57,9 +57,11 @@ def drilldown(code: str):
         view["rw_rows"] = sorted(rows, key=lambda r: names.rw_label(r.get("id")))
     elif code == "IKU4":
         view["sections"] = details.get("sections") or {}
-    records = load_records(details.get("record_ids") or [], ctx.kecamatan.id)
-    view["records"] = records
-    view["record_total"] = len(details.get("record_ids") or [])
+    record_ids = details.get("record_ids") or []
+    page = max(1, request.args.get("page", 1, type=int))
+    view["records"] = load_records(record_ids, ctx.kecamatan.id, page)
+    view["record_total"] = len(record_ids)
+    view["page"], view["pages"] = page, max(1, -(-len(record_ids) // PAGE_SIZE))
     view["followed_up"] = {str(i) for i in details.get("followed_up_ids") or []}
     view["on_time"] = {str(i) for i in details.get("on_time_ids") or []}
     view["late"] = {str(i) for i in details.get("late_ids") or []}

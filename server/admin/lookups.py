@@ -12,7 +12,7 @@ from server.admin.access import scope_submissions
 from server.extensions import db
 from server.models import RW, Kelurahan, Submission, User
 
-MAX_LISTED = 500  # a drill-down lists at most this many records (the count is always exact)
+PAGE_SIZE = 100  # a drill-down lists this many records per page (the count is always exact)
 
 
 def as_uuids(values: Iterable) -> list[uuid.UUID]:
@@ -36,22 +36,25 @@ class RecordRow:
     received_at: dt.datetime
     kelurahan_id: int | None
     rw_id: int | None
-    data: dict
     review_status: str
     officer: str | None
 
 
-def load_records(ids: Iterable, kecamatan_id: int) -> list[RecordRow]:
-    """The submissions with these ids that lie within the admin's scope, oldest first."""
-    wanted = as_uuids(ids)[:MAX_LISTED * 4]
+def load_records(ids: Iterable, kecamatan_id: int, page: int = 1) -> list[RecordRow]:
+    """One page of the submissions with these ids that lie within the admin's scope, in the stored order.
+
+    The ids are paged before the query (the stored order is the scoring's), so a page costs one
+    primary-key lookup of at most PAGE_SIZE rows however many records stand behind the number.
+    """
+    wanted = as_uuids(ids)[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     if not wanted:
         return []
     stmt = (select(Submission.id, Submission.form_code, Submission.observed_at, Submission.received_at,
-                   Submission.kelurahan_id, Submission.rw_id, Submission.data, Submission.review_status, User.name)
+                   Submission.kelurahan_id, Submission.rw_id, Submission.review_status, User.name)
             .outerjoin(User, User.id == Submission.user_id)
-            .where(Submission.id.in_(wanted)).order_by(Submission.observed_at))
-    rows = db.session.execute(scope_submissions(stmt, kecamatan_id).limit(MAX_LISTED)).all()
-    return [RecordRow(*row) for row in rows]
+            .where(Submission.id.in_(wanted)))
+    found = {row[0]: RecordRow(*row) for row in db.session.execute(scope_submissions(stmt, kecamatan_id))}
+    return [found[i] for i in wanted if i in found]
 
 
 @dataclass

@@ -31,7 +31,6 @@ class PerformanceRow:
     mutu: str | None = None
     rule_version: int | None = None
     computed_at: dt.datetime | None = None
-    warnings: list[str] = field(default_factory=list)
     trend: list[tuple[str, float | None]] = field(default_factory=list)  # (quarter, value) of the year
 
     @property
@@ -46,7 +45,11 @@ class PerformanceRow:
 
 @dataclass
 class PerformanceTable:
-    """The six rows of one (kecamatan, kelurahan or 0, period)."""
+    """The six rows of one (kecamatan, kelurahan or 0, period).
+
+    The stored ``details`` (record ids, matrices) are not read here: they can be large and only
+    the drill-down pages need them.
+    """
 
     kecamatan_id: int
     kelurahan_id: int
@@ -72,7 +75,7 @@ def performance_table(kecamatan_id: int, kelurahan_id: int, period: str) -> Perf
     results = db.session.execute(
         select(IndicatorResult.code, IndicatorResult.period, IndicatorResult.value, IndicatorResult.numerator,
                IndicatorResult.denominator, IndicatorResult.target, IndicatorResult.capaian, IndicatorResult.mutu,
-               IndicatorResult.rule_version, IndicatorResult.computed_at, IndicatorResult.details)
+               IndicatorResult.rule_version, IndicatorResult.computed_at)
         .where(IndicatorResult.kecamatan_id == kecamatan_id, IndicatorResult.kelurahan_id == kelurahan_id,
                IndicatorResult.period.in_(set(periods)))
     ).all()
@@ -85,7 +88,6 @@ def performance_table(kecamatan_id: int, kelurahan_id: int, period: str) -> Perf
             row.value, row.numerator, row.denominator = found.value, found.numerator, found.denominator
             row.target, row.capaian, row.mutu = found.target, found.capaian, found.mutu
             row.rule_version, row.computed_at = found.rule_version, found.computed_at
-            row.warnings = list((found.details or {}).get("warnings") or [])
         for q in QUARTERS:
             quarter = by_key.get((meta.code, f"{year}-{q}"))
             row.trend.append((q, quarter.value if quarter is not None else None))
