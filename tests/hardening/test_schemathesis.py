@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from tests.factories import make_user, make_wilayah
 from tests.hardening.helpers import inspeksi_item, png_bytes
 
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = 10
 
 
 @pytest.fixture
