@@ -214,6 +214,11 @@ def set_target_command(iku_code: str, year: int, value: float, kecamatan_option:
     if kick is not None:
         kick()
     click.echo(f"{code} {year} target set to {value:g} ({kecamatan.nama if kecamatan else 'every kecamatan'}).")
+    if kecamatan is None:
+        own = db.session.execute(select(Kecamatan.nama, Target.value).join(Target, Target.kecamatan_id == Kecamatan.id)
+                                 .where(Target.code == code, Target.year == year)).all()
+        for nama, own_value in own:
+            click.echo(f"Note: Kecamatan {nama} keeps its own target {own_value:g} (change it with --kecamatan).")
 
 
 # -- revoke-tokens ----------------------------------------------------------------------------------

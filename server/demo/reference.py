@@ -117,13 +117,18 @@ def ensure_users(kecamatan: Kecamatan, kelurahan: list[Kelurahan]) -> tuple[dict
 
 
 def ensure_targets(kecamatan: Kecamatan, years: tuple[int, ...]) -> int:
-    """The kecamatan's own targets for these years, where none is set yet; return how many were added."""
-    have = set(db.session.execute(select(Target.code, Target.year).where(Target.kecamatan_id == kecamatan.id)).tuples())
+    """Targets for these years where neither a deployment-wide nor the kecamatan's own one is set.
+
+    They are stored deployment-wide (kecamatan 0), as `flask set-target` without --kecamatan does,
+    so an operator's later `set-target IKU1 2026 80` replaces them.
+    """
+    have = set(db.session.execute(select(Target.code, Target.year)
+                                  .where(Target.kecamatan_id.in_((0, kecamatan.id)))).tuples())
     added = 0
     for year in years:
         for code, value in DEMO_TARGETS.items():
             if (code, year) not in have:
-                db.session.add(Target(code=code, year=year, kecamatan_id=kecamatan.id, value=value))
+                db.session.add(Target(code=code, year=year, kecamatan_id=0, value=value))
                 added += 1
     db.session.flush()
     return added

@@ -301,10 +301,12 @@ def test_set_target_upserts_and_marks_the_year_stale(app, runner, coblong):
     assert same.exit_code == 0 and "already" in same.output
     own = runner.invoke(args=["set-target", "IKU2", "2026", "90", "--kecamatan", "Coblong"])
     assert own.exit_code == 0, own.output
+    wide = runner.invoke(args=["set-target", "IKU2", "2026", "88"])
+    assert "Kecamatan Coblong keeps its own target 90" in wide.output
     with app.app_context():
         targets = db.session.execute(select(Target.code, Target.year, Target.kecamatan_id, Target.value)
                                      .order_by(Target.code)).tuples().all()
-        assert targets == [("IKU1", 2026, 0, 82.5), ("IKU2", 2026, coblong["kec"], 90.0)]
+        assert sorted(targets) == [("IKU1", 2026, 0, 82.5), ("IKU2", 2026, 0, 88.0), ("IKU2", 2026, coblong["kec"], 90.0)]
         stale = set(db.session.execute(select(ScoreOutbox.kecamatan_id, ScoreOutbox.year)).tuples())
         assert stale == {(coblong["kec"], 2026)}
 
