@@ -9,6 +9,7 @@ Celery glue in `server/jobs.py`.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -16,13 +17,18 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.models import ROLES, DeviceToken, Kecamatan, Kelurahan, ScoreOutbox, Target, User, UserScope
+from server.models import ROLES, AuditLog, DeviceToken, Kecamatan, Kelurahan, ScoreOutbox, Target, User, UserScope
 from server.models._types import utcnow
 
 IKU_CODES = tuple(f"IKU{n}" for n in range(1, 7))
 # IKU1 is on the 25–100 IKM scale, the others are percentages: 0–100 either way.
 TARGET_RANGE = (0.0, 100.0)
 MIN_PASSWORD_LENGTH = 6
+
+
+def audit(action: str, target: str | None, **detail: object) -> None:
+    """Record an operator's change in the audit log (same transaction; `via: cli`, no user)."""
+    db.session.add(AuditLog(user_id=None, action=action, target=target, detail={"via": "cli", **detail}))
 
 
 # -- release ----------------------------------------------------------------------------------------
@@ -59,6 +65,10 @@ def import_wilayah_command(file: str) -> None:
     except WilayahImportError as err:
         db.session.rollback()
         raise click.ClickException(f"{file} was not imported:\n{err}") from None
+    if report.changed:
+        audit("wilayah.import", None, file=Path(file).name, rows=report.rows, kecamatan_created=report.kecamatan_created,
+              kelurahan_created=report.kelurahan_created, rw_created=report.rw_created,
+              kelurahan_renamed=report.kelurahan_renamed)
     db.session.commit()
     click.echo(f"Imported {file}: {report.summary()}.")
 
@@ -158,6 +168,8 @@ def create_user_command(username: str, role: str, password: str | None, scope_co
         db.session.delete(db.session.get(UserScope, (user.id, kelurahan_id)))
     for kelurahan_id in wanted - have:
         db.session.add(UserScope(user_id=user.id, kelurahan_id=kelurahan_id))
+    audit("user.create" if created else "user.update", f"user:{user.id}", username=username, role=role,
+          kecamatan_id=kecamatan_id, scope=sorted(kel.kode for kel in scope), password_changed=password is not None)
     db.session.commit()
     if scope:
         where = ", ".join(kel.nama for kel in scope)
@@ -203,12 +215,14 @@ def set_target_command(iku_code: str, year: int, value: float, kecamatan_option:
     if target is not None and target.value == value:
         click.echo(f"{code} {year} target is already {value:g}.")
         return
+    previous = None if target is None else target.value
     if target is None:
         db.session.add(Target(code=code, year=year, kecamatan_id=kecamatan_id, value=value))
     else:
         target.value = value
     affected = [kecamatan_id] if kecamatan else list(db.session.scalars(select(Kecamatan.id)))
     _mark_stale({(k, year) for k in affected})  # capaian depends on the target
+    audit("target.set", f"target:{code}:{year}:{kecamatan_id}", value=value, previous=previous)
     db.session.commit()
     kick = getattr(jobs, "after_commit_kick", None)
     if kick is not None:
@@ -236,6 +250,7 @@ def revoke_tokens_command(username: str) -> None:
     now = utcnow()
     for token in tokens:
         token.revoked_at = now
+    audit("user.revoke_tokens", f"user:{user.id}", username=user.username, revoked=len(tokens))
     db.session.commit()
     click.echo(f"Revoked {len(tokens)} token(s) of {user.username}.")
 

@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.models import RW, DeviceToken, FormDefinition, Kecamatan, Kelurahan, ScoreOutbox, Target, User, UserScope
+from server.models import RW, AuditLog, DeviceToken, FormDefinition, Kecamatan, Kelurahan, ScoreOutbox, Target, User, UserScope
 from server.security import check_password
 from tests.factories import auth, make_user, make_wilayah
 
@@ -239,6 +239,10 @@ def test_create_user_with_scope_and_rerun_updates(app, runner, coblong):
     user, scope = _user(app, "petugas")
     assert user.role == "kelurahan_admin" and scope == set(coblong["kel"])
     with app.app_context():
+        actions = db.session.scalars(select(AuditLog.action).where(AuditLog.target == f"user:{user.id}")
+                                     .order_by(AuditLog.id)).all()
+    assert actions == ["user.create", "user.update", "user.update"]
+    with app.app_context():
         assert check_password(db.session.get(User, user.id), "baru-lagi")
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
@@ -309,6 +313,14 @@ def test_set_target_upserts_and_marks_the_year_stale(app, runner, coblong):
         assert sorted(targets) == [("IKU1", 2026, 0, 82.5), ("IKU2", 2026, 0, 88.0), ("IKU2", 2026, coblong["kec"], 90.0)]
         stale = set(db.session.execute(select(ScoreOutbox.kecamatan_id, ScoreOutbox.year)).tuples())
         assert stale == {(coblong["kec"], 2026)}
+        changes = db.session.execute(select(AuditLog.action, AuditLog.target, AuditLog.detail)
+                                     .where(AuditLog.action == "target.set").order_by(AuditLog.id)).all()
+        assert [(a, t, d["value"], d["previous"], d["via"]) for a, t, d in changes] == [
+            ("target.set", "target:IKU1:2026:0", 80.0, None, "cli"),
+            ("target.set", "target:IKU1:2026:0", 82.5, 80.0, "cli"),
+            ("target.set", f"target:IKU2:2026:{coblong['kec']}", 90.0, None, "cli"),
+            ("target.set", "target:IKU2:2026:0", 88.0, None, "cli"),
+        ]
 
 
 @pytest.mark.parametrize("args, message", [
