@@ -35,6 +35,10 @@ KICK_BACKOFF_SECONDS = 5.0
 # How long a kick may wait for a TCP connection to the broker.
 BROKER_CONNECT_TIMEOUT_SECONDS = 0.5
 
+# The options kombu's SQLAlchemy transport understands itself (anything else goes to create_engine).
+_SQLA_TRANSPORT_OPTIONS = frozenset({"queue_tablename", "message_tablename", "max_retries", "interval_start",
+                                     "interval_step", "interval_max"})
+
 _kick_lock = threading.Lock()
 _kick_suppressed_until = 0.0
 
@@ -87,11 +91,15 @@ def celery_config(app: Flask) -> dict:
     if redis_url:
         config["broker_url"] = redis_url
     broker = str(config.get("broker_url", ""))
-    if broker.startswith(("redis://", "rediss://", "unix://")):
-        options = dict(config.get("broker_transport_options") or {})
+    options = dict(config.get("broker_transport_options") or {})
+    if broker.startswith(("redis://", "rediss://", "redis+socket://", "unix://")):
         options.setdefault("socket_connect_timeout", BROKER_CONNECT_TIMEOUT_SECONDS)
         options.setdefault("max_retries", 0)
-        config["broker_transport_options"] = options
+    elif broker.startswith("sqla+"):
+        # kombu's SQLAlchemy transport hands its options to create_engine(): keep only its own
+        # (a Redis option such as visibility_timeout would stop the embedded worker from starting).
+        options = {key: value for key, value in options.items() if key in _SQLA_TRANSPORT_OPTIONS}
+    config["broker_transport_options"] = options
     config.setdefault("broker_connection_timeout", BROKER_CONNECT_TIMEOUT_SECONDS)
     config.setdefault("task_publish_retry", False)
     return config

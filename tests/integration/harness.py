@@ -99,12 +99,13 @@ class PrivateRedis:
 class CeleryProcess:
     """``celery -A workers.worker worker|beat`` as its own process group, logging to a file."""
 
-    def __init__(self, kind: str, env: dict[str, str], log: Path, *extra: str) -> None:
+    def __init__(self, kind: str, env: dict[str, str | None], log: Path, *extra: str) -> None:
         self.log = log
         args = [str(VENV_BIN / "celery"), "-A", "workers.worker", kind, "--loglevel=INFO", *extra]
         if kind == "beat":
             args += ["--schedule", str(log.with_suffix(".schedule"))]
-        full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+        merged = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+        full_env = {key: value for key, value in merged.items() if value is not None}  # None: unset
         self.handle = log.open("ab")
         self.process = subprocess.Popen(args, cwd=ROOT, env=full_env, stdout=self.handle, stderr=subprocess.STDOUT,
                                         start_new_session=True)
