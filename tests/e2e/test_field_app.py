@@ -294,3 +294,42 @@ def test_revoked_token_keeps_the_queue_and_asks_to_log_in_again(page: Page, live
     expect(page.get_by_role("status")).to_contain_text("Belum terkirim: 0")
     rows = [r for r in live_server.submissions("inspeksi-rw") if r.rw_id == kel["rw"][1]["id"] and _data(r)["kejadian_kriminal"] == 4]
     assert len(rows) == 1
+
+
+def test_a_day_offline_end_to_end(context: BrowserContext, page: Page, live_server: LiveServer):
+    """Issue #4's outside check: log in, go offline, reload, fill an RW inspection (with location
+    and a photo), save a draft, reopen it, send it to the outbox, reload offline again, come back
+    online, sync, and find it on the server exactly once with every value intact."""
+    kel = live_server.kelurahan[1]
+    context.grant_permissions(["geolocation"])
+    context.set_geolocation({"latitude": -6.8915, "longitude": 107.6107, "accuracy": 12})
+    login(page)
+    wait_for_service_worker(page)
+    context.set_offline(True)
+    page.reload()
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("Luring (offline)")
+    fill_inspection(page, kel["nama"], rw="01", kriminal="6")
+    page.get_by_role("button", name="Ambil lokasi").click()
+    expect(page.get_by_text("-6,8915; 107,6107 (akurasi ±12 m)")).to_be_visible()
+    page.get_by_label("Foto").set_input_files({"name": "rw01.jpg", "mimeType": "image/jpeg", "buffer": _photo_jpeg(1200, 900)})
+    expect(page.get_by_role("img", name="Foto 1")).to_be_visible()
+    page.get_by_role("button", name="Simpan draf").click()
+    page.get_by_role("region", name="Draf").get_by_role("button", name=re.compile(r"^Inspeksi RW · RW 01")).click()
+    expect(page.get_by_label("Jumlah kejadian kriminal")).to_have_value("6")
+    expect(page.get_by_role("img", name="Foto 1")).to_be_visible()
+    page.get_by_role("button", name="Kirim", exact=True).click()
+    expect(status).to_contain_text("Belum terkirim: 1")
+    page.reload()
+    expect(status).to_contain_text("Luring (offline) · Belum terkirim: 1")
+    context.set_offline(False)
+    expect(status).to_contain_text("Daring (online)")
+    page.get_by_role("button", name="Sinkronkan").click()
+    expect_sent(page, 1)
+    expect(status).to_contain_text("Belum terkirim: 0")
+    rows = [r for r in live_server.submissions("inspeksi-rw") if r.rw_id == kel["rw"][0]["id"]]
+    assert len(rows) == 1
+    data = _data(rows[0])
+    (sha,) = data.pop("foto")
+    assert data == {**INSPECTION, "kejadian_kriminal": 6, "lokasi": {"lat": -6.8915, "lon": 107.6107, "accuracy": 12}}
+    assert live_server.sql("SELECT count(*) FROM attachments WHERE sha256 = :s", s=sha)[0][0] == 1
