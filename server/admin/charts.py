@@ -5,6 +5,7 @@ the strict CSP holds), readable without JavaScript and printable. Every text is 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -64,24 +65,43 @@ class MapPoint:
     baik: bool | None = None
 
 
-def points_svg(points: list[MapPoint], width: int = 320, height: int = 240) -> Markup:
-    """Plot points by longitude/latitude in their bounding box (equirectangular; fine at city scale)."""
+def _mercator(lat: float, lon: float, zoom: int) -> tuple[float, float]:
+    """Web Mercator pixel coordinates of a point at a zoom level (256-px tiles), as tile servers use."""
+    size = 256 * 2 ** zoom
+    lat = max(min(lat, 85.0511), -85.0511)
+    x = (lon + 180.0) / 360.0 * size
+    y = (1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2 * size
+    return x, y
+
+
+def points_svg(points: list[MapPoint], width: int = 640, height: int = 400, tile_url: str | None = None) -> Markup:
+    """Plot points in Web Mercator, zoomed to fit; with ``tile_url`` (``…/{z}/{x}/{y}.png``) the map
+    tiles are drawn underneath, without it the points stand on a plain background (no network)."""
     if not points:
         return Markup("")
-    lats = [p.lat for p in points]
-    lons = [p.lon for p in points]
-    min_lat, max_lat, min_lon, max_lon = min(lats), max(lats), min(lons), max(lons)
-    span_lat = max(max_lat - min_lat, 1e-4)
-    span_lon = max(max_lon - min_lon, 1e-4)
-    pad = 12
+    pad = 24
+    zoom = 18
+    while zoom > 1:
+        xs, ys = zip(*(_mercator(p.lat, p.lon, zoom) for p in points))
+        if max(xs) - min(xs) <= width - 2 * pad and max(ys) - min(ys) <= height - 2 * pad:
+            break
+        zoom -= 1
+    xs, ys = zip(*(_mercator(p.lat, p.lon, zoom) for p in points))
+    left = (max(xs) + min(xs)) / 2 - width / 2
+    top = (max(ys) + min(ys)) / 2 - height / 2
     parts = [f'<svg class="map" role="img" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
              f'<title>Lokasi inspeksi</title>'
              f'<rect x="0" y="0" width="{width}" height="{height}" fill="#f3f4f6" stroke="#9ca3af"/>']
-    for point in points:
-        x = pad + (point.lon - min_lon) / span_lon * (width - 2 * pad)
-        y = pad + (max_lat - point.lat) / span_lat * (height - 2 * pad)
+    if tile_url:
+        last = 2 ** zoom - 1
+        for tx in range(int(left // 256), int((left + width) // 256) + 1):
+            for ty in range(max(0, int(top // 256)), min(last, int((top + height) // 256)) + 1):
+                href = tile_url.replace("{z}", str(zoom)).replace("{x}", str(tx % (last + 1))).replace("{y}", str(ty))
+                parts.append(f'<image href="{escape(href)}" x="{tx * 256 - left:.1f}" y="{ty * 256 - top:.1f}" '
+                             'width="256" height="256"/>')
+    for point, x, y in zip(points, xs, ys):
         colour = "#15803d" if point.baik else ("#b91c1c" if point.baik is False else "#1d4ed8")
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour}" stroke="#fff" stroke-width="1">'
-                     f'<title>{escape(point.label)}</title></circle>')
+        parts.append(f'<circle cx="{x - left:.1f}" cy="{y - top:.1f}" r="6" fill="{colour}" stroke="#fff" '
+                     f'stroke-width="1.5"><title>{escape(point.label)}</title></circle>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -153,5 +153,6 @@ def inspection_map():
         label = f"{names.rw_label(rw_id)} · {observed_at:%d/%m/%Y}"
         points.append(MapPoint(float(lokasi["lat"]), float(lokasi["lon"]), label, baik))
         items.append({"id": sid, "label": label, "lat": lokasi["lat"], "lon": lokasi["lon"], "baik": baik})
-    return render_template("admin/map.html", ctx=ctx, svg=points_svg(points), items=items,
-                           tile_url=current_app.config.get("MAP_TILE_URL"))
+    tile_url = current_app.config.get("MAP_TILE_URL")
+    return render_template("admin/map.html", ctx=ctx, svg=points_svg(points, tile_url=tile_url), items=items,
+                           tile_url=tile_url)

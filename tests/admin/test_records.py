@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from sqlalchemy import select
 
+from server.admin.charts import MapPoint, points_svg
 from server.extensions import db
 from server.models import Attachment, AuditLog, ScoreOutbox, Submission
 from tests.admin.helpers import login, post_form, submission
@@ -155,3 +157,23 @@ def test_map_plots_inspection_points_in_scope(client, world, app):
     login(lurah, "lurah")
     html = lurah.get("/admin/peta?period=2026").get_data(as_text=True)
     assert html.count("<circle") == 1 and own in html and other not in html
+
+
+def test_map_draws_tiles_from_the_configured_server(client, world, app):
+    _inspection(app, world, world.kel1, with_photo=False)
+    login(client, "camat")
+    assert "<image" not in client.get("/admin/peta?period=2026").get_data(as_text=True)
+    app.config["MAP_TILE_URL"] = "https://tiles.example.org/{z}/{x}/{y}.png"
+    try:
+        html = client.get("/admin/peta?period=2026").get_data(as_text=True)
+    finally:
+        app.config.pop("MAP_TILE_URL")
+    assert '<image href="https://tiles.example.org/18/' in html and html.count("<circle") == 1
+
+
+def test_map_projection_keeps_points_apart_and_inside():
+    svg = str(points_svg([MapPoint(-6.89, 107.61, "a"), MapPoint(-6.90, 107.62, "b", True)], width=640, height=400))
+    centres = [(float(x), float(y)) for x, y in re.findall(r'cx="([\d.-]+)" cy="([\d.-]+)"', svg)]
+    assert len(centres) == 2 and centres[0] != centres[1]
+    assert all(0 <= x <= 640 and 0 <= y <= 400 for x, y in centres)
+    assert centres[0][1] < centres[1][1]  # north is up
