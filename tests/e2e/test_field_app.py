@@ -74,6 +74,20 @@ def test_client_validation_in_indonesian(page: Page, live_server: LiveServer):
     assert page.get_by_role("status").inner_text().endswith("Belum terkirim: 0")
 
 
+def test_english_is_switchable_and_remembered(page: Page, live_server: LiveServer):
+    login(page)
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("status")).to_contain_text("Online · Not sent: 0")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_role("link", name="RW inspection", exact=True).click()
+    expect(page.get_by_label("Crime incidents")).to_be_visible()
+    page.reload()
+    expect(page.get_by_label("Crime incidents")).to_be_visible()
+    page.get_by_role("button", name="Bahasa Indonesia").click()
+    expect(page.get_by_label("Jumlah kejadian kriminal")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Daring (online) · Belum terkirim: 0")
+
+
 def test_offline_reload_fill_and_outbox_survives(context: BrowserContext, page: Page, live_server: LiveServer):
     kel = live_server.kelurahan[1]
     login(page)

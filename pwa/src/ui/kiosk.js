@@ -42,6 +42,7 @@ export function renderKiosk(root) {
 
   async function start() {
     clearTimeout(timer);
+    state.formOpen = false; // between citizens an update may install
     answers = {};
     const options = units(state.bootstrap);
     const saved = await getMeta('kiosk_unit');
@@ -49,6 +50,7 @@ export function renderKiosk(root) {
     unitSelect.addEventListener('change', () => setMeta('kiosk_unit', unitSelect.value));
     const begin = h('button', { type: 'button', class: 'big' }, t('kioskStart'));
     begin.addEventListener('click', () => {
+      state.formOpen = true; // a citizen is answering: an update waits
       startedAt = isoLocal();
       setMeta('kiosk_unit', unitSelect.value);
       ask(0);
@@ -133,6 +135,7 @@ export function renderKiosk(root) {
   start();
   return () => {
     alive = false;
+    state.formOpen = false;
     clearTimeout(timer);
   };
 }
