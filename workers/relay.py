@@ -13,7 +13,7 @@ stale year Y also makes Y+1 stale once Y+1 has begun.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
@@ -68,3 +68,36 @@ def drain_outbox(session: Session, enqueue: Callable[[int, int], None], timezone
         if len(claimed) < CLAIM_BATCH:
             break
     return done
+
+
+def run_outbox_inline(session: Session, recompute: Callable[[int, int], object], timezone: str = "Asia/Jakarta",
+                      today: dt.date | None = None) -> set[tuple[int, int]]:
+    """Recompute the stale pairs right here, then delete the rows that were read (embedded broker).
+
+    kombu's SQLAlchemy transport polls once a second, so a second hop through it costs seconds;
+    on one machine the relay does the work itself. A crash before the final delete leaves the rows
+    for the next run (recomputing twice is harmless); two relays at once are serialized by the
+    recompute's own lock.
+
+    :param recompute: runs and commits one (kecamatan_id, year).
+    """
+    current_year = (today or dt.datetime.now(ZoneInfo(timezone)).date()).year
+    claimed = [tuple(row) for row in session.execute(
+        select(ScoreOutbox.id, ScoreOutbox.kecamatan_id, ScoreOutbox.year).order_by(ScoreOutbox.id).limit(CLAIM_BATCH))]
+    session.rollback()
+    pairs = with_following_years({(kec, year) for _id, kec, year in claimed}, current_year)
+    for kecamatan_id, year in sorted(pairs):
+        recompute(kecamatan_id, year)
+    _delete_ids(session, (row[0] for row in claimed))
+    return pairs
+
+
+def _delete_ids(session: Session, ids: Iterable[int]) -> None:
+    wanted = list(ids)
+    if wanted:
+        try:
+            session.execute(delete(ScoreOutbox).where(ScoreOutbox.id.in_(wanted)))
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

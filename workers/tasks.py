@@ -13,7 +13,7 @@ from flask import current_app
 from server import jobs
 from server.extensions import db
 from workers.recompute import recompute_kecamatan_years, years_with_data
-from workers.relay import drain_outbox
+from workers.relay import drain_outbox, run_outbox_inline
 
 
 @shared_task(name=jobs.RECOMPUTE_TASK, acks_late=True, ignore_result=True)
@@ -30,11 +30,29 @@ def _enqueue_recompute(kecamatan_id: int, year: int) -> None:
     recompute_kecamatan_year.apply_async((kecamatan_id, year), retry=False)
 
 
+def _embedded_broker() -> bool:
+    """True on kombu's SQLAlchemy transport (the no-server default): no second hop through it."""
+    return str(current_app.extensions["celery"].conf.broker_url).startswith("sqla+")
+
+
+def _recompute_here(kecamatan_id: int, year: int) -> None:
+    try:
+        recompute_kecamatan_years(db.session, kecamatan_id, [year])
+    except LookupError:
+        current_app.logger.warning("recompute of unknown kecamatan %s skipped", kecamatan_id)
+
+
 @shared_task(name=jobs.RELAY_TASK, acks_late=True, ignore_result=True)
 def relay_outbox() -> int:
-    """Drain the scoring outbox: one recompute per stale (kecamatan, year); return how many were sent."""
-    sent = drain_outbox(db.session, _enqueue_recompute, current_app.config.get("TIMEZONE", "Asia/Jakarta"))
-    return len(sent)
+    """Drain the scoring outbox: one recompute per stale (kecamatan, year); return how many.
+
+    On a real broker each recompute becomes a task (any worker may take it); on the embedded
+    broker the relay recomputes itself (``workers.relay.run_outbox_inline``).
+    """
+    timezone = current_app.config.get("TIMEZONE", "Asia/Jakarta")
+    if _embedded_broker():
+        return len(run_outbox_inline(db.session, _recompute_here, timezone))
+    return len(drain_outbox(db.session, _enqueue_recompute, timezone))
 
 
 @shared_task(name=jobs.RECOMPUTE_ALL_TASK, acks_late=True, ignore_result=True)

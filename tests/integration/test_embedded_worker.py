@@ -44,6 +44,6 @@ def test_embedded_broker_worker_computes_after_a_sync(tmp_path):
                 return value
 
         assert wait_for(iku1, 10.0, 0.05) == 81.25
-        assert time.perf_counter() - started < 5.0
+        assert time.perf_counter() - started < 2.5  # one hop through a broker that polls every second
     finally:
         worker.stop()

@@ -186,3 +186,33 @@ def test_recompute_cli(app, runner, kecamatan):
         assert _result(kecamatan["kec"], 0, "2026-Q1", "IKU1").value == 81.25
     bad = runner.invoke(args=["recompute", "--period", "2026-Q5"])
     assert bad.exit_code != 0 and "--period" in bad.output
+
+
+def test_inline_relay_recomputes_then_deletes(app, kecamatan):
+    """The embedded broker's relay: recompute first, delete the rows read only afterwards."""
+    from workers.relay import run_outbox_inline
+
+    done: list[tuple[int, int]] = []
+
+    def recompute(kec: int, year: int) -> None:
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 1  # not deleted yet
+        done.append((kec, year))
+
+    with app.app_context():
+        assert run_outbox_inline(db.session, recompute, today=dt.date(2027, 2, 1)) == {
+            (kecamatan["kec"], 2026), (kecamatan["kec"], 2027)}
+        assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 0
+    assert done == [(kecamatan["kec"], 2026), (kecamatan["kec"], 2027)]
+
+
+def test_inline_relay_keeps_rows_when_a_recompute_fails(app, kecamatan):
+    from workers.relay import run_outbox_inline
+
+    def broken(_kec: int, _year: int) -> None:
+        raise RuntimeError("worker died")
+
+    with app.app_context():
+        with pytest.raises(RuntimeError):
+            run_outbox_inline(db.session, broken)
+        assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 1
