@@ -220,10 +220,13 @@ def main() -> int:
         sampler.start()
         prefix = tmp / "locust"
         users = args.officers + args.admins
+        # People arrive over the first tenth of the morning (not all in the same second).
+        spawn_rate = max(users / max(run_seconds * 0.1, 1.0), 1.0)
         started = time.time()
+        config_path.write_text(json.dumps({**config, "t0": started}))  # officers plan their syncs from here
         proc = subprocess.run(
             [str(Path(sys.executable).parent / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-             "-u", str(users), "-r", str(max(users // 10, 1)), "-t", f"{int(run_seconds)}s", "--host", host,
+             "-u", str(users), "-r", f"{spawn_rate:.2f}", "-t", f"{int(run_seconds)}s", "--host", host,
              "--csv", str(prefix), "--only-summary", "--stop-timeout", "30"],
             cwd=ROOT, env={**os.environ, "SIKK_LOAD_CONFIG": str(config_path)}, capture_output=True, text=True)
         elapsed = time.time() - started

@@ -78,9 +78,10 @@ class Officer(HttpUser):
         self.headers = {"Authorization": f"Bearer {self.token}"}
         boot = self.client.get("/api/v1/bootstrap", headers=self.headers, name="GET /api/v1/bootstrap")
         self.rw_ids = [rw["id"] for kel in boot.json()["kelurahan"] for rw in kel["rw"]]
-        span = CONFIG["run_seconds"] * 0.9 - 12  # users start over the first ~10 s
-        self.moments = sorted(random.uniform(0, span) for _ in range(SYNCS_PER_OFFICER))
+        span = CONFIG["run_seconds"] * 0.85  # users arrive over the first tenth of the run
         self.started = time.time()
+        left = max(CONFIG["run_seconds"] * 0.95 - (self.started - CONFIG.get("t0", self.started)), 10)
+        self.moments = sorted(random.uniform(0, min(span, left)) for _ in range(SYNCS_PER_OFFICER))
         self.done = 0
 
     @task
