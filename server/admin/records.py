@@ -149,10 +149,12 @@ def inspection_map():
             stmt.order_by(Submission.observed_at).limit(MAX_MAP_POINTS)):
         if not isinstance(lokasi, dict) or "lat" not in lokasi or "lon" not in lokasi:
             continue
-        baik = toga is True and sampah == "baik" and kumuh == "tidak_kumuh" and lembaga is True
+        # JSON booleans come back as True from PostgreSQL and as 1 from SQLite's json_extract.
+        baik = toga in (True, 1) and sampah == "baik" and kumuh == "tidak_kumuh" and lembaga in (True, 1)
         label = f"{names.rw_label(rw_id)} · {observed_at:%d/%m/%Y}"
         points.append(MapPoint(float(lokasi["lat"]), float(lokasi["lon"]), label, baik))
-        items.append({"id": sid, "label": label, "lat": lokasi["lat"], "lon": lokasi["lon"], "baik": baik})
+        items.append({"id": sid, "label": label, "lat": round(float(lokasi["lat"]), 6),
+                      "lon": round(float(lokasi["lon"]), 6), "baik": baik})
     tile_url = current_app.config.get("MAP_TILE_URL")
     return render_template("admin/map.html", ctx=ctx, svg=points_svg(points, tile_url=tile_url), items=items,
                            tile_url=tile_url)

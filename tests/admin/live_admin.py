@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,7 @@ def _free_port() -> int:
 def _seed(database_url: str) -> list[tuple[int, str]]:
     from server import create_app
     from server.extensions import db
-    from server.models import IndicatorResult
+    from server.models import IndicatorResult, Submission
     from tests.factories import make_user, make_wilayah
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
@@ -52,6 +53,7 @@ def _seed(database_url: str) -> list[tuple[int, str]]:
         make_user("camat", "kecamatan_admin", wilayah.kecamatan, password=PASSWORD)
         make_user("lurah", "kelurahan_admin", wilayah.kecamatan, [wilayah.kelurahan[0]], password=PASSWORD)
         computed = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+        details = _details(db, Submission, wilayah)
         scopes = ((0, 1.0), (wilayah.kelurahan[0].id, LURAH_SCALE), (wilayah.kelurahan[1].id, OTHER_SCALE))
         for kelurahan_id, scale in scopes:
             for period, factor in ((YEAR, 1.0), (f"{YEAR}-Q1", 0.8), (f"{YEAR}-Q2", 0.9), (f"{YEAR}-Q3", 1.05)):
@@ -62,12 +64,44 @@ def _seed(database_url: str) -> list[tuple[int, str]]:
                         name=code, value=realised, numerator=None, denominator=None, target=target,
                         capaian=realised / target * 100, unit="indeks" if code == "IKU1" else "%",
                         mutu="B" if code == "IKU1" else None, rule_version=1,
-                        details={"record_ids": [], "warnings": []}, computed_at=computed))
+                        details=details.get(code, {"record_ids": [], "warnings": []}) if kelurahan_id == 0
+                        else {"record_ids": [], "warnings": []}, computed_at=computed))
         db.session.commit()
         kelurahan = [(k.id, k.nama) for k in wilayah.kelurahan]
         db.session.remove()
         db.engine.dispose()
     return kelurahan
+
+
+def _details(db, Submission, wilayah) -> dict[str, dict]:
+    """Inspections with locations, and the drill-down details of IKU1, IKU5 and IKU6 that name them."""
+    ids, rw_rows = [], []
+    observed = dt.datetime(int(YEAR), 5, 2, 2, 0, tzinfo=dt.timezone.utc)
+    for n, kel in enumerate(wilayah.kelurahan):
+        for m, rw in enumerate(wilayah.rw[kel.id]):
+            sid = uuid.uuid4()
+            baik = (n + m) % 2 == 0
+            db.session.add(Submission(
+                id=sid, form_code="inspeksi-rw", form_version=1, subject_type="rw", kecamatan_id=wilayah.kecamatan.id,
+                kelurahan_id=kel.id, rw_id=rw.id, observed_at=observed, period_year=observed.year,
+                period_quarter=2, received_at=observed, content_hash="0" * 64,
+                data={"kebun_toga": baik, "pengelolaan_sampah": "baik", "status_kumuh": "tidak_kumuh",
+                      "lembaga_aktif": True, "kejadian_kriminal": 0, "konflik_sosial": 0,
+                      "lokasi": {"lat": -6.88 - n / 100 - m / 300, "lon": 107.61 + m / 200},
+                      "catatan": "Inspeksi rutin dengan catatan yang cukup panjang untuk diuji di layar kecil"}))
+            ids.append(str(sid))
+            rw_rows.append({"id": rw.id, "kelurahan_id": kel.id, "now": baik, "baseline": False, "changed": baik,
+                            "inspection_now": str(sid), "inspection_baseline": None})
+    criteria = {f"K{i}": {"held": i != 7, "reason": "Laporan keuangan terlambat 3 hari" if i == 7 else "terpenuhi",
+                          "record_ids": ids[:2]} for i in range(1, 8)}
+    return {
+        "IKU1": {"record_ids": [], "warnings": [], "nrr": {f"u{i}": 3.25 for i in range(1, 10)}, "ikm_raw": 3.25,
+                 "units": [{"kelurahan_id": k.id, "value": 81.25, "mutu": "B", "respondents": 40, "min_sample": 80,
+                            "warning": "Responden kurang dari sampel minimum"} for k in wilayah.kelurahan]},
+        "IKU5": {"record_ids": ids, "warnings": [], "kelurahan": [
+            {"id": k.id, "kode": k.kode, "nama": k.nama, "baik": False, "criteria": criteria} for k in wilayah.kelurahan]},
+        "IKU6": {"record_ids": ids, "warnings": [], "rw": rw_rows},
+    }
 
 
 @contextlib.contextmanager

@@ -131,3 +131,50 @@ def test_lurah_sees_only_their_kelurahan(live, browser):
     assert id_number(FIGURES["IKU2"][0]) not in body
     assert id_number(FIGURES["IKU2"][0] * OTHER_SCALE) not in body
     context.close()
+
+
+NARROW_PAGES = ("/admin/?period={y}", "/admin/iku/IKU1?period={y}", "/admin/iku/IKU5?period={y}",
+                "/admin/iku/IKU6?period={y}", "/admin/pengajuan?period={y}", "/admin/peta?period={y}",
+                "/admin/audit", "/admin/laporan?period={y}", "/admin/kelola", "/admin/kelola/pengguna/baru",
+                "/admin/kelola/layanan", "/admin/kelola/aturan", "/admin/kelola/target")
+
+
+def test_every_page_fits_360px(live, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    _login(page, live, "camat")
+    too_wide = {}
+    for path in NARROW_PAGES:
+        page.goto(live.url + path.format(y=YEAR))
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        if width > 360:
+            too_wide[path] = width
+    page.goto(f"{live.url}/admin/iku/IKU5?period={YEAR}")
+    page.screenshot(path=str(SCREENSHOTS / "iku5-360.png"), full_page=True)
+    # A record page, reached by following a link from the drill-down.
+    page.locator("table.records a", has_text="Lihat").first.click()
+    page.wait_for_load_state()
+    assert "inspeksi-rw" in page.locator("h1").inner_text()
+    if page.evaluate("document.scrollingElement.scrollWidth") > 360:
+        too_wide["record page"] = page.evaluate("document.scrollingElement.scrollWidth")
+    page.screenshot(path=str(SCREENSHOTS / "record-360.png"), full_page=True)
+    assert not too_wide, too_wide
+    context.close()
+
+
+def test_drilldown_matrix_and_map_in_the_browser(live, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _login(page, live, "camat")
+    with page.expect_navigation():
+        page.get_by_label("Periode").select_option(YEAR)
+    page.locator("#iku-table tr[data-code=IKU5] th a").click()
+    page.wait_for_url("**/admin/iku/IKU5**")
+    matrix = page.locator("#criteria")
+    assert matrix.locator("tbody tr").count() == 2
+    assert "Laporan keuangan terlambat 3 hari" in matrix.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "iku5-1280.png"), full_page=True)
+    page.goto(f"{live.url}/admin/peta?period={YEAR}")
+    assert page.locator("svg.map circle").count() == 6
+    page.screenshot(path=str(SCREENSHOTS / "map-1280.png"), full_page=True)
+    context.close()

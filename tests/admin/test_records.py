@@ -153,6 +153,8 @@ def test_map_plots_inspection_points_in_scope(client, world, app):
     login(client, "camat")
     html = client.get("/admin/peta?period=2026").get_data(as_text=True)
     assert html.count("<circle") == 2 and own in html and other in html
+    assert html.count('fill="#15803d"') == 2  # every inspection here is Baik (booleans read right on both databases)
+    assert html.count('<td class="held">Baik</td>') == 2
     lurah = app.test_client()
     login(lurah, "lurah")
     html = lurah.get("/admin/peta?period=2026").get_data(as_text=True)
