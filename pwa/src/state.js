@@ -45,7 +45,7 @@ export async function loadState() {
 }
 
 export async function refreshCount() {
-  state.unsent = state.session ? await countUnsent(state.session.user.id) : 0;
+  state.unsent = await countUnsent(state.session ? state.session.user.id : undefined);
   emit();
 }
 
@@ -70,7 +70,7 @@ export async function logout() {
   }
   state.session = null;
   await db.deleteMeta('session');
-  emit();
+  await refreshCount();
 }
 
 /** Refresh the cached bootstrap when online (ETag); a 304 keeps the cached copy. */

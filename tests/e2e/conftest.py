@@ -90,6 +90,7 @@ def login(page: Page, username: str = "petugas") -> None:
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk").click()
+    expect(page.get_by_role("button", name="Keluar")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("Belum terkirim: 0")
 
 

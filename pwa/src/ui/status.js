@@ -39,7 +39,7 @@ export function renderStatusBar() {
   async function refresh() {
     status.textContent = statusText();
     status.classList.toggle('offline', !state.online);
-    auth.hidden = !state.authRequired;
+    auth.hidden = !state.authRequired || !state.session; // on the login screen itself: no "Masuk lagi"
     button.disabled = Boolean(state.syncing);
     progress.textContent = await describeLast();
   }
