@@ -87,6 +87,7 @@ EN: dict[str, str] = {
     "Berubah": "Changed",
     "Responden": "Respondents",
     "Sampel minimum": "Minimum sample",
+    "Responden kurang dari sampel minimum": "Fewer respondents than the minimum sample",
     "Peringatan": "Warning",
     "Unit": "Unit",
     "Kantor kecamatan": "Kecamatan office",

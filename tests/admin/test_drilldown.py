@@ -75,7 +75,7 @@ def test_iku1_units_and_minimum_sample(client, world, app):
                  {"kelurahan_id": world.kel1.id, "value": 90.5, "mutu": "A", "respondents": 300, "min_sample": 278,
                   "warning": None},
                  {"kelurahan_id": world.kel2.id, "value": 70.11, "mutu": "C", "respondents": 12, "min_sample": 80,
-                  "warning": "kurang"}]
+                  "warning": True}]
         nrr = {f"u{i}": 3.25 for i in range(1, 10)}
         result(world.kec_id, "IKU1", "2026", 81.25, mutu="B", numerator=3.25, denominator=1,
                details={"units": units, "nrr": nrr, "ikm_raw": 3.25, "respondents": 316, "min_sample": 80})
@@ -88,6 +88,7 @@ def test_iku1_units_and_minimum_sample(client, world, app):
     assert "Kantor kecamatan" in units_table and "70,11" in units_table and "Sangat Baik" not in units_table
     assert "4 &lt; 80" in units_table or "4 < 80" in units_table
     assert "U1" in html and "3,250" in html
+    assert "Responden kurang dari sampel minimum" in units_table and "True" not in units_table
     lurah = app.test_client()
     login(lurah, "lurah")
     html = lurah.get("/admin/iku/IKU1?period=2026").get_data(as_text=True)
