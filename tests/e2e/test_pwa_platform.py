@@ -35,7 +35,11 @@ def test_update_waits_until_no_form_is_open_and_keeps_the_data(page: Page, live_
             page.get_by_role("button", name="Perbarui sekarang").click()
         expect(page.get_by_role("status")).to_contain_text("Belum terkirim: 0")
         expect(page.get_by_text("Versi baru tersedia.", exact=True)).to_be_hidden()
-        expect(page.get_by_role("region", name="Draf").get_by_role("button", name=re.compile(r"^Inspeksi RW"))).to_have_count(1)
+        draft = page.get_by_role("region", name="Draf").get_by_role("button", name=re.compile(r"^Inspeksi RW · " + kel["nama"]))
+        expect(draft).to_have_count(1)
+        draft.click()
+        expect(page.get_by_label("Kelurahan")).to_have_value(str(kel["id"]))
+        expect(page.get_by_label("Jumlah kejadian kriminal")).to_have_value("9")
     finally:
         sw.write_text(original)
 

@@ -135,11 +135,12 @@ export function renderForm(root, code, params) {
     const subjectKind = def.subject || 'none';
     if (subjectKind === 'rw') {
       const currentRw = record.subject?.rw_id;
-      const currentKel = kelurahan.find((k) => (k.rw || []).some((r) => r.id === currentRw))?.id;
+      const currentKel = kelurahan.find((k) => (k.rw || []).some((r) => r.id === currentRw))?.id ?? record.kelurahan_hint;
       const rwOptions = (kelId) => (kelurahan.find((k) => String(k.id) === String(kelId))?.rw || []).map((r) => ({ value: r.id, label: r.nomor }));
       kelSelect = select('subject-kelurahan', t('kelurahan'), kelurahan.map((k) => ({ value: k.id, label: k.nama })), currentKel, (value) => {
         rwSelect.select.replaceChildren(h('option', { value: '' }, t('choose')), ...rwOptions(value).map((o) => h('option', { value: String(o.value) }, o.label)));
         record.subject = null;
+        record.kelurahan_hint = value ? Number(value) : null; // a draft restores the choice before RW
         scheduleAutosave();
       });
       rwSelect = select('subject-rw', t('rw'), rwOptions(currentKel), currentRw, (value) => {

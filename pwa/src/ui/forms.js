@@ -37,7 +37,8 @@ export function describeSubject(subject, bootstrap) {
 /** The form's title followed by what tells this record apart: subject (or reference) and date. */
 export function recordName(definition, record, bootstrap, when) {
   const title = definition ? localized(definition, 'title') : record.form;
-  const parts = [title, describeSubject(record.subject, bootstrap) || record.ref_label, formatDateTime(when)].filter(Boolean);
+  const hint = record.kelurahan_hint ? describeSubject({ kelurahan_id: record.kelurahan_hint }, bootstrap) : null;
+  const parts = [title, describeSubject(record.subject, bootstrap) || hint || record.ref_label, formatDateTime(when)].filter(Boolean);
   return parts.join(' · ');
 }
 
