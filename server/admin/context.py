@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import abort, request
+from sqlalchemy import select
 
 from server.admin.access import active_kecamatan, admin_scope, chosen_kelurahan_id, visible_kelurahan
 from server.admin.formatting import local_zone
+from server.extensions import db
 from server.models import Kecamatan, Kelurahan
 from server.reports.performance import periods_with_data, sort_periods
 
@@ -36,6 +38,7 @@ class PageContext:
     kelurahan: list[Kelurahan]
     periods: list[str]
     whole_kecamatan: bool
+    kecamatan_choices: list[Kecamatan] = field(default_factory=list)  # city-level admins pick one
 
     @property
     def kelurahan_nama(self) -> str | None:
@@ -75,4 +78,7 @@ def page_context() -> PageContext:
     if not valid_period(period):
         abort(400, "Periode tidak dikenal.")
     periods.add(period)
-    return PageContext(kecamatan, kelurahan_id, period, visible, sort_periods(periods), scope.whole_kecamatan)
+    choices = [] if scope.kecamatan_id is not None else list(
+        db.session.scalars(select(Kecamatan).order_by(Kecamatan.nama)))
+    return PageContext(kecamatan, kelurahan_id, period, visible, sort_periods(periods), scope.whole_kecamatan,
+                       choices)

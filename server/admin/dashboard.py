@@ -5,11 +5,13 @@ import datetime as dt
 
 from flask import Response, render_template
 
+from server.admin import audit
 from server.admin.access import admin_required
 from server.admin.blueprint import bp
 from server.admin.charts import trend_svg
 from server.admin.context import page_context
 from server.admin.formatting import local_zone
+from server.extensions import db
 from server.reports.performance import performance_table
 from server.reports.performance_xlsx import build_performance_xlsx, period_label
 
@@ -48,6 +50,9 @@ def performance_xlsx():
     scope_label = f"Kelurahan {ctx.kelurahan_nama}" if ctx.kelurahan_id else "Seluruh kecamatan"
     now = dt.datetime.now(local_zone())
     content = build_performance_xlsx(table, ctx.kecamatan.nama, scope_label, now)
+    audit.record("export.performance", f"kecamatan:{ctx.kecamatan.id}", period=ctx.period,
+                 kelurahan_id=ctx.kelurahan_id)
+    db.session.commit()
     suffix = f"-{ctx.kelurahan_id}" if ctx.kelurahan_id else ""
     filename = f"kinerja-{ctx.kecamatan.nama.lower().replace(' ', '-')}{suffix}-{ctx.period}.xlsx"
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Response, abort
 from sqlalchemy import select
 
+from server.admin import audit
 from server.admin.access import admin_required, scope_submissions
 from server.admin.blueprint import bp
 from server.admin.context import page_context
@@ -47,6 +48,9 @@ def export_submissions(form_code: str, fmt: str):
     keys = field_keys(v.definition for v in versions)
     zone = local_zone()
     content = to_csv(records, keys, zone) if fmt == "csv" else to_xlsx(records, keys, zone, form_code)
+    audit.record("export.submissions", f"form:{form_code}", format=fmt, period=ctx.period,
+                 kelurahan_id=ctx.kelurahan_id, kecamatan_id=ctx.kecamatan.id, rows=len(records))
+    db.session.commit()
     suffix = f"-{ctx.kelurahan_id}" if ctx.kelurahan_id else ""
     filename = f"{form_code}-{ctx.kecamatan.nama.lower().replace(' ', '-')}{suffix}-{ctx.period}.{fmt}"
     return Response(content, mimetype=_MIME[fmt],

@@ -114,7 +114,7 @@ def user_toggle(user_id: int):
     """Deactivate (or reactivate) a user; deactivation also revokes their device tokens."""
     user = _user_in_kecamatan(user_id)
     if user.id == current_admin().id:
-        flash("Anda tidak dapat menonaktifkan diri sendiri.", "error")
+        flash(translate("Anda tidak dapat menonaktifkan diri sendiri."), "error")
         return redirect(url_for("admin.users"), 303)
     user.active = not user.active
     if not user.active:

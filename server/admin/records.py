@@ -11,6 +11,7 @@ from server.admin.access import admin_required, current_admin, may_see_submissio
 from server.admin.blueprint import bp
 from server.admin.charts import MapPoint, points_svg
 from server.admin.context import page_context
+from server.admin.i18n import translate
 from server.admin.lookups import names_of
 from server.admin.review import ReviewError, review_submission
 from server.extensions import db
@@ -122,9 +123,9 @@ def submission_review(submission_id: str):
         review_submission(submission, request.form.get("decision", ""), request.form.get("reason", ""),
                           current_admin().id)
     except ReviewError as err:
-        flash(str(err), "error")
+        flash(translate(str(err)), "error")
         return redirect(url_for("admin.submission_detail", submission_id=submission_id), 303)
-    flash("Tersimpan.", "ok")
+    flash(translate("Tersimpan."), "ok")
     return redirect(url_for("admin.submission_detail", submission_id=submission_id), 303)
 
 

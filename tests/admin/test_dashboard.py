@@ -188,3 +188,25 @@ def test_dashboard_at_city_scale_answers_every_kecamatan_admin(client, world, ap
     login(client, "camat")
     rows = _rows(client.get("/admin/?period=2026").get_data(as_text=True))
     assert "43,86" not in rows["IKU2"] and "42,86" in rows["IKU2"]
+
+
+def test_city_admin_picks_a_kecamatan(client, world, app):
+    from tests.factories import make_user
+
+    with app.app_context():
+        make_user("kota", "kecamatan_admin", None)
+        result(world.other.kecamatan.id, "IKU2", "2026", 12.34)
+        db.session.commit()
+    login(client, "kota")
+    html = client.get("/admin/?period=2026").get_data(as_text=True)
+    assert '<label for="kecamatan_id">Kecamatan</label>' in html and "Sukasari" in html and "Coblong" in html
+    html = client.get(f"/admin/?period=2026&kecamatan_id={world.other.kecamatan.id}").get_data(as_text=True)
+    assert "12,34" in _rows(html)["IKU2"]
+
+
+def test_iku1_shows_respondents(client, world, app):
+    with app.app_context():
+        result(world.kec_id, "IKU1", "2026", 81.25, numerator=3.25, denominator=196, mutu="B")
+        db.session.commit()
+    login(client, "camat")
+    assert "196 responden" in _rows(client.get("/admin/?period=2026").get_data(as_text=True))["IKU1"]

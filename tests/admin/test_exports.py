@@ -84,3 +84,18 @@ def test_exports_need_an_admin(client, world):
     assert client.get("/admin/kinerja.xlsx").status_code == 302
     login(client, "petugas")
     assert client.get("/admin/ekspor/pengaduan.csv").status_code == 302  # refused at login, never logged in
+
+
+def test_exports_are_audited(client, world, app):
+    from sqlalchemy import select
+
+    from server.models import AuditLog
+
+    login(client, "lurah")
+    client.get("/admin/ekspor/pengaduan.csv?period=2026")
+    client.get("/admin/kinerja.xlsx?period=2026")
+    with app.app_context():
+        rows = db.session.execute(select(AuditLog.action, AuditLog.user_id, AuditLog.detail)).all()
+    actions = {a: (u, d) for a, u, d in rows}
+    assert actions["export.submissions"][0] == world.lurah.id and actions["export.submissions"][1]["rows"] == 0
+    assert actions["export.performance"][1]["kelurahan_id"] == world.kel1.id
