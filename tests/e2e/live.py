@@ -117,3 +117,18 @@ def run_live_server(workdir: Path, workers: int = 2, dist: Path = DIST) -> Itera
             proc.kill()
             proc.wait()
         log.close()
+
+
+def publish_form(server: LiveServer, definition: dict) -> None:
+    """Publish one more form definition on the running server (as an admin would)."""
+    from server import create_app
+    from server.extensions import db
+    from server.models import FormDefinition
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": server.database_url, "TESTING": True})
+    with app.app_context():
+        db.session.add(FormDefinition(code=definition["code"], version=definition["version"],
+                                      title=definition["title"], definition=definition, published=True))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
