@@ -41,6 +41,8 @@ export function fieldError(field, value, data = {}, raw = undefined) {
     case 'decimal':
       if (typeof value !== 'number' || !Number.isFinite(value)) return t('number');
       return bounds(field, value, 'min', 'max');
+    case 'select_multiple':
+      return bounds(field, value.length, 'minChoices', 'maxChoices');
     case 'photo':
       if (field.max && value.length > field.max) return t('tooManyPhotos', { n: field.max });
       return null;

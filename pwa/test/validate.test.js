@@ -24,6 +24,13 @@ describe('validation', () => {
     expect(cleanData(pengaduan, { kategori: 'sosial', kategori_lainnya: 'x', jumlah: 0 })).toEqual({ kategori: 'sosial', jumlah: 0 });
   });
 
+  it('counts choices and photos against min/max', () => {
+    const multi = { key: 'm', type: 'select_multiple', min: 1, max: 2 };
+    expect(fieldError(multi, ['a', 'b', 'c'])).toBe('Jumlah pilihan: Maksimal 2.');
+    expect(fieldError(multi, ['a'])).toBeNull();
+    expect(fieldError({ key: 'f', type: 'photo', max: 1 }, ['x', 'y'])).toBe('Jumlah foto: Maksimal 1.');
+  });
+
   it('reads numbers written the Indonesian way', () => {
     expect(parseNumber('42,86', false)).toBe(42.86);
     expect(parseNumber('42.86', false)).toBe(42.86);
