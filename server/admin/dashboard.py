@@ -12,7 +12,7 @@ from server.admin.charts import trend_svg
 from server.admin.context import page_context
 from server.admin.formatting import local_zone
 from server.extensions import db
-from server.reports.performance import performance_table
+from server.reports.performance import kelurahan_breakdown, performance_table
 from server.reports.performance_xlsx import build_performance_xlsx, period_label
 
 
@@ -49,7 +49,10 @@ def performance_xlsx():
     table = performance_table(ctx.kecamatan.id, ctx.kelurahan_id, ctx.period)
     scope_label = f"Kelurahan {ctx.kelurahan_nama}" if ctx.kelurahan_id else "Seluruh kecamatan"
     now = dt.datetime.now(local_zone())
-    content = build_performance_xlsx(table, ctx.kecamatan.nama, scope_label, now)
+    breakdown = None
+    if ctx.kelurahan_id == 0:
+        breakdown = kelurahan_breakdown(ctx.kecamatan.id, ctx.period, [(k.id, k.kode, k.nama) for k in ctx.kelurahan])
+    content = build_performance_xlsx(table, ctx.kecamatan.nama, scope_label, now, breakdown)
     audit.record("export.performance", f"kecamatan:{ctx.kecamatan.id}", period=ctx.period,
                  kelurahan_id=ctx.kelurahan_id)
     db.session.commit()

@@ -107,3 +107,20 @@ def periods_with_data(kecamatan_id: int, kelurahan_ids: set[int] | None = None) 
 def sort_periods(periods: set[str]) -> list[str]:
     """Order periods newest year first, each year followed by its quarters."""
     return sorted(periods, key=lambda p: (-year_of(p), p[5:] if len(p) > 4 else ""))
+
+
+def kelurahan_breakdown(kecamatan_id: int, period: str, kelurahan: list[tuple[int, str, str]]
+                        ) -> list[tuple[str, str, dict[str, float | None]]]:
+    """Each kelurahan's own value of every IKU for the period (one query): ``[(kode, nama, {code: value})]``.
+
+    :param kelurahan: ``(id, kode, nama)`` of the kelurahan to list, in the order wanted.
+    """
+    ids = [k[0] for k in kelurahan]
+    values: dict[int, dict[str, float | None]] = {k: {} for k in ids}
+    if ids:
+        for kel_id, code, value in db.session.execute(
+                select(IndicatorResult.kelurahan_id, IndicatorResult.code, IndicatorResult.value)
+                .where(IndicatorResult.kecamatan_id == kecamatan_id, IndicatorResult.period == period,
+                       IndicatorResult.kelurahan_id.in_(ids))):
+            values[kel_id][code] = value
+    return [(kode, nama, values[kel_id]) for kel_id, kode, nama in kelurahan]

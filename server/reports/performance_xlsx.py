@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from server.reports.iku_meta import MUTU_LABELS
+from server.reports.iku_meta import IKU_META, MUTU_LABELS
 from server.reports.performance import PerformanceTable
 
 HEADERS = ("No.", "Kode", "Sasaran Strategis", "Indikator Kinerja Utama", "Penjelasan/Formula Perhitungan",
@@ -38,10 +38,12 @@ def period_label(period: str) -> str:
 
 
 def build_performance_xlsx(table: PerformanceTable, kecamatan_nama: str, scope_label: str,
-                           generated_at: dt.datetime) -> bytes:
+                           generated_at: dt.datetime,
+                           breakdown: list[tuple[str, str, dict[str, float | None]]] | None = None) -> bytes:
     """Write the table as an XLSX report and return its bytes.
 
     :param scope_label: ``Seluruh kecamatan`` or the kelurahan's name (what the rows cover).
+    :param breakdown: each kelurahan's own values (a second sheet, ``Per kelurahan``), when given.
     """
     wb = Workbook()
     ws = wb.active
@@ -88,9 +90,32 @@ def build_performance_xlsx(table: PerformanceTable, kecamatan_nama: str, scope_l
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if breakdown:
+        _breakdown_sheet(wb, breakdown, kecamatan_nama, table.period)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _breakdown_sheet(wb: Workbook, breakdown, kecamatan_nama: str, period: str) -> None:
+    """A second sheet: one row per kelurahan, one numeric column per IKU."""
+    ws = wb.create_sheet("Per kelurahan")
+    codes = [m.code for m in IKU_META]
+    ws.append([f"REALISASI IKU PER KELURAHAN — KECAMATAN {kecamatan_nama.upper()} — {period_label(period)}"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=3 + len(codes))
+    ws["A1"].font = Font(bold=True)
+    ws.append([])
+    ws.append(["No.", "Kode kelurahan", "Kelurahan", *codes])
+    for cell in ws[3]:
+        cell.font, cell.fill, cell.border, cell.alignment = Font(bold=True), _HEADER_FILL, _BORDER, _CENTER
+    for index, (kode, nama, values) in enumerate(breakdown, start=1):
+        ws.append([index, kode, nama, *[_num(values.get(code)) for code in codes]])
+        for cell in ws[ws.max_row]:
+            cell.border = _BORDER
+            if cell.column > 3:
+                cell.number_format = NUMBER_FORMAT
+    for col, width in zip("ABC", (5, 16, 28)):
+        ws.column_dimensions[col].width = width
 
 
 def _num(value: float | None) -> float | None:

@@ -210,3 +210,21 @@ def test_iku1_shows_respondents(client, world, app):
         db.session.commit()
     login(client, "camat")
     assert "196 responden" in _rows(client.get("/admin/?period=2026").get_data(as_text=True))["IKU1"]
+
+
+def test_xlsx_has_a_per_kelurahan_sheet_for_the_whole_kecamatan(client, world, app):
+    _seed_year(app, world)
+    _seed_year(app, world, kelurahan_id=world.kel1.id, scale=0.9)
+    _seed_year(app, world, kelurahan_id=world.kel2.id, scale=0.61)
+    login(client, "camat")
+    wb = load_workbook(io.BytesIO(client.get("/admin/kinerja.xlsx?period=2026").data))
+    ws = wb["Per kelurahan"]
+    rows = {r[2].value: [c.value for c in r[3:9]] for r in ws.iter_rows(min_row=4)}
+    assert set(rows) == {world.kel1.nama, world.kel2.nama}
+    assert abs(rows[world.kel1.nama][1] - 42.857142 * 0.9) < 1e-6
+    assert abs(rows[world.kel2.nama][1] - 42.857142 * 0.61) < 1e-6
+    assert ws.cell(4, 5).number_format == "0.00"
+    # A lurah's file has no such sheet (and so nothing of the other kelurahan).
+    lurah = app.test_client()
+    login(lurah, "lurah")
+    assert load_workbook(io.BytesIO(lurah.get("/admin/kinerja.xlsx?period=2026").data)).sheetnames == ["Kinerja"]
