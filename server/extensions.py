@@ -8,6 +8,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
+from server.schemas.errors import ErrorEnvelopeSchema
+
 
 class Base(DeclarativeBase):
     """Declarative base for every SIKK table."""
@@ -15,7 +17,15 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
+
+
+class SikkApi(Api):
+    """flask-smorest's Api, documenting our error envelope instead of its default error payload."""
+
+    ERROR_SCHEMA = ErrorEnvelopeSchema
+
+
+api = SikkApi()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
