@@ -347,3 +347,13 @@ def test_a_day_offline_end_to_end(context: BrowserContext, page: Page, live_serv
     (sha,) = data.pop("foto")
     assert data == {**INSPECTION, "kejadian_kriminal": 6, "lokasi": {"lat": -6.8915, "lon": 107.6107, "accuracy": 12}}
     assert live_server.sql("SELECT count(*) FROM attachments WHERE sha256 = :s", s=sha)[0][0] == 1
+    # Cache Storage holds the app shell only: hashed assets and index.html, nothing from /api/.
+    cached = page.evaluate("""async () => {
+        const urls = [];
+        for (const name of await caches.keys()) {
+            for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
+        }
+        return urls;
+    }""")
+    assert any(re.search(r"/app/assets/index-[\w-]+\.js", url) for url in cached)
+    assert not [url for url in cached if "/api/" in url]
