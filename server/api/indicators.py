@@ -56,9 +56,9 @@ class IndicatorSchema(Schema):
 
 
 class IndicatorPageSchema(Schema):
+    """Exactly SPEC §5's shape; the scope is the one asked for (see the module doc for defaults)."""
+
     period = fields.String(required=True)
-    kecamatan_id = fields.Integer(required=True)
-    kelurahan_id = fields.Integer(allow_none=True, required=True)
     indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
 
 
@@ -191,8 +191,7 @@ class Indicators(MethodView):
         """
         period = _period(args)
         kecamatan_id, kelurahan_id = resolve_scope(args)
-        return {"period": period, "kecamatan_id": kecamatan_id, "kelurahan_id": kelurahan_id or None,
-                "indicators": scores.read_indicators(db.session, kecamatan_id, kelurahan_id, period)}
+        return {"period": period, "indicators": scores.read_indicators(db.session, kecamatan_id, kelurahan_id, period)}
 
 
 @blp.route("/indicators/criteria")
