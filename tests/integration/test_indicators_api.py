@@ -4,12 +4,24 @@ from __future__ import annotations
 import pytest
 
 from server.extensions import db
-from server.models import Target
-from tests.factories import auth, make_user, make_wilayah
+from server.models import Target, User, UserScope
+from server.security import issue_token
+from tests.factories import auth, make_wilayah
 from tests.integration import payloads as p
 from workers.recompute import recompute_kecamatan_years
 
 CODES = ["IKU1", "IKU2", "IKU3", "IKU4", "IKU5", "IKU6"]
+
+
+def _user(username: str, role: str, kecamatan, scope=()) -> str:
+    """A user with a bearer token, without the slow password hash (these tests never log in)."""
+    user = User(username=username, name=username, role=role, password_hash="!", kecamatan_id=kecamatan.id)
+    db.session.add(user)
+    db.session.flush()
+    db.session.add_all([UserScope(user_id=user.id, kelurahan_id=kel.id) for kel in scope])
+    token = issue_token(user, "pytest")
+    db.session.commit()
+    return token
 
 
 @pytest.fixture
@@ -20,11 +32,11 @@ def world(app, client):
         other = make_wilayah(nama="Sukasari", kode="32.73.01", kelurahan=1, rw=1)
         kel1, kel2 = w.kelurahan
         tokens = {
-            "camat": make_user("camat", "kecamatan_admin", w.kecamatan)[1],
-            "lurah": make_user("lurah", "kelurahan_admin", w.kecamatan, [kel1])[1],
-            "petugas": make_user("petugas", "officer", w.kecamatan)[1],
-            "kiosk": make_user("kiosk", "kiosk", w.kecamatan)[1],
-            "camat2": make_user("camat2", "kecamatan_admin", other.kecamatan)[1],
+            "camat": _user("camat", "kecamatan_admin", w.kecamatan),
+            "lurah": _user("lurah", "kelurahan_admin", w.kecamatan, [kel1]),
+            "petugas": _user("petugas", "officer", w.kecamatan),
+            "kiosk": _user("kiosk", "kiosk", w.kecamatan),
+            "camat2": _user("camat2", "kecamatan_admin", other.kecamatan),
         }
         ids = {"kec": w.kecamatan.id, "kel1": kel1.id, "kel2": kel2.id, "rw1": w.rw[kel1.id][0].id,
                "other_kel": other.kelurahan[0].id}
