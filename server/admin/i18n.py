@@ -44,6 +44,7 @@ EN: dict[str, str] = {
     "hari lalu": "days ago",
     "Tidak mencapai target": "Target missed",
     "Belum ada data": "No data yet",
+    "skor periode ini belum dihitung.": "the scores of this period have not been computed.",
     "Pengajuan": "Submissions",
     "Peta inspeksi": "Inspection map",
     "Tinjauan": "Review",
