@@ -40,6 +40,12 @@ class IndicatorArgsSchema(Schema):
                                   metadata={"description": "City-level admins: which kecamatan"})
 
 
+class RecordsArgsSchema(IndicatorArgsSchema):
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000),
+                           metadata={"description": "Records per page (at most 5000)"})
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0), metadata={"description": "Records to skip"})
+
+
 class IndicatorSchema(Schema):
     code = fields.String(required=True, metadata={"example": "IKU1"})
     name = fields.String(required=True)
@@ -115,7 +121,8 @@ class RecordsPageSchema(Schema):
     code = fields.String(required=True)
     kecamatan_id = fields.Integer(required=True)
     kelurahan_id = fields.Integer(allow_none=True, required=True)
-    total = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "Records behind the number (all pages)"})
+    offset = fields.Integer(required=True)
     records = fields.List(fields.Nested(RecordSchema), required=True)
 
 
@@ -232,13 +239,16 @@ class RwStatuses(MethodView):
 class Records(MethodView):
     @require_role(*ADMIN_ROLES)
     @blp.doc(security=[{"bearer": []}])
-    @blp.arguments(IndicatorArgsSchema, location="query")
+    @blp.arguments(RecordsArgsSchema, location="query")
     @blp.response(200, RecordsPageSchema)
     @blp.alt_response(400, description="Bad period")
     @blp.alt_response(403, description="Not an admin, or outside the admin's scope")
     @blp.alt_response(404, description="Unknown indicator code")
     def get(self, args: dict, code: str):
-        """The submissions counted in one indicator's denominator (``details.record_ids``), oldest first."""
+        """The submissions counted in one indicator's denominator (``details.record_ids``), oldest observed first.
+
+        Paged with ``limit``/``offset``; ``total`` counts them all.
+        """
         code = code.upper()
         if code not in _CODES:
             raise ApiError(404, "not_found", "Indikator tidak dikenal.")
@@ -246,8 +256,9 @@ class Records(MethodView):
         kecamatan_id, kelurahan_id = resolve_scope(args)
         details, _computed_at = _details(kecamatan_id, kelurahan_id, period, code)
         rows = scores.records_behind(db.session, details.get("record_ids", []))
+        page = rows[args["offset"]:args["offset"] + args["limit"]]
         records = [{**r, "form": r["form_code"], "subject": sync._subject_of(r),
                     "observed_at": scores.aware_utc(r["observed_at"]), "received_at": scores.aware_utc(r["received_at"])}
-                   for r in rows]
+                   for r in page]
         return {"period": period, "code": code, "kecamatan_id": kecamatan_id, "kelurahan_id": kelurahan_id or None,
-                "total": len(records), "records": records}
+                "total": len(rows), "offset": args["offset"], "records": records}

@@ -162,6 +162,11 @@ def test_records_behind_a_number(app, client, world):
     assert body["total"] == 4
     assert {r["id"] for r in body["records"]} == {s["id"] for s in world["surveys"]}
     assert body["records"][0]["form"] == "skm" and body["records"][0]["subject"] == {"kelurahan_id": ids["kel1"]}
+    pages = [_get(client, camat, "/api/v1/indicators/IKU1/records", period="2026", limit=3, offset=o).get_json()
+             for o in (0, 3)]
+    assert [len(page["records"]) for page in pages] == [3, 1] and {page["total"] for page in pages} == {4}
+    assert [r["id"] for page in pages for r in page["records"]] == [r["id"] for r in body["records"]]
+    assert _get(client, camat, "/api/v1/indicators/IKU1/records", period="2026", limit=0).status_code == 422
     complaints = _get(client, camat, "/api/v1/indicators/iku2/records", period="2026").get_json()
     assert [r["id"] for r in complaints["records"]] == [world["complaint"]["id"]]
     assert _get(client, camat, "/api/v1/indicators/IKU9/records", period="2026").status_code == 404
