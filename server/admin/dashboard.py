@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Response, render_template
+from sqlalchemy import select
 
 from server.admin import audit
 from server.admin.access import admin_required
@@ -12,6 +13,7 @@ from server.admin.charts import trend_svg
 from server.admin.context import page_context
 from server.admin.formatting import local_zone
 from server.extensions import db
+from server.models import ScoreOutbox
 from server.reports.performance import kelurahan_breakdown, performance_table
 from server.reports.performance_xlsx import build_performance_xlsx, period_label
 
@@ -24,7 +26,14 @@ def dashboard():
     table = performance_table(ctx.kecamatan.id, ctx.kelurahan_id, ctx.period)
     trends = {row.code: trend_svg(row.trend, row.target, title=f"{row.code} {ctx.period[:4]}") for row in table.rows}
     return render_template("admin/dashboard.html", ctx=ctx, table=table, trends=trends, spans=sasaran_spans(table),
-                           period_label=period_label(ctx.period))
+                           period_label=period_label(ctx.period),
+                           recompute_pending=recompute_pending(ctx.kecamatan.id, int(ctx.period[:4])))
+
+
+def recompute_pending(kecamatan_id: int, year: int) -> bool:
+    """True while new records of the year wait in the scoring outbox (the figures are about to change)."""
+    return db.session.scalar(select(ScoreOutbox.id).where(ScoreOutbox.kecamatan_id == kecamatan_id,
+                                                          ScoreOutbox.year == year).limit(1)) is not None
 
 
 def sasaran_spans(table) -> dict[str, int]:

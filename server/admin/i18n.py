@@ -39,6 +39,7 @@ EN: dict[str, str] = {
     "dihitung": "computed",
     "belum dihitung": "not computed yet",
     "baru saja": "just now",
+    "data baru sedang dihitung": "new data being computed",
     "menit lalu": "minutes ago",
     "jam lalu": "hours ago",
     "hari lalu": "days ago",

@@ -228,3 +228,16 @@ def test_xlsx_has_a_per_kelurahan_sheet_for_the_whole_kecamatan(client, world, a
     lurah = app.test_client()
     login(lurah, "lurah")
     assert load_workbook(io.BytesIO(lurah.get("/admin/kinerja.xlsx?period=2026").data)).sheetnames == ["Kinerja"]
+
+
+def test_dashboard_says_when_new_records_wait_for_scoring(client, world, app):
+    from server.models import ScoreOutbox
+
+    _seed_year(app, world)
+    login(client, "camat")
+    assert "data baru sedang dihitung" not in client.get("/admin/?period=2026").get_data(as_text=True)
+    with app.app_context():
+        db.session.add(ScoreOutbox(kecamatan_id=world.kec_id, year=2026))
+        db.session.commit()
+    assert "data baru sedang dihitung" in client.get("/admin/?period=2026-Q1").get_data(as_text=True)
+    assert "data baru sedang dihitung" not in client.get("/admin/?period=2025").get_data(as_text=True)
