@@ -7,8 +7,10 @@ idempotent). On PostgreSQL the claim is ``FOR UPDATE SKIP LOCKED``, so relays ru
 take disjoint rows; on SQLite, which has no row locks, the relay takes the database's write lock
 first, so relays run one after another.
 
-Data of a year also feeds the next year's scores (the IKU6 baseline, K2's previous period), so a
-stale year Y also makes Y+1 stale once Y+1 has begun.
+Data of a year also feeds later years' scores: K2 compares with the previous period, and an RW's
+status at a date comes from its latest inspection on or before it, however old (the IKU6
+baseline, K3–K5). So a stale year Y makes every year from Y to the current one stale — one year
+in the common case of a sync of this year's data.
 """
 from __future__ import annotations
 
@@ -36,8 +38,8 @@ def _claim(session: Session, limit: int) -> list[tuple[int, int, int]]:
 
 
 def with_following_years(pairs: set[tuple[int, int]], current_year: int) -> set[tuple[int, int]]:
-    """Add (kecamatan, Y+1) for each (kecamatan, Y) when Y+1 has already begun."""
-    return pairs | {(kec, year + 1) for kec, year in pairs if year + 1 <= current_year}
+    """Add (kecamatan, Y+1 … current year) for each (kecamatan, Y): the years Y's data feeds."""
+    return pairs | {(kec, later) for kec, year in pairs for later in range(year + 1, current_year + 1)}
 
 
 def drain_outbox(session: Session, enqueue: Callable[[int, int], None], timezone: str = "Asia/Jakarta",

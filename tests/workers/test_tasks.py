@@ -106,8 +106,11 @@ def test_relay_keeps_rows_when_the_broker_fails(app, kecamatan):
         assert got == [(kecamatan["kec"], 2026), (kecamatan["kec"], 2027)]  # 2026 data feeds 2027's baseline
 
 
-def test_following_year_only_once_it_has_begun():
+def test_later_years_up_to_the_current_one_are_stale_too():
     assert with_following_years({(1, 2025), (2, 2026)}, 2026) == {(1, 2025), (1, 2026), (2, 2026)}
+    # An old inspection can still be an RW's latest: every later year reads it.
+    assert with_following_years({(1, 2022)}, 2025) == {(1, 2022), (1, 2023), (1, 2024), (1, 2025)}
+    assert with_following_years({(1, 2027)}, 2026) == {(1, 2027)}
 
 
 def test_relay_task_enqueues_into_the_broker(app, kecamatan):
