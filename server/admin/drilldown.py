@@ -13,7 +13,7 @@ from sqlalchemy import select
 from server.admin.access import admin_required
 from server.admin.blueprint import bp
 from server.admin.context import PageContext, page_context
-from server.admin.lookups import PAGE_SIZE, load_records, names_of
+from server.admin.lookups import PAGE_SIZE, ids_in_section, load_records, names_of
 from server.extensions import db
 from server.models import IndicatorResult
 from server.reports.iku_meta import CRITERIA, IKU_CODES, META_BY_CODE, MUTU_LABELS
@@ -58,6 +58,11 @@ def drilldown(code: str):
     elif code == "IKU4":
         view["sections"] = details.get("sections") or {}
     record_ids = details.get("record_ids") or []
+    section = request.args.get("section") if code == "IKU4" else None
+    if section:
+        record_ids = ids_in_section(record_ids, ctx.kecamatan.id, section)
+    view["section"] = section
+    view["pager_args"] = ctx.args(**({"section": section} if section else {}))
     page = max(1, request.args.get("page", 1, type=int))
     view["records"] = load_records(record_ids, ctx.kecamatan.id, page)
     view["record_total"] = len(record_ids)

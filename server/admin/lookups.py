@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from server.admin.access import scope_submissions
 from server.extensions import db
-from server.models import RW, Kelurahan, Submission, User
+from server.models import RW, Kelurahan, ServiceType, Submission, User
 
 PAGE_SIZE = 100  # a drill-down lists this many records per page (the count is always exact)
 
@@ -38,6 +38,13 @@ class RecordRow:
     rw_id: int | None
     review_status: str
     officer: str | None
+    jenis_layanan: str | None = None  # layanan: the service type code
+    kategori: str | None = None  # pengaduan: the complaint's category
+
+    @property
+    def detail(self) -> str:
+        """What tells the record apart in a list: its service type or complaint category."""
+        return self.jenis_layanan or self.kategori or ""
 
 
 def load_records(ids: Iterable, kecamatan_id: int, page: int = 1) -> list[RecordRow]:
@@ -50,7 +57,8 @@ def load_records(ids: Iterable, kecamatan_id: int, page: int = 1) -> list[Record
     if not wanted:
         return []
     stmt = (select(Submission.id, Submission.form_code, Submission.observed_at, Submission.received_at,
-                   Submission.kelurahan_id, Submission.rw_id, Submission.review_status, User.name)
+                   Submission.kelurahan_id, Submission.rw_id, Submission.review_status, User.name,
+                   Submission.data["jenis_layanan"], Submission.data["kategori"])
             .outerjoin(User, User.id == Submission.user_id)
             .where(Submission.id.in_(wanted)))
     found = {row[0]: RecordRow(*row) for row in db.session.execute(scope_submissions(stmt, kecamatan_id))}
@@ -81,3 +89,14 @@ def names_of(kecamatan_id: int) -> Names:
         select(RW.id, RW.nomor, RW.kelurahan_id).join(Kelurahan, Kelurahan.id == RW.kelurahan_id)
         .where(Kelurahan.kecamatan_id == kecamatan_id)).tuples()}
     return Names(kel, rws)
+
+
+def ids_in_section(ids: Iterable, kecamatan_id: int, section: str) -> list[uuid.UUID]:
+    """The records among ``ids`` (in scope) whose service type belongs to ``section`` (IKU4 by section)."""
+    wanted = as_uuids(ids)
+    if not wanted:
+        return []
+    codes = set(db.session.scalars(select(ServiceType.code).where(ServiceType.section == section)))
+    stmt = select(Submission.id, Submission.data["jenis_layanan"]).where(Submission.id.in_(wanted))
+    found = {sid for sid, code in db.session.execute(scope_submissions(stmt, kecamatan_id)) if code in codes}
+    return [i for i in wanted if i in found]

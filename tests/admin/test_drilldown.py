@@ -116,14 +116,22 @@ def test_iku4_by_section_and_on_time(client, world, app):
     with app.app_context():
         a = submission("layanan", kecamatan_id=world.kec_id, kelurahan_id=world.kel1.id,
                        data={"jenis_layanan": "sktm"})
+        b = submission("layanan", kecamatan_id=world.kec_id, kelurahan_id=world.kel1.id,
+                       data={"jenis_layanan": "domisili"})
         db.session.flush()
-        result(world.kec_id, "IKU4", "2026", 100.0, numerator=1, denominator=1,
-               details={"record_ids": [str(a.id)], "on_time_ids": [str(a.id)], "late_ids": [],
-                        "sections": {"Seksi Kessos": {"numerator": 1, "denominator": 1, "value": 100.0}}})
+        result(world.kec_id, "IKU4", "2026", 50.0, numerator=1, denominator=2,
+               details={"record_ids": [str(a.id), str(b.id)], "on_time_ids": [str(a.id)], "late_ids": [str(b.id)],
+                        "sections": {"Seksi Kessos": {"numerator": 1, "denominator": 1, "value": 100.0},
+                                     "Subbag Umum & Kepegawaian": {"numerator": 0, "denominator": 1, "value": 0.0}}})
         db.session.commit()
+        ids = str(a.id), str(b.id)
     login(client, "camat")
     html = client.get("/admin/iku/IKU4?period=2026").get_data(as_text=True)
-    assert "Seksi Kessos" in html and "Tepat waktu" in html and "100,00" in html
+    assert "Seksi Kessos" in html and "Tepat waktu" in html and "Terlambat" in html and "100,00" in html
+    assert ids[0] in html and ids[1] in html and "sktm" in html
+    kessos = client.get("/admin/iku/IKU4?period=2026&section=Seksi+Kessos").get_data(as_text=True)
+    records = kessos.split('id="records"', 1)[1]
+    assert ids[0] in records and ids[1] not in records
 
 
 def test_drilldown_of_an_unknown_code_is_404(client, world):
