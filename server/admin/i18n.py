@@ -112,6 +112,7 @@ EN: dict[str, str] = {
     "Berlaku mulai": "Effective from",
     "Konfirmasi periode lampau": "Confirm past period",
     "Unggah": "Upload",
+    "Unduh templat": "Download the template",
     "Berkas": "File",
     "Peran": "Role",
     "Nama": "Name",

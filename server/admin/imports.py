@@ -2,7 +2,7 @@
 year's records from XLSX, which go through the sync API's own use case and validation."""
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import Response, current_app, render_template, request
 from sqlalchemy import select
 
 from server.admin import audit
@@ -13,9 +13,10 @@ from server.admin.i18n import translate
 from server.extensions import db
 from server.forms.catalogue import registry
 from server.models import RW, Kelurahan
-from server.reports.records_import import ImportRow, Places, read_records
+from server.reports.records_import import ImportRow, Places, read_records, template_workbook
 
 MAX_UPLOAD_ROWS = 20_000
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _upload() -> tuple[bytes, str] | None:
@@ -95,7 +96,13 @@ def import_rows_through_sync(rows: list[ImportRow]) -> None:
 @bp.route("/kelola/impor-rekaman", methods=["GET", "POST"])
 @manager_required
 def records_import():
-    """Upload last year's records (XLSX, one sheet per form) and store them as the sync API would."""
+    """Upload last year's records (XLSX, one sheet per form) and store them as the sync API would.
+
+    ``?template=1`` downloads the empty workbook to fill (one sheet per form, the header row ready).
+    """
+    if request.method == "GET" and request.args.get("template"):
+        return Response(template_workbook(_latest_forms()), mimetype=XLSX_MIME,
+                        headers={"Content-Disposition": 'attachment; filename="templat-impor-rekaman.xlsx"'})
     rows: list[ImportRow] = []
     errors: list[str] = []
     if request.method == "POST":

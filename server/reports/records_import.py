@@ -192,3 +192,31 @@ def _subject(kind: str, values: dict, places: Places, errors: dict[str, str]) ->
         errors["kode_kelurahan"] = "Kelurahan tidak ditemukan di kecamatan ini."
         return None
     return {"kelurahan_id": kel_id}
+
+
+def template_workbook(definitions: list[dict]) -> bytes:
+    """An empty workbook to fill: one sheet per form, its header row in the columns the import reads."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for definition in definitions:
+        ws = wb.create_sheet(definition["code"][:31])
+        subject = definition.get("subject")
+        columns = ["observed_at"]
+        if subject != "ref":
+            columns.append("kode_kelurahan")
+        if subject == "rw":
+            columns.append("rw")
+        if subject == "ref":
+            columns.append("ref")
+        columns += [f["key"] for f in definition["fields"] if f["type"] != "photo"]
+        ws.append(columns)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            ws.column_dimensions[cell.column_letter].width = max(12, len(str(cell.value)) + 2)
+        ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

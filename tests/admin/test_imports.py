@@ -106,3 +106,26 @@ def test_upload_without_csrf_is_refused(client, world):
     resp = client.post("/admin/kelola/impor-rekaman", data={"file": (io.BytesIO(b"x"), "x.xlsx")},
                        content_type="multipart/form-data")
     assert resp.status_code == 400
+
+
+def test_template_round_trips_through_the_import(client, world, app):
+    from openpyxl import load_workbook
+
+    login(client, "camat")
+    resp = client.get("/admin/kelola/impor-rekaman?template=1")
+    assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(resp.data))
+    assert {"inspeksi-rw", "skm", "pengaduan", "laporan-kelurahan", "layanan"} <= set(wb.sheetnames)
+    header = [c.value for c in wb["skm"][1]]
+    assert header[:2] == ["observed_at", "kode_kelurahan"] and "u9" in header
+    assert [c.value for c in wb["inspeksi-rw"][1]][:3] == ["observed_at", "kode_kelurahan", "rw"]
+    # Fill one survey into the template and import it.
+    ws = wb["skm"]
+    ws.append([dt.datetime(2025, 8, 1, 10, 0), world.kel1.kode] + [3] * 9 + [None] * (len(header) - 11))
+    out = io.BytesIO()
+    wb.save(out)
+    html = _upload(client, "/admin/kelola/impor-rekaman", "templat.xlsx", out.getvalue()).get_data(as_text=True)
+    assert "created: 1" in html and "invalid" not in html.split('id="import-summary"', 1)[1].split("</p>", 1)[0]
+    lurah = app.test_client()
+    login(lurah, "lurah")
+    assert lurah.get("/admin/kelola/impor-rekaman?template=1").status_code == 403
