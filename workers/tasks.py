@@ -27,7 +27,8 @@ def recompute_kecamatan_year(kecamatan_id: int, year: int) -> int:
 
 
 def _enqueue_recompute(kecamatan_id: int, year: int) -> None:
-    recompute_kecamatan_year.apply_async((kecamatan_id, year), retry=False)
+    """Send one recompute through the broker of the app this task runs in (not Celery's default app)."""
+    current_app.extensions["celery"].send_task(jobs.RECOMPUTE_TASK, (kecamatan_id, year), retry=False)
 
 
 def _embedded_broker() -> bool:
