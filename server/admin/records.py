@@ -11,7 +11,7 @@ from server.admin.access import admin_required, current_admin, may_see_submissio
 from server.admin.blueprint import bp
 from server.admin.charts import MapPoint, points_svg
 from server.admin.context import page_context
-from server.admin.i18n import translate
+from server.admin.i18n import current_language, translate
 from server.admin.lookups import names_of
 from server.admin.review import ReviewError, review_submission
 from server.extensions import db
@@ -84,7 +84,9 @@ def submission_detail(submission_id: str):
     submission = _get_visible(submission_id)
     form = registry.form(submission.form_code, submission.form_version)
     definition = form.definition if form else {"fields": []}
-    labels = {f["key"]: f.get("label", f["key"]) for f in definition.get("fields", [])}
+    english = current_language() == "en"
+    labels = {f["key"]: (f.get("label_en") if english and f.get("label_en") else f.get("label", f["key"]))
+              for f in definition.get("fields", [])}
     photos = photo_hashes(definition, submission.data or {})
     present = set(db.session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(photos)))) if photos else set()
     officer = db.session.get(User, submission.user_id) if submission.user_id else None
