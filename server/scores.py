@@ -31,18 +31,23 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "IKU6": ("Persentase RW berubah", "%"),
 }
 WHOLE_KECAMATAN = 0  # kelurahan_id of a kecamatan-wide result
-_PERIOD_RE = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
+_PERIOD_RE = re.compile(r"^(\d{4})(?:-[Qq]([1-4]))?$")
 _RESULT_COLUMNS = ("kecamatan_id", "kelurahan_id", "period", "code", "name", "value", "numerator", "denominator",
                    "target", "capaian", "unit", "mutu", "rule_version", "details", "computed_at")
 _UPDATED_COLUMNS = [c for c in _RESULT_COLUMNS if c not in ("kecamatan_id", "kelurahan_id", "period", "code")]
 
 
 def parse_period(label: Any) -> tuple[int, int | None] | None:
-    """``"2026"`` → (2026, None), ``"2026-Q3"`` → (2026, 3); anything else → None."""
+    """``"2026"`` → (2026, None), ``"2026-Q3"`` (or ``-q3``) → (2026, 3); anything else → None."""
     match = _PERIOD_RE.match(label) if isinstance(label, str) else None
     if match is None or not 1 <= int(match.group(1)) <= 9999:
         return None
     return int(match.group(1)), int(match.group(2)) if match.group(2) else None
+
+
+def period_label(year: int, quarter: int | None) -> str:
+    """The stored spelling of a period: ``"2026"`` or ``"2026-Q3"``."""
+    return str(year) if quarter is None else f"{year}-Q{quarter}"
 
 
 def _insert(session: Session, table):

@@ -129,10 +129,11 @@ class RecordsPageSchema(Schema):
 # -- scope -------------------------------------------------------------------------------------------
 
 def _period(args: dict) -> str:
-    label = args["period"]
-    if scores.parse_period(label) is None:
+    """The period asked for, spelled as stored (``2026``, ``2026-Q1``), or 400."""
+    parsed = scores.parse_period(args["period"])
+    if parsed is None:
         raise ApiError(400, "bad_request", "Periode tidak valid (YYYY atau YYYY-Qn).", {"period": "YYYY atau YYYY-Qn"})
-    return label
+    return scores.period_label(*parsed)
 
 
 def _kecamatan_of(scope: Scope, requested: int | None) -> int:

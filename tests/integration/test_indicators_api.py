@@ -85,6 +85,7 @@ def test_indicators_after_recompute(app, client, world):
                                 "computed_at", "rule_version", "mutu"}
     quarter = _get(client, world["tokens"]["camat"], "/api/v1/indicators", period="2026-Q1").get_json()
     assert quarter["period"] == "2026-Q1" and quarter["indicators"][0]["value"] == 81.25
+    assert _get(client, world["tokens"]["camat"], "/api/v1/indicators", period="2026-q1").get_json() == quarter
     kel2 = _get(client, world["tokens"]["camat"], "/api/v1/indicators", period="2026",
                 kelurahan_id=ids["kel2"]).get_json()
     assert kel2["indicators"][0]["value"] is None and kel2["indicators"][1]["denominator"] == 1.0
