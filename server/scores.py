@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,7 @@ WHOLE_KECAMATAN = 0  # kelurahan_id of a kecamatan-wide result
 _PERIOD_RE = re.compile(r"^(\d{4})(?:-[Qq]([1-4]))?$")
 _RESULT_COLUMNS = ("kecamatan_id", "kelurahan_id", "period", "code", "name", "value", "numerator", "denominator",
                    "target", "capaian", "unit", "mutu", "rule_version", "details", "computed_at")
+_IN_LIST_LIMIT = 20_000  # bound parameters per query (SQLite allows 32,766)
 _UPDATED_COLUMNS = [c for c in _RESULT_COLUMNS if c not in ("kecamatan_id", "kelurahan_id", "period", "code")]
 
 
@@ -143,8 +144,12 @@ def read_details(session: Session, kecamatan_id: int, kelurahan_id: int, period:
     return row
 
 
-def records_behind(session: Session, record_ids: Iterable[str], limit: int | None = None) -> list[dict]:
-    """The submissions named by a result's ``details.record_ids`` (one query), oldest observed first."""
+def records_behind(session: Session, record_ids: Iterable[str], limit: int | None = None,
+                   offset: int = 0) -> tuple[int, list[dict]]:
+    """A page of the submissions named by a result's ``details.record_ids``, oldest observed first.
+
+    :return: (how many of the named submissions exist, the page of them as row dicts).
+    """
     import uuid
 
     ids = []
@@ -154,10 +159,17 @@ def records_behind(session: Session, record_ids: Iterable[str], limit: int | Non
         except ValueError:
             continue
     if not ids:
-        return []
+        return 0, []
     t = Submission.__table__
+    if len(ids) <= _IN_LIST_LIMIT:  # one ordered, paged query
+        total = session.scalar(select(func.count()).select_from(t).where(t.c.id.in_(ids)))
+        stmt = select(t).where(t.c.id.in_(ids)).order_by(t.c.observed_at, t.c.id).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return total, [dict(r) for r in session.execute(stmt).mappings()]
     rows = []
-    for start in range(0, len(ids), 5000):
-        rows.extend(session.execute(select(t).where(t.c.id.in_(ids[start:start + 5000]))).mappings().all())
-    rows.sort(key=lambda r: (aware_utc(r["observed_at"]), str(r["id"])))
-    return [dict(r) for r in (rows[:limit] if limit is not None else rows)]
+    for start in range(0, len(ids), _IN_LIST_LIMIT):
+        rows.extend(session.execute(select(t).where(t.c.id.in_(ids[start:start + _IN_LIST_LIMIT]))).mappings().all())
+    rows.sort(key=lambda r: (aware_utc(r["observed_at"]), r["id"]))
+    end = None if limit is None else offset + limit
+    return len(rows), [dict(r) for r in rows[offset:end]]

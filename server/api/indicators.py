@@ -256,10 +256,9 @@ class Records(MethodView):
         period = _period(args)
         kecamatan_id, kelurahan_id = resolve_scope(args)
         details, _computed_at = _details(kecamatan_id, kelurahan_id, period, code)
-        rows = scores.records_behind(db.session, details.get("record_ids", []))
-        page = rows[args["offset"]:args["offset"] + args["limit"]]
+        total, page = scores.records_behind(db.session, details.get("record_ids", []), args["limit"], args["offset"])
         records = [{**r, "form": r["form_code"], "subject": sync._subject_of(r),
                     "observed_at": scores.aware_utc(r["observed_at"]), "received_at": scores.aware_utc(r["received_at"])}
                    for r in page]
         return {"period": period, "code": code, "kecamatan_id": kecamatan_id, "kelurahan_id": kelurahan_id or None,
-                "total": len(rows), "offset": args["offset"], "records": records}
+                "total": total, "offset": args["offset"], "records": records}
