@@ -182,3 +182,17 @@ def test_openapi_documents_the_indicator_responses(client):
         assert "200" in spec["paths"][path]["get"]["responses"], path
     indicator = spec["components"]["schemas"]["Indicator"]["properties"]
     assert {"code", "value", "target", "capaian", "mutu", "computed_at", "rule_version"} <= set(indicator)
+
+
+def test_records_of_a_long_list_come_in_the_same_order(app, client, world, monkeypatch):
+    """More ids than one query may bind: read in chunks, ordered and paged the same way."""
+    from server import scores
+
+    _recompute(app, world["ids"]["kec"])
+    camat = world["tokens"]["camat"]
+    whole = _get(client, camat, "/api/v1/indicators/IKU1/records", period="2026").get_json()
+    monkeypatch.setattr(scores, "_IN_LIST_LIMIT", 3)
+    chunked = _get(client, camat, "/api/v1/indicators/IKU1/records", period="2026").get_json()
+    assert chunked == whole
+    page = _get(client, camat, "/api/v1/indicators/IKU1/records", period="2026", limit=2, offset=1).get_json()
+    assert [r["id"] for r in page["records"]] == [r["id"] for r in whole["records"][1:3]] and page["total"] == 4
