@@ -115,8 +115,10 @@ export function createApi({ baseUrl = '/api/v1', fetch: fetchImpl = globalThis.f
       await call('PUT', `/attachments/${sha256}`, { body: blob, headers: { 'Content-Type': contentType }, expect: [200, 201] });
     },
 
-    async logout() {
-      await call('DELETE', '/auth/token', { expect: [200, 204, 401, 404, 405] });
+    /** Revoke the given token (the session is already gone from the device). */
+    async logout(token) {
+      const headers = token ? { Authorization: `Bearer ${token}` } : {};
+      await call('DELETE', '/auth/token', { headers, auth: false, expect: [200, 204, 401, 404, 405] });
     },
   };
 }

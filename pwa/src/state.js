@@ -61,16 +61,17 @@ export async function login(username, password) {
   await refreshCount();
 }
 
-/** Forget the token, never the data: unsent items stay for the next login of this user. */
+/**
+ * Forget the token, never the data: unsent items stay for the next login of this user. The session
+ * is dropped on the device first, so a page closed mid-request cannot leave it logged in; the
+ * server is then asked to revoke the token (best effort: offline it simply stays unused).
+ */
 export async function logout() {
-  try {
-    await api.logout();
-  } catch {
-    // offline: the token simply stays unused
-  }
+  const token = state.session?.token;
   state.session = null;
   await db.deleteMeta('session');
   await refreshCount();
+  if (token) api.logout(token).catch(() => {});
 }
 
 /** Refresh the cached bootstrap when online (ETag); a 304 keeps the cached copy. */

@@ -70,6 +70,7 @@ def test_screens_have_no_axe_violations(context_for_audit: BrowserContext, live_
     expect(page.get_by_label("Saluran pengaduan")).to_be_visible()
     found["pengaduan"] = _axe_violations(page)
     page.get_by_role("button", name="Keluar").click()
+    expect(page.get_by_label("Nama pengguna")).to_be_visible()
     login(page, "kiosk")
     found["kiosk start"] = _axe_violations(page)
     page.get_by_role("button", name="Mulai survei").click()
