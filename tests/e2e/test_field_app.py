@@ -357,3 +357,28 @@ def test_a_day_offline_end_to_end(context: BrowserContext, page: Page, live_serv
     }""")
     assert any(re.search(r"/app/assets/index-[\w-]+\.js", url) for url in cached)
     assert not [url for url in cached if "/api/" in url]
+
+
+def test_service_register_and_its_completion(page: Page, live_server: LiveServer):
+    """`layanan` offers the server's active service types; `layanan-selesai` refers to the entry."""
+    kel = live_server.kelurahan[1]
+    active = live_server.sql("SELECT code, name FROM service_types WHERE active ORDER BY code")
+    login(page)
+    page.get_by_role("link", name="Register Layanan", exact=True).click()
+    page.get_by_label("Kelurahan").select_option(label=kel["nama"])
+    service = page.get_by_label("Jenis layanan")
+    expect(service.locator("option")).to_have_count(len(active) + 1)  # + "— Pilih —"
+    service.select_option(label="Legalisasi dokumen")
+    page.get_by_label("Waktu berkas diterima").fill("2026-11-24T09:00")
+    page.get_by_role("button", name="Kirim", exact=True).click()
+    expect_sent(page, 1)
+    page.get_by_role("link", name="Layanan Selesai", exact=True).click()
+    page.get_by_label("Rujukan").select_option(index=1)
+    page.get_by_label("Waktu selesai").fill("2026-11-24T09:20")
+    page.get_by_role("button", name="Kirim", exact=True).click()
+    expect_sent(page, 2)
+    (entry,) = live_server.sql("SELECT id, data FROM submissions WHERE form_code = 'layanan'")
+    assert _data(entry) == {"jenis_layanan": "legalisasi", "waktu_terima": "2026-11-24T09:00:00+07:00"}
+    (done,) = live_server.sql("SELECT ref, data FROM submissions WHERE form_code = 'layanan-selesai'")
+    assert str(done.ref).replace("-", "") == str(entry.id).replace("-", "")
+    assert _data(done) == {"waktu_selesai": "2026-11-24T09:20:00+07:00"}

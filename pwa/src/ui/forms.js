@@ -12,10 +12,22 @@ export function latestForms(bootstrap, role) {
   return [...byCode.values()];
 }
 
-/** A definition by code and (optionally) version; the latest when the version is unknown. */
+/**
+ * A definition by code and (optionally) version; the latest when the version is unknown. A field
+ * with `"choices_from": "service_types"` gets the kecamatan's active service types from the
+ * bootstrap (the admin edits that catalogue; the definition's own choices are the fallback).
+ */
 export function findDefinition(bootstrap, code, version) {
   const forms = (bootstrap?.forms || []).filter((form) => form.code === code);
-  return forms.find((form) => form.version === version) || forms.sort((a, b) => b.version - a.version)[0] || null;
+  const found = forms.find((form) => form.version === version) || forms.sort((a, b) => b.version - a.version)[0] || null;
+  const serviceTypes = bootstrap?.service_types;
+  if (!found || !Array.isArray(serviceTypes) || !serviceTypes.length) return found;
+  return {
+    ...found,
+    fields: found.fields.map((field) => (field.choices_from === 'service_types'
+      ? { ...field, choices: serviceTypes.map((st) => ({ value: st.code, label: st.name })) }
+      : field)),
+  };
 }
 
 /** "RW 01 Sukarasa", "Sukarasa", "Kantor Kecamatan" for a subject. */
