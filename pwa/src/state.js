@@ -56,7 +56,14 @@ export async function login(username, password) {
   await db.setMeta('session', state.session);
   await db.deleteMeta('auth_required');
   state.authRequired = false;
-  await refreshBootstrap(true);
+  try {
+    await refreshBootstrap(true);
+  } catch (error) {
+    // Without its bootstrap the app cannot work offline: stay on the login screen.
+    state.session = null;
+    await db.deleteMeta('session');
+    throw error;
+  }
   navigator.storage?.persist?.().catch(() => {});
   await refreshCount();
 }
