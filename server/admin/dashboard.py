@@ -11,7 +11,7 @@ from server.admin.access import admin_required
 from server.admin.blueprint import bp
 from server.admin.charts import trend_svg
 from server.admin.context import page_context
-from server.admin.formatting import local_zone
+from server.admin.formatting import local_zone, safe_name
 from server.extensions import db
 from server.models import ScoreOutbox
 from server.reports.performance import kelurahan_breakdown, performance_table
@@ -66,7 +66,7 @@ def performance_xlsx():
                  kelurahan_id=ctx.kelurahan_id)
     db.session.commit()
     suffix = f"-{ctx.kelurahan_id}" if ctx.kelurahan_id else ""
-    filename = f"kinerja-{ctx.kecamatan.nama.lower().replace(' ', '-')}{suffix}-{ctx.period}.xlsx"
+    filename = f"kinerja-{safe_name(ctx.kecamatan.nama)}{suffix}-{ctx.period}.xlsx"
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

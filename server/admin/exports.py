@@ -8,8 +8,8 @@ from server.admin import audit
 from server.admin.access import admin_required, scope_submissions
 from server.admin.blueprint import bp
 from server.admin.context import page_context
-from server.admin.formatting import local_zone
-from server.admin.records import period_filter
+from server.admin.formatting import local_zone, safe_name
+from server.admin.lookups import period_filter
 from server.extensions import db
 from server.forms.catalogue import registry
 from server.models import RW, Kelurahan, Submission, User
@@ -52,6 +52,6 @@ def export_submissions(form_code: str, fmt: str):
                  kelurahan_id=ctx.kelurahan_id, kecamatan_id=ctx.kecamatan.id, rows=len(records))
     db.session.commit()
     suffix = f"-{ctx.kelurahan_id}" if ctx.kelurahan_id else ""
-    filename = f"{form_code}-{ctx.kecamatan.nama.lower().replace(' ', '-')}{suffix}-{ctx.period}.{fmt}"
+    filename = f"{form_code}-{safe_name(ctx.kecamatan.nama)}{suffix}-{ctx.period}.{fmt}"
     return Response(content, mimetype=_MIME[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -6,6 +6,7 @@ Times are shown in the deployment's zone (``TIMEZONE``, default Asia/Jakarta).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
@@ -66,6 +67,11 @@ def ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
     else:
         when = f"{seconds // 86400} {translate('hari lalu')}"
     return f"{translate('dihitung')} {when}"
+
+
+def safe_name(text: str) -> str:
+    """A name fit for a download's filename: lower-case letters, digits and dashes only."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "sikk"
 
 
 def init_app(app: Flask) -> None:

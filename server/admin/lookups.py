@@ -6,13 +6,21 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from server.admin.access import scope_submissions
 from server.extensions import db
 from server.models import RW, Kelurahan, ServiceType, Submission, User
 
 PAGE_SIZE = 100  # a drill-down lists this many records per page (the count is always exact)
+
+
+def period_filter(stmt: Select, period: str) -> Select:
+    """Restrict a Submission select to a period (its year, and its quarter when given)."""
+    stmt = stmt.where(Submission.period_year == int(period[:4]))
+    if len(period) == 7:
+        stmt = stmt.where(Submission.period_quarter == int(period[-1]))
+    return stmt
 
 
 def as_uuids(values: Iterable) -> list[uuid.UUID]:

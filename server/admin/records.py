@@ -12,7 +12,7 @@ from server.admin.blueprint import bp
 from server.admin.charts import MapPoint, points_svg
 from server.admin.context import page_context
 from server.admin.i18n import current_language, translate
-from server.admin.lookups import names_of
+from server.admin.lookups import names_of, period_filter
 from server.admin.review import ReviewError, review_submission
 from server.extensions import db
 from server.forms.catalogue import registry
@@ -27,14 +27,6 @@ def form_codes() -> list[tuple[str, str]]:
     """(code, title) of every form, newest title per code."""
     rows = db.session.execute(select(FormDefinition.code, FormDefinition.title).order_by(FormDefinition.version)).all()
     return sorted({code: title for code, title in rows}.items())
-
-
-def period_filter(stmt, period: str):
-    """Restrict a Submission select to a period (its year, and its quarter when given)."""
-    stmt = stmt.where(Submission.period_year == int(period[:4]))
-    if len(period) == 7:
-        stmt = stmt.where(Submission.period_quarter == int(period[-1]))
-    return stmt
 
 
 def _get_visible(submission_id: str) -> Submission:

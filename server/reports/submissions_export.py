@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -69,19 +70,40 @@ def _rows(records: Sequence[ExportRecord], keys: list[str], zone: ZoneInfo) -> I
         yield meta + [_cell((r.data or {}).get(k)) for k in keys]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER_LIKE = re.compile(r"^[+-]?\d+([.,]\d+)?(,[+-]?\d+(\.\d+)?)?$")  # -6.9 or a "lat,lon" pair
+
+
+def _formula_like(value: object) -> bool:
+    """True for text a spreadsheet would run as a formula (a citizen's complaint may start with '=')."""
+    return isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER_LIKE.match(value)
+
+
+def _csv_value(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if _formula_like(value):
+        return "'" + value  # OWASP's advice against CSV injection: the quote makes it text
+    return value
+
+
 def to_csv(records: Sequence[ExportRecord], keys: list[str], zone: ZoneInfo) -> bytes:
-    """CSV (UTF-8 with BOM, so Excel opens it with the right letters); times ISO 8601 local."""
+    """CSV (UTF-8 with BOM, so Excel opens it with the right letters); times ISO 8601 local.
+
+    Text that a spreadsheet would take for a formula is prefixed with ``'`` (CSV injection).
+    """
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(list(META_COLUMNS) + keys)
     for row in _rows(records, keys, zone):
-        writer.writerow(["" if v is None else (v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v)
-                         for v in row])
+        writer.writerow([_csv_value(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def to_xlsx(records: Sequence[ExportRecord], keys: list[str], zone: ZoneInfo, title: str) -> bytes:
-    """XLSX with a bold header row, frozen, typed cells and date-time formats."""
+    """XLSX with a bold header row, frozen, typed cells and date-time formats; formula-like text stays text."""
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31] or "Data"
@@ -90,6 +112,9 @@ def to_xlsx(records: Sequence[ExportRecord], keys: list[str], zone: ZoneInfo, ti
         cell.font = Font(bold=True)
     for row in _rows(records, keys, zone):
         ws.append(row)
+        for cell in ws[ws.max_row]:
+            if _formula_like(cell.value):
+                cell.data_type = "s"  # openpyxl writes text starting with "=" as a formula otherwise
     for column in ("F", "G"):
         for cell in ws[column][1:]:
             cell.number_format = "dd/mm/yyyy hh:mm"

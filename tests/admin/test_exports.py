@@ -99,3 +99,36 @@ def test_exports_are_audited(client, world, app):
     actions = {a: (u, d) for a, u, d in rows}
     assert actions["export.submissions"][0] == world.lurah.id and actions["export.submissions"][1]["rows"] == 0
     assert actions["export.performance"][1]["kelurahan_id"] == world.kel1.id
+
+
+def test_formula_like_text_stays_text(client, world, app):
+    with app.app_context():
+        submission("pengaduan", kecamatan_id=world.kec_id, kelurahan_id=world.kel1.id,
+                   data={"tanggal_terima": "2026-03-01", "saluran": "kotak", "kategori": "pelayanan",
+                         "uraian": '=HYPERLINK("http://evil.example","klik")'})
+        rw = world.wilayah.rw[world.kel1.id][0]
+        submission("inspeksi-rw", kecamatan_id=world.kec_id, kelurahan_id=world.kel1.id, rw_id=rw.id,
+                   data={"lokasi": {"lat": -6.9, "lon": 107.6}, "catatan": "-5 tempat sampah rusak"})
+        db.session.commit()
+    login(client, "camat")
+    text = client.get("/admin/ekspor/pengaduan.csv?period=2026").data.decode("utf-8-sig")
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert row["uraian"] == "'" + '=HYPERLINK("http://evil.example","klik")'
+    ws = load_workbook(io.BytesIO(client.get("/admin/ekspor/pengaduan.xlsx?period=2026").data)).active
+    header = [c.value for c in ws[1]]
+    cell = ws.cell(2, header.index("uraian") + 1)
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+    text = client.get("/admin/ekspor/inspeksi-rw.csv?period=2026").data.decode("utf-8-sig")
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert row["lokasi"] == "-6.9,107.6" and row["catatan"] == "'-5 tempat sampah rusak"
+
+
+def test_download_names_are_safe(client, world, app):
+    from server.models import Kecamatan
+
+    with app.app_context():
+        db.session.get(Kecamatan, world.kec_id).nama = 'Co"blong\r\nX'
+        db.session.commit()
+    login(client, "camat")
+    disposition = client.get("/admin/kinerja.xlsx?period=2026").headers["Content-Disposition"]
+    assert disposition == 'attachment; filename="kinerja-co-blong-x-2026.xlsx"'
