@@ -81,6 +81,8 @@ EN: dict[str, str] = {
     "Buka aplikasi lapangan": "Open the field app",
     "Bahasa": "Language",
     "Ya": "Yes",
+    "Baik": "Good",
+    "Tidak Baik": "Not good",
     "Tidak": "No",
     "Terpenuhi": "Held",
     "Tidak terpenuhi": "Not held",
