@@ -175,10 +175,11 @@ export function startSyncSchedule() {
   })();
 }
 
-/** Storage use and whether it is running low (< 50 MB or > 90 % of the quota left). */
+/** Storage use, whether it is running low (< 50 MB left or > 90 % used), and whether it is persistent. */
 export async function storageInfo() {
   if (!navigator.storage?.estimate) return null;
   const { usage = 0, quota = 0 } = await navigator.storage.estimate();
   const low = quota > 0 && (quota - usage < 50 * 1024 * 1024 || usage / quota > 0.9);
-  return { usage, quota, low };
+  const persisted = Boolean(await navigator.storage.persisted?.().catch(() => false));
+  return { usage, quota, low, persisted };
 }

@@ -13,7 +13,11 @@ export function renderPhoto(field, value, onValue, { id, errorId }) {
   const status = h('p', { class: 'hint', 'aria-live': 'polite' });
   const input = h('input', { id, type: 'file', accept: 'image/*', capture: 'environment', multiple: true, 'aria-describedby': errorId });
 
+  let previews = []; // object URLs of the thumbnails on screen, released on every redraw
+
   async function draw() {
+    for (const url of previews) URL.revokeObjectURL(url);
+    previews = [];
     const items = [];
     for (const [index, sha] of hashes.entries()) {
       const stored = await getPhoto(sha);
@@ -23,9 +27,12 @@ export function renderPhoto(field, value, onValue, { id, errorId }) {
         onValue(hashes.length ? [...hashes] : undefined);
         draw();
       });
-      const preview = stored
-        ? h('img', { src: URL.createObjectURL(stored.blob), alt: `Foto ${index + 1}`, width: 96, height: 96 })
-        : h('span', {}, t('photoUploaded', { n: index + 1 }));
+      let preview = h('span', {}, t('photoUploaded', { n: index + 1 }));
+      if (stored) {
+        const url = URL.createObjectURL(stored.blob);
+        previews.push(url);
+        preview = h('img', { src: url, alt: `Foto ${index + 1}`, width: 96, height: 96 });
+      }
       items.push(h('li', {}, preview, remove));
     }
     list.replaceChildren(...items);

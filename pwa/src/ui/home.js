@@ -113,7 +113,8 @@ export function renderHome(root) {
   async function drawStorage() {
     const info = await storageInfo();
     if (!info || !alive) return;
-    storageBox.textContent = t('storage', { used: formatBytes(info.usage), quota: formatBytes(info.quota) });
+    storageBox.textContent = t('storage', { used: formatBytes(info.usage), quota: formatBytes(info.quota) })
+      + (info.persisted ? ` ${t('persisted')}` : '');
     if (info.low) storageBox.append(h('strong', { class: 'error', role: 'alert' }, ` ${t('storageLow')}`));
   }
 
