@@ -106,3 +106,29 @@ def test_pages_send_a_strict_csp(client, world):
     resp = client.get("/admin/")
     assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
     assert "<script>" not in resp.get_data(as_text=True)  # only script files
+
+
+def test_a_session_whose_user_became_an_officer_is_refused(client, world, app):
+    from server.extensions import db
+    from server.models import User
+
+    login(client, "camat")
+    assert client.get("/admin/").status_code == 200
+    with app.app_context():
+        db.session.get(User, world.camat.id).role = "officer"
+        db.session.commit()
+    resp = client.get("/admin/")
+    assert resp.status_code == 403 and "/app/" in resp.get_data(as_text=True)
+    assert client.get("/admin/ekspor/pengaduan.csv").status_code == 403
+
+
+def test_a_deactivated_user_loses_the_session(client, world, app):
+    from server.extensions import db
+    from server.models import User
+
+    login(client, "camat")
+    with app.app_context():
+        db.session.get(User, world.camat.id).active = False
+        db.session.commit()
+    resp = client.get("/admin/")
+    assert resp.status_code == 302 and "/admin/login" in resp.headers["Location"]
