@@ -43,6 +43,10 @@ def lock_kecamatan_years(session: Session, kecamatan_id: int, years: Iterable[in
     database write lock, which also makes the following reads see the newest commit.
     """
     if session.get_bind().dialect.name == "postgresql":
+        # Scores are derived data (recomputable from the submissions at any time): the commit need
+        # not wait for the WAL flush. A crash can lose only the last recompute, which the outbox or
+        # the nightly run redoes; submissions keep their full durability (other transactions).
+        session.execute(text("SET LOCAL synchronous_commit = off"))
         for year in sorted(set(years)):
             session.execute(text("SELECT pg_advisory_xact_lock(:k, :y)"), {"k": kecamatan_id, "y": year})
     else:
