@@ -10,12 +10,16 @@ from __future__ import annotations
 from celery.schedules import crontab
 
 from server import create_app, jobs
+from server.config import INSTANCE_DIR
 
 flask_app = create_app()
+INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
 celery_app = flask_app.extensions["celery"]
 # SIKK_RELAY_EVERY_SECONDS overrides the safety-net interval (tests shorten it).
 RELAY_EVERY_SECONDS = float(flask_app.config.get("RELAY_EVERY_SECONDS", 5.0))
 celery_app.conf.update(
+    # beat's bookkeeping goes under instance/ with the rest of the local state, not the working dir.
+    beat_schedule_filename=str(INSTANCE_DIR / "celerybeat-schedule"),
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
