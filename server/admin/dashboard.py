@@ -18,6 +18,12 @@ from server.reports.performance import kelurahan_breakdown, performance_table
 from server.reports.performance_xlsx import build_performance_xlsx, period_label
 
 
+# What each row's drill-down answers (the link under the indikator's name).
+DRILL_HINTS = {"IKU1": "IKM per unit dan responden", "IKU2": "Pengaduan dan tindak lanjutnya",
+               "IKU3": "Layanan tepat waktu dan terlambat", "IKU4": "Layanan per seksi",
+               "IKU5": "Kriteria K1–K7 per kelurahan", "IKU6": "RW yang berubah"}
+
+
 @bp.get("/")
 @admin_required
 def dashboard():
@@ -26,6 +32,7 @@ def dashboard():
     table = performance_table(ctx.kecamatan.id, ctx.kelurahan_id, ctx.period)
     trends = {row.code: trend_svg(row.trend, row.target, title=f"{row.code} {ctx.period[:4]}") for row in table.rows}
     return render_template("admin/dashboard.html", ctx=ctx, table=table, trends=trends, spans=sasaran_spans(table),
+                           drill_hints=DRILL_HINTS,
                            period_label=period_label(ctx.period),
                            recompute_pending=recompute_pending(ctx.kecamatan.id, int(ctx.period[:4])))
 
