@@ -31,7 +31,11 @@ export function renderStatusBar() {
     if (result?.status === 'retry') return t('syncRetry');
     const last = await getMeta('last_sync');
     const parts = [];
-    if (result?.status === 'ok') parts.push(t('syncDone', { sent: result.sent }));
+    if (result?.status === 'ok') {
+      parts.push(t('syncDone', { sent: result.sent }));
+      if (result.invalid) parts.push(`${t('needsFix')}: ${result.invalid}.`);
+      if (result.conflict) parts.push(`${t('state_conflict')}: ${result.conflict}.`);
+    }
     if (last) parts.push(t('lastSync', { when: formatDateTime(last) }));
     return parts.join(' ');
   }
