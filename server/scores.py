@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -70,10 +70,13 @@ def upsert_results(session: Session, rows: Sequence[dict]) -> int:
         return 0
     table = IndicatorResult.__table__
     stmt = _insert(session, table)
+    updates = {column: stmt.excluded[column] for column in _UPDATED_COLUMNS}
+    # An unchanged drill-down keeps its stored value: PostgreSQL then reuses the TOASTed document
+    # instead of writing it (and its WAL) again — most rows of a recompute after one sync.
+    updates["details"] = case((table.c.details == stmt.excluded.details, table.c.details),
+                              else_=stmt.excluded.details)
     stmt = stmt.on_conflict_do_update(
-        index_elements=["kecamatan_id", "kelurahan_id", "period", "code"],
-        set_={column: stmt.excluded[column] for column in _UPDATED_COLUMNS},
-    )
+        index_elements=["kecamatan_id", "kelurahan_id", "period", "code"], set_=updates)
     # Sorted by the key: concurrent upserts of overlapping rows lock them in the same order.
     ordered = sorted(rows, key=lambda r: (r["kecamatan_id"], r["kelurahan_id"], r["period"], r["code"]))
     for start in range(0, len(ordered), 1000):

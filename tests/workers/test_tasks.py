@@ -219,3 +219,16 @@ def test_inline_relay_keeps_rows_when_a_recompute_fails(app, kecamatan):
         with pytest.raises(RuntimeError):
             run_outbox_inline(db.session, broken)
         assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 1
+
+
+def test_a_second_recompute_rewrites_what_changed_and_keeps_the_rest(app, client, kecamatan):
+    kec, kel2 = kecamatan["kec"], kecamatan["kel"][1]
+    with app.app_context():
+        recompute_kecamatan_years(db.session, kec, [2026])
+        unchanged_before = _result(kec, kecamatan["kel"][0], "2026", "IKU1").details
+    _sync(client, kecamatan["token"], [p.skm({"kelurahan_id": kel2}, [4] * 9)])
+    with app.app_context():
+        recompute_kecamatan_years(db.session, kec, [2026])
+        assert _result(kec, 0, "2026", "IKU1").details["respondents"] == 5
+        assert _result(kec, kel2, "2026", "IKU1").details["respondents"] == 1
+        assert _result(kec, kecamatan["kel"][0], "2026", "IKU1").details == unchanged_before
