@@ -70,9 +70,9 @@ export function render() {
 /** Boot: language, stored state, service worker, sync schedule, first render. */
 export async function startApp(element) {
   root = element;
+  registerServiceWorker(); // first: the shell is precached while the officer logs in
   setLang((await getMeta('lang')) || 'id');
   await loadState();
-  registerServiceWorker();
   window.addEventListener('hashchange', render);
   document.addEventListener('sikk:relogin', async () => {
     relogin = state.session?.user.username || '';

@@ -65,7 +65,17 @@ export async function login(username, password) {
     throw error;
   }
   navigator.storage?.persist?.().catch(() => {});
+  await appShellReady();
   await refreshCount();
+}
+
+/**
+ * Wait (at most a few seconds) until the service worker is active, i.e. the app shell is
+ * precached: once the officer sees the home screen, the app opens again without signal.
+ */
+async function appShellReady(limitMs = 8000) {
+  if (!('serviceWorker' in navigator)) return;
+  await Promise.race([navigator.serviceWorker.ready, new Promise((resolve) => setTimeout(resolve, limitMs))]);
 }
 
 /**

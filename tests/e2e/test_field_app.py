@@ -90,8 +90,7 @@ def test_english_is_switchable_and_remembered(page: Page, live_server: LiveServe
 
 def test_offline_reload_fill_and_outbox_survives(context: BrowserContext, page: Page, live_server: LiveServer):
     kel = live_server.kelurahan[1]
-    login(page)
-    wait_for_service_worker(page)
+    login(page)  # no waiting for the service worker here: a finished login means offline-ready
     context.set_offline(True)
     page.reload()
     status = page.get_by_role("status")
