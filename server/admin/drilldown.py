@@ -54,7 +54,8 @@ def drilldown(code: str):
         view["kelurahan_rows"] = [k for k in details.get("kelurahan") or [] if _in_scope(ctx, k.get("id"))]
     elif code == "IKU6":
         rows = [r for r in details.get("rw") or [] if _in_scope(ctx, r.get("kelurahan_id"))]
-        view["rw_rows"] = sorted(rows, key=lambda r: names.rw_label(r.get("id")))
+        # The RW that changed come first: "which RW changed" is the question this page answers.
+        view["rw_rows"] = sorted(rows, key=lambda r: (not r.get("changed"), names.rw_label(r.get("id"))))
     elif code == "IKU4":
         view["sections"] = details.get("sections") or {}
     record_ids = details.get("record_ids") or []
