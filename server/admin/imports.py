@@ -2,6 +2,8 @@
 year's records from XLSX, which go through the sync API's own use case and validation."""
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import Response, current_app, render_template, request
 from sqlalchemy import select
 
@@ -122,16 +124,16 @@ def records_import():
             row.status = "invalid" if row.errors else None
         if rows and not errors:
             import_rows_through_sync(rows)
-            counts: dict[str, int] = {}
-            for row in rows:
-                counts[row.status or "invalid"] = counts.get(row.status or "invalid", 0) + 1
-            audit.record("records.import", f"kecamatan:{kecamatan.id}", filename=upload[1], counts=counts)
+            audit.record("records.import", f"kecamatan:{kecamatan.id}", filename=upload[1], counts=_summary(rows))
             db.session.commit()
-    summary: dict[str, int] = {}
-    for row in rows:
-        summary[row.status or "invalid"] = summary.get(row.status or "invalid", 0) + 1
+    summary = _summary(rows)
     return render_template("admin/records_import.html", rows=rows, summary=summary, errors=errors,
                            forms=_latest_forms()), (422 if errors else 200)
+
+
+def _summary(rows: list[ImportRow]) -> dict[str, int]:
+    """How many rows ended in each status (created, duplicate, invalid, conflict)."""
+    return dict(Counter(row.status or "invalid" for row in rows))
 
 
 def _latest_forms() -> list[dict]:
