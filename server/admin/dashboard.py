@@ -84,5 +84,8 @@ def print_report():
     """A print-friendly page of the same table (print CSS; the browser's print makes the PDF)."""
     ctx = page_context()
     table = performance_table(ctx.kecamatan.id, ctx.kelurahan_id, ctx.period)
+    breakdown = kelurahan_breakdown(ctx.kecamatan.id, ctx.period, [(k.id, k.kode, k.nama) for k in ctx.kelurahan]) \
+        if ctx.kelurahan_id == 0 else []
     return render_template("admin/report_print.html", ctx=ctx, table=table, period_label=period_label(ctx.period),
-                           printed_at=dt.datetime.now(local_zone()))
+                           printed_at=dt.datetime.now(local_zone()), breakdown=breakdown,
+                           codes=[row.code for row in table.rows])

@@ -173,9 +173,16 @@ def test_camat_never_sees_another_kecamatan(client, world, app):
 
 def test_print_report_page(client, world, app):
     _seed_year(app, world)
+    _seed_year(app, world, kelurahan_id=world.kel2.id, scale=0.61)
     login(client, "camat")
     html = client.get("/admin/laporan?period=2026").get_data(as_text=True)
     assert "print.css" in html and "KECAMATAN COBLONG" in html and "42,86" in html
+    breakdown = html.split('id="breakdown"', 1)[1].split("</table>", 1)[0]
+    assert world.kel1.nama in breakdown and "26,14" in breakdown  # kelurahan 2's own IKU2
+    lurah = app.test_client()
+    login(lurah, "lurah")
+    html = lurah.get("/admin/laporan?period=2026").get_data(as_text=True)
+    assert 'id="breakdown"' not in html and world.kel2.nama not in html
 
 
 def test_dashboard_at_city_scale_answers_every_kecamatan_admin(client, world, app):

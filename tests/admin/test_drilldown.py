@@ -143,3 +143,15 @@ def test_drilldown_without_results_says_so(client, world):
     login(client, "camat")
     html = client.get("/admin/iku/IKU3?period=2026").get_data(as_text=True)
     assert "Belum ada data" in html
+
+
+def test_iku6_lists_changed_rw_first(client, world, app):
+    r1, r2 = world.wilayah.rw[world.kel1.id][0], world.wilayah.rw[world.kel2.id][2]
+    with app.app_context():
+        rows = [{"id": r1.id, "kelurahan_id": world.kel1.id, "now": False, "baseline": False, "changed": False},
+                {"id": r2.id, "kelurahan_id": world.kel2.id, "now": True, "baseline": False, "changed": True}]
+        result(world.kec_id, "IKU6", "2026", 50.0, details={"rw": rows})
+        db.session.commit()
+    login(client, "camat")
+    table = client.get("/admin/iku/IKU6?period=2026").get_data(as_text=True).split('id="rw-table"', 1)[1]
+    assert table.index(f"RW 03 · {world.kel2.nama}") < table.index(f"RW 01 · {world.kel1.nama}")
