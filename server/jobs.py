@@ -123,7 +123,9 @@ def celery_init_app(app: Flask) -> Celery:
 @click.command("recompute")
 @with_appcontext
 @click.option("--period", "period_label", default=None, help="Only the year of this period (2026 or 2026-Q3).")
-def recompute_command(period_label: str | None) -> None:
+@click.option("--processes", type=click.IntRange(min=1), default=None,
+              help="Processes to use (default: every core on PostgreSQL, 1 on SQLite).")
+def recompute_command(period_label: str | None, processes: int | None = None) -> None:
     """Recompute every score from the submissions, synchronously, and print what was done."""
     from workers.recompute import parse_period_or_none, recompute_everything  # lazy: server never imports workers
 
@@ -131,7 +133,7 @@ def recompute_command(period_label: str | None) -> None:
         period = parse_period_or_none(period_label)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--period") from None
-    for line in recompute_everything(period):
+    for line in recompute_everything(period, processes=processes):
         click.echo(line)
 
 

@@ -12,6 +12,8 @@ benchmark; no Celery here.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
@@ -145,20 +147,65 @@ def load_catalogue(session: Session) -> dict:
             "rule_sets": load_rule_sets(session)}
 
 
-def recompute_everything(period: Period | None = None, session: Session | None = None) -> Iterator[str]:
-    """Recompute every kecamatan (only ``period``'s year when given); yield one line per kecamatan."""
+def default_processes(session: Session) -> int:
+    """Processes for a full recompute: every core on PostgreSQL; one on SQLite (a single writer)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return 1
+    return max(1, os.cpu_count() or 1)
+
+
+_CHILD: dict = {}
+
+
+def _child_init(app, catalogue: dict) -> None:
+    """A forked recompute process: the parent's app (its pool was emptied before the fork)."""
+    context = app.app_context()
+    context.push()
+    _CHILD.update(catalogue=catalogue, context=context)
+
+
+def _child_recompute(job: tuple[int, list[int]]) -> tuple[int, list[int], int]:
+    from server.extensions import db
+
+    kecamatan_id, years = job
+    return kecamatan_id, years, recompute_kecamatan_years(db.session, kecamatan_id, years,
+                                                          catalogue=_CHILD["catalogue"])
+
+
+def recompute_everything(period: Period | None = None, session: Session | None = None,
+                         processes: int | None = None) -> Iterator[str]:
+    """Recompute every kecamatan (only ``period``'s year when given); yield one line per kecamatan.
+
+    With several processes (PostgreSQL), kecamatan are handed out one at a time to forked
+    processes, as the Celery prefork pool would; each recompute is still one transaction.
+    """
     from server.extensions import db
 
     session = session or db.session
     pairs = years_with_data(session)
     catalogue = load_catalogue(session)
+    processes = processes or default_processes(session)
     session.rollback()  # end the read transaction before taking locks
-    total = 0
+    jobs = [(kec, [period.year] if period is not None else sorted(pairs[kec])) for kec in sorted(pairs)]
     started = dt.datetime.now()
-    for kecamatan_id in sorted(pairs):
-        years = [period.year] if period is not None else sorted(pairs[kecamatan_id])
-        written = recompute_kecamatan_years(session, kecamatan_id, years, catalogue=catalogue)
+    if processes <= 1 or len(jobs) <= 1:
+        results: Iterable[tuple[int, list[int], int]] = (
+            (kec, years, recompute_kecamatan_years(session, kec, years, catalogue=catalogue)) for kec, years in jobs)
+        yield from _report(results, started)
+        return
+    session.close()
+    db.engine.dispose()  # forked children must not share the parent's connections
+    app = current_app._get_current_object()
+    with mp.get_context("fork").Pool(min(processes, len(jobs)), initializer=_child_init,
+                                     initargs=(app, catalogue)) as pool:
+        yield from _report(pool.imap_unordered(_child_recompute, jobs), started)
+
+
+def _report(results: Iterable[tuple[int, list[int], int]], started: dt.datetime) -> Iterator[str]:
+    total = count = 0
+    for kecamatan_id, years, written in results:
         total += written
+        count += 1
         yield f"kecamatan {kecamatan_id}: {', '.join(map(str, years))} → {written} results"
     seconds = (dt.datetime.now() - started).total_seconds()
-    yield f"recomputed {len(pairs)} kecamatan, {total} results in {seconds:.1f} s"
+    yield f"recomputed {count} kecamatan, {total} results in {seconds:.1f} s"

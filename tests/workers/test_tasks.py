@@ -232,3 +232,20 @@ def test_a_second_recompute_rewrites_what_changed_and_keeps_the_rest(app, client
         assert _result(kec, 0, "2026", "IKU1").details["respondents"] == 5
         assert _result(kec, kel2, "2026", "IKU1").details["respondents"] == 1
         assert _result(kec, kecamatan["kel"][0], "2026", "IKU1").details == unchanged_before
+
+
+def test_full_recompute_in_processes_matches_one_process(app, client, kecamatan, backend):
+    """Forked processes (PostgreSQL's default) store exactly what one process stores."""
+    with app.app_context():
+        make_wilayah(nama="Sukasari", kode="32.73.01", kelurahan=1, rw=1)
+        db.session.commit()
+        lines = list(recompute_everything(processes=1))
+        one = {(r.kecamatan_id, r.kelurahan_id, r.period, r.code): (r.value, r.details)
+               for r in db.session.scalars(select(IndicatorResult))}
+        db.session.rollback()
+        processes = 2 if backend == "postgresql" else 1
+        lines = list(recompute_everything(processes=processes))
+        assert lines[-1].startswith("recomputed 2 kecamatan")
+        two = {(r.kecamatan_id, r.kelurahan_id, r.period, r.code): (r.value, r.details)
+               for r in db.session.scalars(select(IndicatorResult))}
+        assert two == one and len(one) == 90 + 5 * 2 * 6
