@@ -310,3 +310,31 @@ def test_login_limit_is_shared_by_web_processes_through_redis(tmp_path):
         store = redis.Redis.from_url(REDIS_URL)
         for key in store.scan_iter(f"*{prefix}*"):
             store.delete(key)
+
+
+def test_device_revoked_by_the_admin_is_refused_at_once(app, world):
+    """The camat revokes a phone on /admin/kelola/perangkat: its very next API request is 401."""
+    from sqlalchemy import select
+
+    from server.extensions import db
+    from server.models import DeviceToken
+    from server.security import token_digest
+
+    officer_token = world.tokens["officer"]
+    api = app.test_client()
+    assert api.get("/api/v1/bootstrap", headers=auth(officer_token)).status_code == 200
+    with app.app_context():
+        token_id = db.session.scalar(select(DeviceToken.id).where(DeviceToken.token_hash == token_digest(officer_token)))
+    camat, _ = admin_login(app, USERNAMES["kecamatan_admin"])
+    resp = camat.post(f"/admin/kelola/perangkat/{token_id}/cabut",
+                      data={"csrf_token": csrf_token(camat, "/admin/kelola/perangkat")})
+    assert resp.status_code in (302, 303)
+    assert api.get("/api/v1/bootstrap", headers=auth(officer_token)).status_code == 401
+    # Another kecamatan's admin cannot revoke our devices.
+    other, _ = admin_login(app, USERNAMES["other_admin"])
+    with app.app_context():
+        kiosk_id = db.session.scalar(select(DeviceToken.id).where(DeviceToken.token_hash == token_digest(world.tokens["kiosk"])))
+    resp = other.post(f"/admin/kelola/perangkat/{kiosk_id}/cabut",
+                      data={"csrf_token": csrf_token(other, "/admin/kelola/perangkat")})
+    assert resp.status_code in (403, 404)
+    assert api.get("/api/v1/bootstrap", headers=auth(world.tokens["kiosk"])).status_code == 200
