@@ -30,7 +30,17 @@ from tests.integration.harness import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-PG_BIN = Path(os.environ.get("SIKK_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _pg_bin() -> Path:
+    """Where initdb and pg_ctl are: SIKK_PG_BIN, else the newest /usr/lib/postgresql/*/bin (Debian)."""
+    if os.environ.get("SIKK_PG_BIN"):
+        return Path(os.environ["SIKK_PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]))
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 
 
 def _as_postgres(args: list[str]) -> list[str]:
