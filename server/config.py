@@ -74,6 +74,8 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("SIKK_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
     MAX_ATTACHMENT_BYTES = int(os.environ.get("SIKK_MAX_ATTACHMENT_BYTES", str(5 * 1024 * 1024)))
     CLOCK_SKEW_SECONDS = int(os.environ.get("SIKK_CLOCK_SKEW_SECONDS", "600"))
+    # Map tiles under the admin map (a URL template with {z}/{x}/{y}); unset: points and a list only.
+    MAP_TILE_URL = os.environ.get("SIKK_MAP_TILE_URL") or None
     TIMEZONE = os.environ.get("SIKK_TIMEZONE", "Asia/Jakarta")
     PWA_DIST = os.environ.get("SIKK_PWA_DIST", str(Path(__file__).resolve().parent.parent / "pwa" / "dist"))
     SESSION_COOKIE_HTTPONLY = True

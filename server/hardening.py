@@ -1,6 +1,8 @@
 """Security headers on every response, and brute-force limits on the login endpoints."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -11,8 +13,14 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 LOGIN_LIMIT = "10 per minute;100 per hour"
 
 
+def _origin(url: str) -> str:
+    """The scheme and host of a tile URL template (`https://tile.example.org/{z}/{x}/{y}.png`), or ''."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
 def _csp(app: Flask) -> str:
-    tiles = app.config.get("SIKK_TILE_ORIGIN") or ""
+    tiles = _origin(app.config.get("MAP_TILE_URL") or "")
     return "; ".join([
         "default-src 'self'",
         "script-src 'self'",

@@ -88,3 +88,11 @@ def test_pwa_shell_and_service_worker_are_not_cached(app, pwa_dist):
         assert client.get("/app/../server/config.py").status_code == 404
     finally:
         app.config["PWA_DIST"] = str(Path(__file__).resolve().parents[2] / "pwa" / "dist")
+
+
+def test_csp_admits_the_configured_tile_server_only(tmp_path):
+    app = make_test_app(f"sqlite:///{tmp_path / 't.sqlite'}", MAP_TILE_URL="https://tiles.example.org/{z}/{x}/{y}.png")
+    csp = app.test_client().get("/api/v1/health").headers["Content-Security-Policy"]
+    img_src = next(part for part in csp.split("; ") if part.startswith("img-src"))
+    assert img_src == "img-src 'self' data: blob: https://tiles.example.org"
+    assert "tiles.example.org" not in csp.replace(img_src, "")
