@@ -20,6 +20,7 @@ export const state = {
   lastResult: null,
   authRequired: false,
   formOpen: false,
+  shellReady: null, // set by update.js: the service worker's readiness
 };
 
 const listeners = new Set();
@@ -74,8 +75,8 @@ export async function login(username, password) {
  * precached: once the officer sees the home screen, the app opens again without signal.
  */
 async function appShellReady(limitMs = 8000) {
-  if (!('serviceWorker' in navigator)) return;
-  await Promise.race([navigator.serviceWorker.ready, new Promise((resolve) => setTimeout(resolve, limitMs))]);
+  if (!state.shellReady) return; // no service worker in this browser
+  await Promise.race([state.shellReady.catch(() => null), new Promise((resolve) => setTimeout(resolve, limitMs))]);
 }
 
 /**

@@ -14,9 +14,30 @@ function refreshBanners() {
   refreshBanner?.();
 }
 
+/**
+ * Resolve once the shell is precached: the worker being installed reaches `activated` (or fails:
+ * `redundant`). Nothing installing and nothing active (service workers blocked): resolve at once.
+ */
+function shellPrecached(registration) {
+  if (!registration) return null; // service workers blocked (enterprise policy, test harness)
+  if (registration.active) return registration;
+  const worker = registration.installing || registration.waiting;
+  if (!worker) return null;
+  return new Promise((resolve) => {
+    const check = () => {
+      if (worker.state === 'activated' || worker.state === 'redundant') resolve(registration);
+    };
+    worker.addEventListener('statechange', check);
+    check();
+  });
+}
+
 export function registerServiceWorker() {
   if (!('serviceWorker' in navigator)) return;
-  navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' }).then((registration) => {
+  const registering = navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' });
+  state.shellReady = registering.then(shellPrecached, () => null);
+  registering.then((registration) => {
+    if (!registration) return;
     const track = (worker) => {
       worker?.addEventListener('statechange', () => {
         if (worker.state === 'installed' && navigator.serviceWorker.controller) {
