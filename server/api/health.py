@@ -1,6 +1,7 @@
 """Health: the PWA's online check (SIKK's own signature) and the operator's readiness probe."""
 from __future__ import annotations
 
+import marshmallow as ma
 from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -14,6 +15,18 @@ blp = Blueprint("health", __name__, description="Liveness and readiness")
 
 # Outbox rows older than this mean the workers are not keeping up (or the broker is down).
 OUTBOX_LAG_WARN_SECONDS = 60
+
+
+class HealthSchema(ma.Schema):
+    service = ma.fields.String(required=True, metadata={"description": "Always `sikk`: SIKK's own signature"})
+    status = ma.fields.String(required=True, metadata={"description": "`ok` or `degraded`"})
+    database = ma.fields.String(required=True, metadata={"description": "`ok` or `error`"})
+
+
+class ReadySchema(HealthSchema):
+    broker = ma.fields.String(required=True, metadata={"description": "`ok`, `error` or `embedded`"})
+    outbox_pending = ma.fields.Integer(required=True)
+    outbox_lag_seconds = ma.fields.Float(required=True, metadata={"description": "Age of the oldest outbox row"})
 
 
 def _signed(payload: dict, healthy: bool):
@@ -47,6 +60,8 @@ def _broker_ok() -> bool | None:
 
 @blp.route("/health")
 class Health(MethodView):
+    @blp.response(200, HealthSchema)
+    @blp.alt_response(503, schema=HealthSchema, description="The database does not answer")
     def get(self):
         """Answer with SIKK's signature (header X-SIKK and `service: sikk`); checks the database."""
         database = _database_ok()
@@ -55,6 +70,8 @@ class Health(MethodView):
 
 @blp.route("/health/ready")
 class Ready(MethodView):
+    @blp.response(200, ReadySchema)
+    @blp.alt_response(503, schema=ReadySchema, description="Database or broker down, or the outbox lags")
     def get(self):
         """Readiness for operators: database, broker and the scoring outbox lag in seconds."""
         database = _database_ok()
