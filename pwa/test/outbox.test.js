@@ -74,7 +74,26 @@ describe('backoff', () => {
   });
 });
 
+describe('wire format', () => {
+  it('sends only the contract\'s keys, never the device\'s bookkeeping', () => {
+    const wire = toWire({ ...inspection(1), id: 'x', ref: null, supersedes: 'y', photos: ['p'], label: 'L', state: 'waiting', attempts: 2 });
+    expect(Object.keys(wire).sort()).toEqual(['data', 'form', 'form_version', 'id', 'observed_at', 'subject', 'supersedes']);
+  });
+});
+
 describe('sync', () => {
+  it('keeps an item the server did not answer for in the queue', async () => {
+    const server = fakeServer();
+    const answered = await enqueue(inspection(1));
+    const skipped = await enqueue(inspection(2));
+    const post = server.api.postSubmissions;
+    server.api.postSubmissions = async (items) => (await post(items)).filter((r) => r.id !== skipped.id);
+    expect((await syncOutbox({ api: server.api, userId: 7 })).sent).toBe(1);
+    expect((await db.getOutboxItem(answered.id)).state).toBe(STATES.SENT);
+    expect((await db.getOutboxItem(skipped.id)).state).toBe(STATES.WAITING);
+  });
+
+
   it('sends every waiting item once and marks it sent only on a per-id ack', async () => {
     const server = fakeServer();
     for (let n = 0; n < 5; n += 1) await enqueue(inspection(n));
