@@ -23,7 +23,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.from_object(config)
     app.config.from_prefixed_env("SIKK")
 
-    from server import cli, errors, extensions, hardening, jobs, security, webapp
+    from server import admin, cli, errors, extensions, hardening, jobs, security, webapp
     from server.api import register_api
 
     extensions.init_sqlite_pragmas()
@@ -36,17 +36,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     jobs.init_app(app)
     webapp.init_app(app)
     cli.init_app(app)
-    _register_admin(app)
+    admin.init_app(app)
     hardening.limit_login_endpoints(app)
     return app
-
-
-def _register_admin(app: Flask) -> None:
-    try:
-        from server.admin import init_app as init_admin
-    except ImportError:  # the admin package is optional until it lands
-        return
-    init_admin(app)
 
 
 def _migrations_dir():

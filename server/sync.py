@@ -18,14 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, literal, select, union_all, update
+from sqlalchemy import bindparam, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
+from server import jobs
 from server.extensions import db
 from server.forms.catalogue import registry
 from server.forms.validate import parse_date, parse_datetime, photo_hashes, validate
-from server.models import RW, Attachment, Kecamatan, Kelurahan, ScoreOutbox, Submission
+from server.models import RW, Attachment, Kecamatan, Kelurahan, Submission
 from server.security import Scope
 
 _ITEM_KEYS = frozenset({"id", "form", "form_version", "subject", "ref", "supersedes", "observed_at", "data"})
@@ -147,28 +148,17 @@ def _subject_of(row: dict) -> dict | None:
 
 
 def _mark_stale(pairs: set[tuple[int, int]]) -> None:
-    """Record (kecamatan_id, year) pairs as stale in the current transaction."""
-    if not pairs:
-        return
-    from server import jobs
-
-    mark = getattr(jobs, "mark_stale", None)
-    if mark is not None:
-        mark(db.session, pairs)
-        return
-    # TODO: jobs.mark_stale does not exist yet; remove this fallback once it lands.
-    db.session.execute(insert(ScoreOutbox), [{"kecamatan_id": k, "year": y} for k, y in sorted(pairs)])
+    """Record (kecamatan_id, year) pairs as stale in the current transaction (the scoring outbox)."""
+    if pairs:
+        jobs.mark_stale(db.session, pairs)
 
 
 def _kick() -> None:
-    from server import jobs
-
-    kick = getattr(jobs, "after_commit_kick", None)
-    if kick is not None:
-        try:
-            kick()
-        except Exception:  # noqa: BLE001 - a broker outage delays scores, it never fails a sync
-            current_app.logger.warning("after_commit_kick failed", exc_info=True)
+    """After commit: hand the outbox to the workers; a broker outage delays scores, it never fails a sync."""
+    try:
+        jobs.after_commit_kick()
+    except Exception:  # noqa: BLE001 - the outbox row is durable; the relay's beat picks it up
+        current_app.logger.warning("after_commit_kick failed", exc_info=True)
 
 
 # -- the use case ----------------------------------------------------------------------------------
