@@ -25,12 +25,7 @@ pwa/node_modules/.installed: pwa/package-lock.json
 pwa/dist/index.html: pwa/node_modules/.installed $(shell find pwa/src pwa/public pwa/index.html pwa/vite.config.* -type f 2>/dev/null)
 	cd pwa && npm run build
 
-ifneq ($(wildcard pwa/package-lock.json),)
 pwa: pwa/dist/index.html
-else
-pwa:
-	@echo "pwa/package-lock.json not found: no PWA to build"
-endif
 
 ## make run: install, build the PWA, create + fill the demo database, start web + worker.
 run: install pwa
@@ -48,12 +43,16 @@ test-py:
 	$(PY) -m pytest -p no:cacheprovider tests
 
 test-pwa: pwa
-	@if [ -f pwa/package.json ]; then cd pwa && npm test; fi
+	cd pwa && npm test
 
 bench: install
 	scripts/ensure-services.sh
 	$(PY) bench/ingest.py
 	$(PY) bench/scoring.py
+	$(PY) bench/admin.py
+	$(PY) bench/pwa.py
+	$(PY) bench/load.py
+	$(PY) bench/drills.py
 
 clean:
 	rm -rf $(VENV) pwa/node_modules pwa/dist instance
