@@ -2,8 +2,9 @@
 
 Endpoints are discovered from ``app.url_map``: an API route without a matrix entry (or an entry
 for a route that is gone) fails the test, so a new endpoint cannot ship without someone deciding
-who may call it. "In scope" is a resource of kelurahan 1 of kecamatan A (the scope of every role
-but the other kecamatan's admin); "out of scope" is a resource of kecamatan B.
+who may call it. Three places: kelurahan 1 of kecamatan A (the scope of every role but the other
+kecamatan's admin), its sibling kelurahan 2 (only the kecamatan admin's) and kecamatan B (only
+its own admin's).
 
 The roles: anonymous, officer / kiosk / kelurahan admin (kelurahan 1 of A), kecamatan admin (A),
 the admin of kecamatan B, and an officer whose token was revoked.
@@ -55,8 +56,21 @@ def _unauthenticated(call: Call) -> bool:
     return call.role in ("anonymous", "revoked")
 
 
+def _allowed(call: Call) -> bool:
+    """Whether the caller's scope covers the place the call names."""
+    if call.role == "other_admin":
+        return call.scope == "out"
+    if call.role == "kecamatan_admin":
+        return call.scope in ("in", "sibling")
+    return call.scope == "in"
+
+
+def _place(call: Call, in_: object, sibling: object, out: object) -> object:
+    return {"in": in_, "sibling": sibling, "out": out}[call.scope]
+
+
 def _admin_read(url: Callable[[Call], str]) -> Check:
-    """Admins only; within scope 200, outside 403 (other kecamatan's admin: the reverse)."""
+    """Admins only; within the caller's scope 200, outside it 403."""
 
     def check(call: Call) -> None:
         resp = call.client.get(url(call), headers=call.headers())
@@ -64,10 +78,8 @@ def _admin_read(url: Callable[[Call], str]) -> Check:
             expected = {401}
         elif call.role in ("officer", "kiosk"):
             expected = {403}
-        elif call.role == "other_admin":
-            expected = {403} if call.scope == "in" else {200}
         else:
-            expected = {200} if call.scope == "in" else {403}
+            expected = {200} if _allowed(call) else {403}
         _status(resp, expected, call)
 
     return check
@@ -75,7 +87,8 @@ def _admin_read(url: Callable[[Call], str]) -> Check:
 
 def _indicator_url(path: str) -> Callable[[Call], str]:
     def url(call: Call) -> str:
-        kel = call.world.kel_in if call.scope == "in" else call.world.kel_out
+        w = call.world
+        kel = _place(call, w.kel_in, w.kel_in_sibling, w.kel_out)
         return f"/api/v1/indicators{path}?period=2026&kelurahan_id={kel}"
 
     return url
@@ -131,18 +144,17 @@ def check_bootstrap(call: Call) -> None:
 def check_submissions_post(call: Call) -> None:
     w = call.world
     if call.role == "kiosk":
-        kel = w.kel_in if call.scope == "in" else w.kel_out
+        kel = _place(call, w.kel_in, w.kel_in_sibling, w.kel_out)
         item = {"id": str(uuid.uuid4()), "form": "skm", "form_version": 1, "subject": {"kelurahan_id": kel},
                 "observed_at": observed_yesterday(), "data": {f"u{i}": 3 for i in range(1, 10)}}
     else:
-        item = inspeksi_item(w.rw_in if call.scope == "in" else w.rw_out)
+        item = inspeksi_item(_place(call, w.rw_in, w.rw_sibling, w.rw_out))
     resp = call.client.post("/api/v1/submissions", json={"submissions": [item]}, headers=call.headers())
     if _unauthenticated(call):
         _status(resp, {401}, call)
     else:
         _status(resp, {200}, call)
-        own_side = (call.scope == "in") != (call.role == "other_admin")
-        assert resp.json["results"][0]["status"] == ("created" if own_side else "invalid"), (call.role, call.scope, resp.json)
+        assert resp.json["results"][0]["status"] == ("created" if _allowed(call) else "invalid"), (call.role, call.scope, resp.json)
     with call.app.app_context():
         stored = db.session.get(Submission, uuid.UUID(item["id"])) is not None
     assert stored == (resp.status_code == 200 and resp.json["results"][0]["status"] == "created")
@@ -162,14 +174,13 @@ def check_submissions_get(call: Call) -> None:
 
 
 def check_attachment_get(call: Call) -> None:
-    sha = call.world.photo_in if call.scope == "in" else call.world.photo_out
+    w = call.world
+    sha = _place(call, w.photo_in, w.photo_sibling, w.photo_out)
     resp = call.client.get(f"/api/v1/attachments/{sha}", headers=call.headers())
     if _unauthenticated(call):
         expected = {401}
-    elif call.role == "other_admin":
-        expected = {403} if call.scope == "in" else {200}
     else:
-        expected = {200} if call.scope == "in" else {403}
+        expected = {200} if _allowed(call) else {403}
     _status(resp, expected, call)
 
 

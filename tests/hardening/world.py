@@ -21,7 +21,7 @@ from tests.factories import auth, make_wilayah
 from tests.hardening.helpers import inspeksi_item, png_bytes
 
 ROLES = ("anonymous", "officer", "kiosk", "kelurahan_admin", "kecamatan_admin", "other_admin", "revoked")
-SCOPES = ("in", "out")
+SCOPES = ("in", "sibling", "out")  # kelurahan 1 of A, kelurahan 2 of A, kecamatan B
 PASSWORD = "rahasia123"  # tests.factories.make_user's default
 USERNAMES = {"officer": "petugas", "kiosk": "kios", "kelurahan_admin": "lurah", "kecamatan_admin": "camat",
              "other_admin": "camat-b", "revoked": "petugas-lama"}
@@ -39,6 +39,8 @@ class World:
     rw_out: int
     photo_in: str
     photo_out: str
+    rw_sibling: int = 0  # an RW of kelurahan 2
+    photo_sibling: str = ""  # named by sub_sibling
     sub_in: str = ""  # inspection of an RW of kelurahan 1 (with photo_in)
     sub_sibling: str = ""  # inspection of an RW of kelurahan 2
     sub_out: str = ""  # inspection in kecamatan B (with photo_out)
@@ -106,12 +108,14 @@ def build_world(app: Flask) -> World:
                "rw2": a.rw[kel2.id][0].id, "rw_b": b.rw[kel_b.id][0].id}
         db.session.commit()
     photo_in, photo_out = _upload(client, seeder, png_bytes(101)), _upload(client, seeder, png_bytes(102))
+    photo_sibling = _upload(client, seeder, png_bytes(103))
     in1 = inspeksi_item(ids["rw1"], foto=[photo_in])
-    in2 = inspeksi_item(ids["rw2"])
+    in2 = inspeksi_item(ids["rw2"], foto=[photo_sibling])
     out = inspeksi_item(ids["rw_b"], foto=[photo_out])
     _store(client, seeder, [in1, in2, out])
     w = World(tokens=tokens, kel_in=ids["kel1"], kel_in_sibling=ids["kel2"], kel_out=ids["kel_b"],
               rw_in=ids["rw1"], rw_out=ids["rw_b"], photo_in=photo_in, photo_out=photo_out,
+              rw_sibling=ids["rw2"], photo_sibling=photo_sibling,
               sub_in=in1["id"], sub_sibling=in2["id"], sub_out=out["id"], user_ids=user_ids)
     w.visible = {"kelurahan_admin": {in1["id"]}, "kecamatan_admin": {in1["id"], in2["id"]},
                  "other_admin": {out["id"]}}
