@@ -48,7 +48,7 @@ def test_celery_config_keeps_redis_options_away_from_the_embedded_broker(app):
     config = jobs.celery_config(app)
     assert config["broker_url"] == app.config["REDIS_URL"]
     assert config["broker_transport_options"]["socket_connect_timeout"] == jobs.BROKER_CONNECT_TIMEOUT_SECONDS
-    embedded = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "REDIS_URL": None, "CELERY": {
+    embedded = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True, "REDIS_URL": None, "CELERY": {
         "broker_url": "sqla+sqlite:////tmp/never-used.sqlite", "broker_transport_options": {"visibility_timeout": 300}}})
     options = embedded.extensions["celery"].conf.broker_transport_options
     assert "visibility_timeout" not in options and "socket_connect_timeout" not in options
