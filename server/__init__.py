@@ -38,6 +38,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     cli.init_app(app)
     admin.init_app(app)
     hardening.limit_login_endpoints(app)
+    hardening.trust_reverse_proxy(app)
     return app
 
 

@@ -76,6 +76,9 @@ class Config:
     CLOCK_SKEW_SECONDS = int(os.environ.get("SIKK_CLOCK_SKEW_SECONDS", "600"))
     # Map tiles under the admin map (a URL template with {z}/{x}/{y}); unset: points and a list only.
     MAP_TILE_URL = os.environ.get("SIKK_MAP_TILE_URL") or None
+    # Behind a reverse proxy (nginx): how many proxies set X-Forwarded-For/-Proto. 0 trusts none, so
+    # the login limit keys on the real client address only when this matches the deployment.
+    PROXY_FIX_X_FOR = int(os.environ.get("SIKK_PROXY_FIX_X_FOR", "0"))
     TIMEZONE = os.environ.get("SIKK_TIMEZONE", "Asia/Jakarta")
     PWA_DIST = os.environ.get("SIKK_PWA_DIST", str(Path(__file__).resolve().parent.parent / "pwa" / "dist"))
     SESSION_COOKIE_HTTPONLY = True

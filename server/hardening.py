@@ -68,3 +68,17 @@ def limit_login_endpoints(app: Flask) -> None:
     for endpoint, view in list(app.view_functions.items()):
         if endpoint.startswith("auth.") or endpoint == "admin.login":
             app.view_functions[endpoint] = limiter.limit(LOGIN_LIMIT, methods=["POST"])(view)
+
+
+def trust_reverse_proxy(app: Flask) -> None:
+    """Take the client address and scheme from X-Forwarded-* when PROXY_FIX_X_FOR proxies set them.
+
+    Without it, behind nginx every phone would share the proxy's address and one city's logins would
+    share one brute-force budget; with it set wrongly, a client could pick its own address, so it is
+    off unless configured.
+    """
+    hops = app.config.get("PROXY_FIX_X_FOR", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]

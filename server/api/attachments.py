@@ -57,6 +57,8 @@ def _may_read(sha256: str, uploaded_by: int | None) -> bool:
     user = current_api_user()
     if uploaded_by is not None and uploaded_by == user.id:
         return True
+    if user.role == "kiosk":
+        return False  # a kiosk submits surveys; it reads nothing back
     scope = current_scope()
     t = Submission.__table__
     stmt = submissions_naming(sha256)

@@ -96,3 +96,17 @@ def test_csp_admits_the_configured_tile_server_only(tmp_path):
     img_src = next(part for part in csp.split("; ") if part.startswith("img-src"))
     assert img_src == "img-src 'self' data: blob: https://tiles.example.org"
     assert "tiles.example.org" not in csp.replace(img_src, "")
+
+
+def test_reverse_proxy_is_trusted_only_when_configured(tmp_path):
+    def login_limit_key(**overrides) -> list[int]:
+        app = make_test_app(f"sqlite:///{tmp_path / 'p.sqlite'}", RATELIMIT_ENABLED=True,
+                            RATELIMIT_STORAGE_URI="memory://", **overrides)
+        client = app.test_client()
+        return [client.post("/api/v1/auth/token", json={"username": "x", "password": "y"},
+                            headers={"X-Forwarded-For": f"10.0.0.{i}"}).status_code for i in range(12)]
+
+    # Untrusted header: every request counts against the one proxy address.
+    assert login_limit_key()[-1] == 429
+    # Trusted (one proxy): twelve different phones, none limited.
+    assert login_limit_key(PROXY_FIX_X_FOR=1) == [401] * 12
