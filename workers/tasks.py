@@ -12,13 +12,22 @@ from flask import current_app
 
 from server import jobs
 from server.extensions import db
+from workers.queued import QueuedMarks
 from workers.recompute import recompute_kecamatan_years, years_with_data
 from workers.relay import drain_outbox, run_outbox_inline
+
+
+def _marks() -> QueuedMarks:
+    """The queued-recompute marks of this app (none on the embedded broker)."""
+    broker = str(current_app.extensions["celery"].conf.broker_url)
+    redis_url = broker if broker.startswith(("redis://", "rediss://")) else None
+    return QueuedMarks(redis_url, current_app.config["SQLALCHEMY_DATABASE_URI"])
 
 
 @shared_task(name=jobs.RECOMPUTE_TASK, acks_late=True, ignore_result=True)
 def recompute_kecamatan_year(kecamatan_id: int, year: int) -> int:
     """Recompute the year and its quarters of one kecamatan (whole and per kelurahan); return rows written."""
+    _marks().unclaim(int(kecamatan_id), int(year))  # from here on, a new sync needs a new recompute
     try:
         return recompute_kecamatan_years(db.session, int(kecamatan_id), [int(year)])
     except LookupError:
@@ -27,8 +36,15 @@ def recompute_kecamatan_year(kecamatan_id: int, year: int) -> int:
 
 
 def _enqueue_recompute(kecamatan_id: int, year: int) -> None:
-    """Send one recompute through the broker of the app this task runs in (not Celery's default app)."""
-    current_app.extensions["celery"].send_task(jobs.RECOMPUTE_TASK, (kecamatan_id, year), retry=False)
+    """Send one recompute through this app's broker (not Celery's default app), unless one is waiting."""
+    marks = _marks()
+    if not marks.claim(kecamatan_id, year):
+        return  # a queued recompute of the pair has not started yet: it will read these rows too
+    try:
+        current_app.extensions["celery"].send_task(jobs.RECOMPUTE_TASK, (kecamatan_id, year), retry=False)
+    except BaseException:
+        marks.unclaim(kecamatan_id, year)
+        raise
 
 
 def _embedded_broker() -> bool:

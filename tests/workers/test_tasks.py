@@ -249,3 +249,46 @@ def test_full_recompute_in_processes_matches_one_process(app, client, kecamatan,
         two = {(r.kecamatan_id, r.kelurahan_id, r.period, r.code): (r.value, r.details)
                for r in db.session.scalars(select(IndicatorResult))}
         assert two == one and len(one) == 90 + 5 * 2 * 6
+
+
+def test_queued_marks_allow_one_waiting_recompute_per_pair(app):
+    from tests.integration.harness import dedicated_redis_db, free_port
+    from workers.queued import QueuedMarks
+
+    marks = QueuedMarks(dedicated_redis_db(11), app.config["SQLALCHEMY_DATABASE_URI"])
+    assert marks.claim(1, 2026) is True
+    assert marks.claim(1, 2026) is False  # one is waiting: the relay skips the enqueue
+    assert marks.claim(1, 2025) is True and marks.claim(2, 2026) is True
+    marks.unclaim(1, 2026)  # the recompute started
+    assert marks.claim(1, 2026) is True
+    other_deployment = QueuedMarks(marks.redis_url, "postgresql://elsewhere/db")
+    assert other_deployment.claim(1, 2026) is True
+    assert QueuedMarks(None, "x").claim(1, 2026) is True  # embedded broker: no marks
+    assert QueuedMarks(f"redis://127.0.0.1:{free_port()}/0", "x").claim(1, 2026) is True  # Redis down: enqueue
+    dedicated_redis_db(11)
+
+
+def test_relay_skips_a_pair_whose_recompute_waits(app, client, kecamatan):
+    """Relay → mark set; more syncs, relay again → rows covered, no second message; the task clears it."""
+    import redis
+
+    from workers.tasks import _marks
+
+    kec = kecamatan["kec"]
+    with app.app_context():
+        marks = _marks()
+        marks.unclaim(kec, 2026)
+        assert tasks.relay_outbox.run() >= 1
+        assert marks.claim(kec, 2026) is False  # set by the relay's enqueue
+        db.session.rollback()
+    _sync(client, kecamatan["token"], [p.skm({"kelurahan_id": kecamatan["kel"][1]}, [4] * 9)])
+    with app.app_context():
+        key = marks.key(kec, 2026)
+        store = redis.Redis.from_url(marks.redis_url)
+        store.expire(key, 50)  # an enqueue would set it again with the full TTL
+        tasks.relay_outbox.run()
+        assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 0  # covered by the waiting one
+        assert 0 < store.ttl(key) <= 50  # not set again: no second message
+        tasks.recompute_kecamatan_year.run(kec, 2026)
+        assert store.exists(key) == 0  # the recompute cleared it
+        assert _result(kec, 0, "2026", "IKU1").details["respondents"] == 5
