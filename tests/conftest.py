@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete
@@ -21,6 +22,7 @@ from server.extensions import db
 
 PG_BASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+CHROMIUM = os.environ.get("SIKK_CHROMIUM", "/usr/bin/chromium")
 BACKENDS = [b.strip() for b in os.environ.get("SIKK_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
 
 
@@ -102,3 +104,22 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask):
     return app.test_cli_runner()
+
+
+# -- the browser: ONE Playwright per test session --------------------------------------------------
+# Playwright's sync API refuses a second instance while one is running, so every browser test
+# (tests/e2e, tests/admin, tests/hardening) shares these two session fixtures.
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium (never a downloaded browser)."""
+    assert os.path.isfile(CHROMIUM), f"{CHROMIUM} missing: apt-get install -y chromium (make test does)"
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+    yield browser
+    browser.close()

@@ -3,17 +3,15 @@ held-back year, read IKU1–IKU6, download `Unduh Excel`, check the 360 px layou
 their kelurahan. Debian's Chromium (/usr/bin/chromium, or SIKK_CHROMIUM); no browser is downloaded."""
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
 from tests.admin.live_admin import FIGURES, LURAH_SCALE, OTHER_SCALE, PASSWORD, YEAR, LiveAdmin, run_admin_server
 
-CHROMIUM = os.environ.get("SIKK_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
 
@@ -26,15 +24,6 @@ def id_number(value: float) -> str:
 def live(tmp_path_factory) -> Iterator[LiveAdmin]:
     with run_admin_server(tmp_path_factory.mktemp("admin-live")) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                      args=["--no-sandbox", "--disable-dev-shm-usage"])
-        yield chromium
-        chromium.close()
 
 
 def _login(page: Page, live: LiveAdmin, username: str) -> None:

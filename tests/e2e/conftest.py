@@ -8,17 +8,14 @@ worker) on a 360 × 740 phone screen. The PWA must be built first (the Makefile 
 """
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.live import DIST, PASSWORD, LiveServer, run_live_server
 
-CHROMIUM = os.environ.get("SIKK_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 360, "height": 740}
 
 expect.set_options(timeout=15_000)
@@ -33,21 +30,6 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     dist = shutil.copytree(DIST, workdir / "dist")
     with run_live_server(workdir, dist=dist) as server:
         yield server
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    """Debian's Chromium (never a downloaded browser)."""
-    assert shutil.which(CHROMIUM) or Path(CHROMIUM).is_file(), f"{CHROMIUM} missing: apt-get install -y chromium"
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-    yield browser
-    browser.close()
 
 
 def _context(browser: Browser, live_server: LiveServer, **options) -> BrowserContext:

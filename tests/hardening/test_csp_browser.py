@@ -6,17 +6,13 @@ Runs the real server (gunicorn, fresh SQLite: tests/e2e/live.py) and Debian's Ch
 """
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.e2e.live import PASSWORD, LiveServer, run_live_server
 
-CHROMIUM = os.environ.get("SIKK_CHROMIUM", "/usr/bin/chromium")
 COLLECT = """
 window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation', (e) => {
@@ -32,15 +28,6 @@ ADMIN_PAGES = ("/admin/", "/admin/iku/IKU1", "/admin/iku/IKU5", "/admin/iku/IKU6
 def server(tmp_path_factory) -> Iterator[LiveServer]:
     with run_live_server(tmp_path_factory.mktemp("csp")) as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert shutil.which(CHROMIUM) or Path(CHROMIUM).is_file(), f"{CHROMIUM} missing: apt-get install -y chromium"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
