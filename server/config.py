@@ -67,7 +67,7 @@ class Config:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
-        "broker_transport_options": {"visibility_timeout": 300},
+        "broker_transport_options": {"visibility_timeout": 120},  # a killed worker's task comes back within 2 min
     }
     # Limits of POST /api/v1/submissions (documented in docs/api.md).
     MAX_BATCH_ITEMS = int(os.environ.get("SIKK_MAX_BATCH_ITEMS", "100"))

@@ -49,6 +49,7 @@ class _Item:
     row: dict | None = None
     subject_key: tuple[str, int] | None = None
     ref_pending: bool = False
+    ref_year: int | None = None  # the period year of the record a follow-up refers to
     photos: list[str] = field(default_factory=list)
 
 
@@ -293,7 +294,7 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
     stored: dict[uuid.UUID, dict] = {}
     if named:
         cols = (_table.c.id, _table.c.form_code, _table.c.subject_type, _table.c.kecamatan_id,
-                _table.c.kelurahan_id, _table.c.rw_id, _table.c.superseded_by)
+                _table.c.kelurahan_id, _table.c.rw_id, _table.c.superseded_by, _table.c.period_year)
         for r in db.session.execute(select(*cols).where(_table.c.id.in_(named))).mappings():
             stored[r["id"]] = dict(r)
     earlier: dict[uuid.UUID, dict] = {}
@@ -333,6 +334,8 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
                 it.status = "created"
                 if row["kecamatan_id"] is not None:
                     stale.add((row["kecamatan_id"], row["period_year"]))
+                    if it.ref_year is not None:
+                        stale.add((row["kecamatan_id"], it.ref_year))
                 if row["supersedes"] is not None:
                     superseding.append({"old": row["supersedes"], "new": sid})
                 if row["subject_type"] != "ref" and row["form_code"] in ("pengaduan", "layanan"):
@@ -404,6 +407,8 @@ def _check_links(it: _Item, stored: dict, earlier: dict, scope: Scope) -> None:
                 it.errors["subject"] = "Harus sama dengan subjek rekaman yang dirujuk."
                 return
             row.update(place)
+            # A follow-up dated in a later year still changes its record's year (IKU2–IKU4).
+            it.ref_year = record["period_year"]
     sup = row["supersedes"]
     if sup is not None:
         old = stored.get(sup) or earlier.get(sup)

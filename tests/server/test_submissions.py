@@ -5,7 +5,7 @@ import datetime as dt
 import hashlib
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from server.extensions import db
 from server.models import ScoreOutbox, Submission
@@ -319,3 +319,19 @@ def test_same_content_spelled_differently_is_duplicate(client, world):
     respelled = {**item, "id": item["id"].upper(), "observed_at": "2026-01-05T03:00:00Z",
                  "data": dict(reversed(list(item["data"].items())))}
     assert post(client, world.officer, [respelled]).json["results"][0] == {"id": item["id"], "status": "duplicate"}
+
+
+def test_follow_up_in_a_later_year_marks_its_records_year_stale(client, world, app):
+    complaint = pengaduan(world.kel1)
+    last_year = dt.date.fromisoformat(OBSERVED[:10]).year - 1
+    complaint["observed_at"] = f"{last_year}-12-30T10:00:00+07:00"
+    complaint["data"]["tanggal_terima"] = f"{last_year}-12-30"
+    assert post(client, world.officer, [complaint]).json["results"][0]["status"] == "created"
+    with app.app_context():
+        db.session.execute(delete(ScoreOutbox))
+        db.session.commit()
+    follow_up = tindak_lanjut(complaint["id"])
+    assert post(client, world.officer, [follow_up]).json["results"][0]["status"] == "created"
+    with app.app_context():
+        outbox = set(db.session.execute(select(ScoreOutbox.kecamatan_id, ScoreOutbox.year)).tuples())
+    assert {(world.kec, last_year), (world.kec, last_year + 1)} <= outbox
