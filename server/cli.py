@@ -17,7 +17,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.models import ROLES, AuditLog, DeviceToken, Kecamatan, Kelurahan, ScoreOutbox, Target, User, UserScope
+from server.models import ROLES, AuditLog, DeviceToken, Kecamatan, Kelurahan, Target, User, UserScope
 from server.models._types import utcnow
 
 IKU_CODES = tuple(f"IKU{n}" for n in range(1, 7))
@@ -184,11 +184,7 @@ def _mark_stale(pairs: set[tuple[int, int]]) -> None:
     """Queue a recompute of these (kecamatan_id, year) pairs through the scoring outbox."""
     from server import jobs
 
-    mark = getattr(jobs, "mark_stale", None)
-    if mark is not None:
-        mark(db.session, pairs)
-    elif pairs:  # the outbox row is the contract; jobs.mark_stale writes exactly this
-        db.session.add_all(ScoreOutbox(kecamatan_id=k, year=y) for k, y in sorted(pairs))
+    jobs.mark_stale(db.session, pairs)
 
 
 @click.command("set-target")
@@ -224,9 +220,7 @@ def set_target_command(iku_code: str, year: int, value: float, kecamatan_option:
     _mark_stale({(k, year) for k in affected})  # capaian depends on the target
     audit("target.set", f"target:{code}:{year}:{kecamatan_id}", value=value, previous=previous)
     db.session.commit()
-    kick = getattr(jobs, "after_commit_kick", None)
-    if kick is not None:
-        kick()
+    jobs.after_commit_kick()
     click.echo(f"{code} {year} target set to {value:g} ({kecamatan.nama if kecamatan else 'every kecamatan'}).")
     if kecamatan is None:
         own = db.session.execute(select(Kecamatan.nama, Target.value).join(Target, Target.kecamatan_id == Kecamatan.id)
@@ -274,9 +268,8 @@ def seed_demo_command(ctx: click.Context, seed: int, recompute: bool) -> None:
         raise click.ClickException(str(err)) from None
     for line in report.lines():
         click.echo(line)
-    recompute_cmd = getattr(jobs, "recompute_command", None)
-    if recompute and report.changed and recompute_cmd is not None:
-        ctx.invoke(recompute_cmd, period_label=None)
+    if recompute and report.changed:
+        ctx.invoke(jobs.recompute_command, period_label=None)
 
 
 COMMANDS = (release_command, import_wilayah_command, create_user_command, set_target_command,

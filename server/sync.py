@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from server import jobs
 from server.extensions import db
 from server.forms.catalogue import registry
-from server.forms.validate import parse_date, parse_datetime, photo_hashes, validate
+from server.forms.validate import parse_datetime, photo_hashes, validate
 from server.models import RW, Attachment, Kecamatan, Kelurahan, Submission
 from server.security import Scope
 

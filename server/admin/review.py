@@ -7,11 +7,11 @@ row), and the relay is kicked after the commit, as the sync does.
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import insert
 
+from server import jobs
 from server.admin import audit
 from server.extensions import db
-from server.models import ScoreOutbox, Submission
+from server.models import Submission
 from server.models._types import utcnow
 
 DECISIONS = {"accept": "accepted", "reject": "rejected"}
@@ -46,24 +46,13 @@ def review_submission(submission: Submission, decision: str, reason: str, review
 
 
 def mark_stale(pairs: set[tuple[int, int]]) -> None:
-    """Record (kecamatan_id, year) pairs as stale in the current transaction (server.jobs when it has it)."""
-    from server import jobs
-
-    mark = getattr(jobs, "mark_stale", None)
-    if mark is not None:
-        mark(db.session, pairs)
-        return
-    db.session.execute(insert(ScoreOutbox), [{"kecamatan_id": k, "year": y} for k, y in sorted(pairs)])
+    """Record (kecamatan_id, year) pairs as stale in the current transaction."""
+    jobs.mark_stale(db.session, pairs)
 
 
 def kick_scoring() -> None:
     """Hand the outbox to Celery after the commit; a broker outage only delays the scores."""
-    from server import jobs
-
-    kick = getattr(jobs, "after_commit_kick", None)
-    if kick is None:
-        return
     try:
-        kick()
+        jobs.after_commit_kick()
     except Exception:  # noqa: BLE001 - a broker outage delays scores, it never fails a review
         current_app.logger.warning("after_commit_kick failed", exc_info=True)
