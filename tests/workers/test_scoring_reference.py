@@ -110,8 +110,7 @@ def ref_criteria(data: KecamatanData, period: Period, kelurahan_id: int) -> dict
     mine = [r for r in data.reports if r.kelurahan_id == kelurahan_id]
     covering = [r for r in mine if in_period(r.period.start, period) and in_period(r.period.end, period)]
     previous = [r for r in mine if in_period(r.period.start, period.previous())]
-    quarters_reported = {r.period for r in covering}
-    k1 = bool(covering) and all(q in quarters_reported for q in period.quarters()) and all(r.lembaga_aktif for r in covering)
+    k1 = bool(covering) and all(r.lembaga_aktif for r in covering)
     k2 = bool(covering) and (sum(r.kejadian_kriminal + r.konflik_sosial for r in covering)
                              <= sum(r.kejadian_kriminal + r.konflik_sosial for r in previous))
     now = [status_at(data, rw, period.end) for rw in kelurahan.rw_ids]

@@ -1,8 +1,9 @@
 """IKU5: the seven "Baik" criteria K1–K7 of one kelurahan for one period (SPEC §2).
 
 Kelurahan reports "covering" a period are those whose reported quarter lies within it. K1, K2 and
-K7 are not held when no report covers the period (missing data is no good news); for a year, K1
-also needs a report for every quarter of that year. Each criterion carries an Indonesian reason and
+K7 are not held when no report covers the period (missing data is no good news); otherwise they read
+the reports that do cover it, as SPEC §2 words them (a year still running is judged on the quarters
+reported so far; a quarter not reported shows in K1's reason). Each criterion carries an Indonesian reason and
 the ids of the records it read, for the admin view's drill-down.
 """
 from __future__ import annotations
@@ -79,19 +80,18 @@ def _ids(records: Iterable[KelurahanReport | Inspection | None]) -> tuple[str, .
 
 
 def k1_lembaga_aktif(covering: Sequence[KelurahanReport], period: Period) -> Criterion:
-    """K1: every report covering the period says community institutions are active (every quarter reported)."""
+    """K1: every report covering the period says community institutions are active."""
     if not covering:
         return Criterion(False, NO_REPORT.format(period=period.label))
     ids = _ids(covering)
-    reported = {r.period.label for r in covering}
-    missing = [q.label for q in period.quarters() if q.label not in reported]
-    if missing:
-        return Criterion(False, f"Laporan belum ada untuk {', '.join(missing)}", ids)
     inactive = [r for r in covering if not r.lembaga_aktif]
     if inactive:
         quarters = ", ".join(sorted({r.period.label for r in inactive}))
         return Criterion(False, f"Lembaga kemasyarakatan tidak aktif menurut laporan {quarters}", ids)
-    return Criterion(True, f"Lembaga kemasyarakatan aktif di semua laporan ({len(covering)})", ids)
+    reported = {r.period.label for r in covering}
+    missing = [q.label for q in period.quarters() if q.label not in reported]
+    note = f"; laporan belum ada untuk {', '.join(missing)}" if missing else ""
+    return Criterion(True, f"Lembaga kemasyarakatan aktif di semua laporan ({len(covering)}){note}", ids)
 
 
 def _incidents(reports: Iterable[KelurahanReport]) -> int:
