@@ -52,8 +52,8 @@ export function render() {
   state.formOpen = Boolean(state.session) && !isKiosk && route.path[0] === 'form' && Boolean(route.path[1]);
   view = h('div', { class: 'view' });
   if (!state.session) {
-    // The status line shows here too: what still waits on this device before logging in again.
-    mount(root, header(), renderStatusBar(), view);
+    // No status line here: its appearance tells people and test scripts that the login finished.
+    mount(root, header(), view);
     renderLogin(view, { username: relogin || '', onDone: () => { relogin = null; location.hash = '#/'; render(); syncNow(true); } });
     return;
   }
