@@ -90,7 +90,13 @@ def test_english_is_switchable_and_remembered(page: Page, live_server: LiveServe
 
 def test_offline_reload_fill_and_outbox_survives(context: BrowserContext, page: Page, live_server: LiveServer):
     kel = live_server.kelurahan[1]
-    login(page)  # no waiting for the service worker here: a finished login means offline-ready
+    # As an outside script would: log in, wait for the status line, go offline at once (no waiting
+    # for the service worker here: a finished login means offline-ready).
+    page.goto("/app/")
+    page.get_by_label("Nama pengguna").fill("petugas")
+    page.get_by_label("Kata sandi").fill("demo123")
+    page.get_by_role("button", name="Masuk").click()
+    expect(page.get_by_role("status")).to_contain_text("Belum terkirim: 0")
     context.set_offline(True)
     page.reload()
     status = page.get_by_role("status")
