@@ -45,7 +45,7 @@ test-py:
 test-pwa: pwa
 	cd pwa && npm test
 
-bench: install
+bench: install pwa
 	scripts/ensure-services.sh
 	$(PY) bench/ingest.py
 	$(PY) bench/scoring.py

@@ -7,8 +7,7 @@ from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-# Keyed by client address; storage is Redis when REDIS_URL is set (shared by every web process).
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+_LIMITER = "sikk_limiter"
 
 LOGIN_LIMIT = "10 per minute;100 per hour"
 
@@ -47,7 +46,12 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     # Test suites log in many times from one address; the limiter's own test turns it on.
     app.config.setdefault("RATELIMIT_ENABLED", not app.config.get("TESTING", False))
+    # One limiter per app: Flask-Limiter keeps `enabled` and the storage on the instance, so a shared
+    # instance would let the last app built decide for every other one (as test suites build many).
+    # Keyed by client address; storage is Redis when REDIS_URL is set (shared by every web process).
+    limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
     limiter.init_app(app)
+    app.extensions[_LIMITER] = limiter
     csp = _csp(app)
 
     @app.after_request
@@ -67,7 +71,7 @@ def limit_login_endpoints(app: Flask) -> None:
     """Apply LOGIN_LIMIT to the token endpoint and the admin login form (by endpoint name)."""
     for endpoint, view in list(app.view_functions.items()):
         if endpoint.startswith("auth.") or endpoint == "admin.login":
-            app.view_functions[endpoint] = limiter.limit(LOGIN_LIMIT, methods=["POST"])(view)
+            app.view_functions[endpoint] = app.extensions[_LIMITER].limit(LOGIN_LIMIT, methods=["POST"])(view)
 
 
 def trust_reverse_proxy(app: Flask) -> None:

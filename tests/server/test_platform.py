@@ -110,3 +110,21 @@ def test_reverse_proxy_is_trusted_only_when_configured(tmp_path):
     assert login_limit_key()[-1] == 429
     # Trusted (one proxy): twelve different phones, none limited.
     assert login_limit_key(PROXY_FIX_X_FOR=1) == [401] * 12
+
+
+def test_one_apps_limiter_never_limits_another(tmp_path):
+    limited = make_test_app(f"sqlite:///{tmp_path / 'a.sqlite'}", RATELIMIT_ENABLED=True,
+                            RATELIMIT_STORAGE_URI="memory://")
+    free = make_test_app(f"sqlite:///{tmp_path / 'b.sqlite'}")  # TESTING: limiter off
+    limited_again = make_test_app(f"sqlite:///{tmp_path / 'c.sqlite'}", RATELIMIT_ENABLED=True,
+                                  RATELIMIT_STORAGE_URI="memory://")
+
+    def statuses(app) -> list[int]:
+        client = app.test_client()
+        return [client.post("/api/v1/auth/token", json={"username": "x", "password": "y"}).status_code
+                for _ in range(12)]
+
+    assert statuses(free) == [401] * 12
+    assert statuses(limited)[-1] == 429
+    assert statuses(limited_again)[-1] == 429
+    assert statuses(free) == [401] * 12
