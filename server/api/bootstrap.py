@@ -24,12 +24,12 @@ from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from server.api.auth import UserSchema
 from server.extensions import db
-from server.models import Kecamatan, Kelurahan, FormDefinition, ServiceType, User
+from server.models import FormDefinition, Kecamatan, Kelurahan, ServiceType, Submission, User
 from server.security import ALL_ROLES, Scope, current_scope, require_role
 
 blp = Blueprint("bootstrap", __name__, description="What a device needs to work offline")
@@ -40,6 +40,8 @@ blp = Blueprint("bootstrap", __name__, description="What a device needs to work 
 class RWSchema(Schema):
     id = fields.Integer(required=True)
     nomor = fields.String(required=True, metadata={"example": "01"})
+    last_inspected_at = fields.DateTime(allow_none=True, metadata={
+        "description": "observed_at of the RW's latest accepted inspection on the server (any officer), or null"})
 
 
 class KelurahanSchema(Schema):
@@ -108,9 +110,25 @@ def _kelurahan_in_scope(scope: Scope) -> list[Kelurahan]:
     return list(db.session.scalars(stmt))
 
 
+def _last_inspections(kelurahan: list[Kelurahan]) -> dict[int, str]:
+    """rw_id → ISO observed_at of its latest accepted, not superseded inspection (one grouped query)."""
+    rw_ids = [rw.id for kel in kelurahan for rw in kel.rw]
+    if not rw_ids:
+        return {}
+    t = Submission.__table__
+    rows = db.session.execute(
+        select(t.c.rw_id, func.max(t.c.observed_at))
+        .where(t.c.form_code == "inspeksi-rw", t.c.rw_id.in_(rw_ids), t.c.review_status == "accepted",
+               t.c.superseded_by.is_(None))
+        .group_by(t.c.rw_id)).all()
+    return {rw_id: (at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)).isoformat() for rw_id, at in rows}
+
+
 def _kelurahan_doc(kelurahan: list[Kelurahan], with_rw: bool) -> list[dict]:
+    last = _last_inspections(kelurahan) if with_rw else {}
     return [{"id": kel.id, "kode": kel.kode, "nama": kel.nama,
-             "rw": [{"id": rw.id, "nomor": rw.nomor} for rw in kel.rw] if with_rw else []}
+             "rw": [{"id": rw.id, "nomor": rw.nomor, "last_inspected_at": last.get(rw.id)}
+                    for rw in kel.rw] if with_rw else []}
             for kel in kelurahan]
 
 

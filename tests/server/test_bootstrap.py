@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 
@@ -154,3 +155,24 @@ def test_city_level_admin_sees_every_kecamatan(app, client, tokens):
     assert len(body["kelurahan"]) == 4  # Coblong's three and Sukasari's one
     assert tokens["ids"]["other_kel"] in [k["id"] for k in body["kelurahan"]]
     assert all(u["kind"] == "kelurahan" for u in body["units"])
+
+
+def test_each_rw_says_when_it_was_last_inspected(client, tokens):
+    """The day plan of the PWA: the latest accepted inspection of each RW, by any officer."""
+    rw1, rw2 = tokens["ids"]["rw1"]
+
+    def inspection(observed_at: str) -> dict:
+        return {"id": str(uuid.uuid4()), "form": "inspeksi-rw", "form_version": 1, "subject": {"rw_id": rw1},
+                "observed_at": observed_at,
+                "data": {"kebun_toga": True, "pengelolaan_sampah": "baik", "status_kumuh": "tidak_kumuh",
+                         "lembaga_aktif": True, "kejadian_kriminal": 0, "konflik_sosial": 0}}
+
+    today = dt.date.today()
+    older, newer = (today - dt.timedelta(days=40)).isoformat(), (today - dt.timedelta(days=3)).isoformat()
+    sent = client.post("/api/v1/submissions", headers=auth(tokens["camat"]), json={"submissions": [
+        inspection(f"{older}T09:00:00+07:00"), inspection(f"{newer}T10:30:00+07:00")]})
+    assert [r["status"] for r in sent.json["results"]] == ["created", "created"]
+    body = client.get("/api/v1/bootstrap", headers=auth(tokens["lurah"])).json
+    last = {rw["id"]: rw["last_inspected_at"] for rw in body["kelurahan"][0]["rw"]}
+    assert dt.datetime.fromisoformat(last[rw1]) == dt.datetime.fromisoformat(f"{newer}T10:30:00+07:00")
+    assert last[rw2] is None
