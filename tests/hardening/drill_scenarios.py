@@ -53,14 +53,21 @@ def make_drill(cluster: PgCluster, broker: PrivateRedis, tmp: Path) -> Drill:
 
 
 def run_clients(clients: list[SyncClient], batches_each: int, rw_ids: list[int], sent: set[str],
-                pause: float = 0.0) -> None:
-    """Each client sends `batches_each` batches one after the other, in its own thread."""
+                pause: float = 0.0, until: threading.Event | None = None) -> None:
+    """Each client sends `batches_each` batches one after the other, in its own thread, and goes on
+    sending until `until` is set when one is given (so a fault always meets requests in flight)."""
     lock = threading.Lock()
     failures: list[BaseException] = []
 
+    def batches():
+        b = 0
+        while b < batches_each or (until is not None and not until.is_set()):
+            yield b
+            b += 1
+
     def device(n: int, client: SyncClient) -> None:
         try:
-            for b in range(batches_each):
+            for b in batches():
                 items = inspeksi_batch(rw_ids, BATCH, seed=n * 1000 + b)
                 with lock:
                     sent.update(i["id"] for i in items)
@@ -165,20 +172,27 @@ def web_sigkilled(drill: Drill, clients_count: int = 4, batches_each: int = 12,
     clients = [SyncClient([web.address], drill.token) for _ in range(clients_count)]
     sent: set[str] = set()
     kills = 0
+    chaos_done = threading.Event()
 
     def killer() -> None:
         nonlocal kills
-        for delay in kill_after:
-            time.sleep(delay)
-            web.kill()  # SIGKILL: whatever it was doing
-            kills += 1
-            time.sleep(0.3)
-            web.start()
+        try:
+            # Start the clock once traffic flows; the clients keep sending until the last kill is over.
+            wait_for(lambda: any(c.answered_at for c in clients), 60, 0.01)
+            for delay in kill_after:
+                time.sleep(delay)
+                web.kill()  # SIGKILL: whatever it was doing
+                kills += 1
+                time.sleep(0.3)
+                web.start()
+            time.sleep(0.5)  # let the retries of the last kill land
+        finally:
+            chaos_done.set()
 
     chaos = threading.Thread(target=killer)
     try:
         chaos.start()
-        run_clients(clients, batches_each, drill.rw_ids, sent)
+        run_clients(clients, batches_each, drill.rw_ids, sent, until=chaos_done)
         chaos.join(120)
     finally:
         web.stop()
@@ -216,19 +230,23 @@ def broker_outage(drill: Drill, broker: PrivateRedis, outage_seconds: float = 2.
     clients = [SyncClient([web.address], drill.token) for _ in range(clients_count)]
     sent: set[str] = set()
     outage: dict[str, float] = {}
+    over = threading.Event()
 
     def chaos() -> None:
-        time.sleep(0.5)
-        broker.stop()
-        outage["down"] = time.perf_counter()
-        time.sleep(outage_seconds)
-        broker.start()
-        outage["up"] = time.perf_counter()
+        try:
+            time.sleep(0.5)
+            broker.stop()
+            outage["down"] = time.perf_counter()
+            time.sleep(outage_seconds)
+            broker.start()
+            outage["up"] = time.perf_counter()
+        finally:
+            over.set()
 
     thread = threading.Thread(target=chaos)
     try:
         thread.start()
-        run_clients(clients, batches_each, drill.rw_ids, sent, pause=outage_seconds / batches_each)
+        run_clients(clients, batches_each, drill.rw_ids, sent, pause=outage_seconds / batches_each, until=over)
         thread.join(outage_seconds + 30)
         assert "up" in outage
         during = [t for c in clients for t in c.answered_at if outage["down"] <= t <= outage["up"]]
@@ -252,17 +270,22 @@ def database_restart(drill: Drill, cluster: PgCluster, restarts: int = 1, mode: 
     clients = [SyncClient([web.address], drill.token) for _ in range(clients_count)]
     sent: set[str] = set()
     done = []
+    over = threading.Event()
 
     def chaos() -> None:
-        for _ in range(restarts):
-            time.sleep(0.5)
-            cluster.restart(mode)  # every connection is cut; the pool must recover by itself
-            done.append(time.perf_counter())
+        try:
+            for _ in range(restarts):
+                time.sleep(0.5)
+                cluster.restart(mode)  # every connection is cut; the pool must recover by itself
+                done.append(time.perf_counter())
+            time.sleep(0.5)  # requests after the last restart meet the recovered pool
+        finally:
+            over.set()
 
     thread = threading.Thread(target=chaos)
     try:
         thread.start()
-        run_clients(clients, batches_each, drill.rw_ids, sent, pause=0.05)
+        run_clients(clients, batches_each, drill.rw_ids, sent, pause=0.05, until=over)
         thread.join(120)
     finally:
         web.stop()
