@@ -5,15 +5,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.e2e.live import serve_gunicorn
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -33,12 +32,6 @@ class LiveAdmin:
 
     url: str
     kelurahan: list[tuple[int, str]]  # (id, nama)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _seed(database_url: str) -> list[tuple[int, str]]:
@@ -115,29 +108,5 @@ def run_admin_server(workdir: Path) -> Iterator[LiveAdmin]:
     subprocess.run([str(VENV_BIN / "flask"), "--app", "server", "release"], cwd=REPO, env=env, check=True,
                    capture_output=True, timeout=120)
     kelurahan = _seed(database_url)
-    port = _free_port()
-    log_path = workdir / "gunicorn.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-                                 "server:create_app()"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/admin/login", timeout=1) as resp:
-                        if resp.status == 200:
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start: {log_path.read_text()[-2000:]}")
-                time.sleep(0.2)
-            yield LiveAdmin(url=url, kelurahan=kelurahan)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with serve_gunicorn(env, workdir) as url:
+        yield LiveAdmin(url=url, kelurahan=kelurahan)

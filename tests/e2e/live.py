@@ -91,32 +91,40 @@ def run_live_server(workdir: Path, workers: int = 2, dist: Path = DIST) -> Itera
     subprocess.run([str(VENV_BIN / "flask"), "--app", "server", "release"], cwd=REPO, env=env, check=True,
                    capture_output=True, timeout=120)
     kelurahan, users = _seed(database_url)
-    port = _free_port()
-    log = open(workdir / "gunicorn.log", "wb")
-    proc = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "server:create_app()"],
-                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v1/health", timeout=1) as resp:
-                    if resp.headers.get("X-SIKK") == "1":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {(workdir / 'gunicorn.log').read_text()[-2000:]}")
-            time.sleep(0.2)
+    with serve_gunicorn(env, workdir, workers) as url:
         yield LiveServer(url=url, database_url=database_url, kelurahan=kelurahan, users=users, dist=dist)
-    finally:
-        proc.terminate()
+
+
+@contextlib.contextmanager
+def serve_gunicorn(env: dict, workdir: Path, workers: int = 2) -> Iterator[str]:
+    """gunicorn as in the Procfile on a free port (log in `workdir`); yields its URL once /api/v1/health
+    answers with SIKK's signature, and stops it on exit."""
+    port = _free_port()
+    log_path = workdir / "gunicorn.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+                                 "server:create_app()"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/api/v1/health", timeout=1) as resp:
+                        if resp.headers.get("X-SIKK") == "1":
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start: {log_path.read_text()[-2000:]}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def publish_form(server: LiveServer, definition: dict) -> None:
