@@ -154,14 +154,6 @@ def _mark_stale(pairs: set[tuple[int, int]]) -> None:
         jobs.mark_stale(db.session, pairs)
 
 
-def _kick() -> None:
-    """After commit: hand the outbox to the workers; a broker outage delays scores, it never fails a sync."""
-    try:
-        jobs.after_commit_kick()
-    except Exception:  # noqa: BLE001 - the outbox row is durable; the relay's beat picks it up
-        current_app.logger.warning("after_commit_kick failed", exc_info=True)
-
-
 # -- the use case ----------------------------------------------------------------------------------
 
 def sync_batch(items: list, scope: Scope, device_token_id: int | None) -> list[dict]:
@@ -356,8 +348,8 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
         first = to_insert[it.id]
         it.status = "duplicate" if first.row["content_hash"] == it.row["content_hash"] else "conflict"
     db.session.commit()
-    if to_insert:
-        _kick()
+    if to_insert and stale:  # a replay of stored items makes nothing stale: no kick
+        jobs.after_commit_kick()  # never raises: a broker outage delays scores, never a sync
     return [_result(it, missing_photos) for it in work]
 
 
