@@ -69,3 +69,12 @@ def test_models_know_nothing_of_requests_schemas_or_queues():
         for path in _modules("server.models")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_checkers_see_a_foreign_import(tmp_path):
+    """The checks above can fail: a module-level and a nested import are both seen."""
+    module = tmp_path / "m.py"
+    module.write_text("import flask\nfrom sqlalchemy.orm import Session\nfrom .model import X\n"
+                      "def f():\n    import celery\n")
+    assert _all_imports(module) == {"flask", "sqlalchemy.orm", "celery"}
+    assert _top_level_imports(module) == {"flask", "sqlalchemy.orm"}
