@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 
 from sqlalchemy import select
 
@@ -71,7 +72,7 @@ def test_reject_with_reason_writes_audit_and_outbox(client, world, app):
                      {"decision": "reject", "reason": "Foto bukan RW ini"})
     assert resp.status_code == 303
     with app.app_context():
-        s = db.session.get(Submission, __import__("uuid").UUID(sid))
+        s = db.session.get(Submission, uuid.UUID(sid))
         assert s.review_status == "rejected" and s.review_reason == "Foto bukan RW ini"
         assert s.reviewed_by == world.camat.id and s.reviewed_at is not None
         entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "submission.reject"))
@@ -92,7 +93,7 @@ def test_reject_without_reason_is_refused(client, world, app):
                      {"decision": "reject", "reason": " "})
     assert resp.status_code == 303
     with app.app_context():
-        assert db.session.get(Submission, __import__("uuid").UUID(sid)).review_status == "accepted"
+        assert db.session.get(Submission, uuid.UUID(sid)).review_status == "accepted"
         assert db.session.scalar(select(ScoreOutbox.id)) is None
     assert "Alasan wajib diisi" in client.get(f"/admin/pengajuan/{sid}").get_data(as_text=True)
 
@@ -103,7 +104,7 @@ def test_review_without_csrf_is_refused(client, world, app):
     resp = client.post(f"/admin/pengajuan/{sid}/tinjau", data={"decision": "reject", "reason": "x"})
     assert resp.status_code == 400
     with app.app_context():
-        assert db.session.get(Submission, __import__("uuid").UUID(sid)).review_status == "accepted"
+        assert db.session.get(Submission, uuid.UUID(sid)).review_status == "accepted"
 
 
 def test_lurah_reviews_own_kelurahan_only(client, world, app):
@@ -117,7 +118,7 @@ def test_lurah_reviews_own_kelurahan_only(client, world, app):
                         {"decision": "reject", "reason": "Salah RW"})
     assert refused.status_code == 404
     with app.app_context():
-        assert db.session.get(Submission, __import__("uuid").UUID(other)).review_status == "accepted"
+        assert db.session.get(Submission, uuid.UUID(other)).review_status == "accepted"
     # The lurah's audit page lists their own actions only.
     with app.app_context():
         db.session.add(AuditLog(user_id=world.camat.id, action="user.create", target="user:99", detail={}))
@@ -132,7 +133,7 @@ def test_accept_after_reject(client, world, app):
     post_form(client, f"/admin/pengajuan/{sid}", f"/admin/pengajuan/{sid}/tinjau", {"decision": "reject", "reason": "x"})
     post_form(client, f"/admin/pengajuan/{sid}", f"/admin/pengajuan/{sid}/tinjau", {"decision": "accept", "reason": ""})
     with app.app_context():
-        assert db.session.get(Submission, __import__("uuid").UUID(sid)).review_status == "accepted"
+        assert db.session.get(Submission, uuid.UUID(sid)).review_status == "accepted"
         actions = db.session.scalars(select(AuditLog.action).where(AuditLog.target == f"submission:{sid}")).all()
         assert sorted(actions) == ["submission.accept", "submission.reject"]
 
@@ -140,7 +141,7 @@ def test_accept_after_reject(client, world, app):
 def test_missing_photo_is_shown_as_incomplete(client, world, app):
     sid = _inspection(app, world, world.kel1, with_photo=False)
     with app.app_context():
-        s = db.session.get(Submission, __import__("uuid").UUID(sid))
+        s = db.session.get(Submission, uuid.UUID(sid))
         s.data = {**s.data, "foto": ["a" * 64]}
         db.session.commit()
     login(client, "camat")
