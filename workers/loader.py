@@ -28,7 +28,7 @@ from sqlalchemy import Text, cast, or_, select
 from sqlalchemy.orm import Session
 
 from server.models import (
-    RW, Holiday, Kecamatan, Kelurahan, RuleSetVersion, ServiceType, Submission, Target,
+    RW, counts_clause, Holiday, Kecamatan, Kelurahan, RuleSetVersion, ServiceType, Submission, Target,
 )
 from workers.scoring import (
     Complaint, Inspection, KecamatanData, KelurahanReport, Period, RuleSet, ServiceEntry, Survey,
@@ -177,7 +177,7 @@ def submissions_query(kecamatan_id: int, first_year: int, last_year: int, ids_as
         select(sid, t.c.form_code, t.c.kelurahan_id, t.c.rw_id, ref, t.c.observed_at, t.c.data)
         .where(
             t.c.kecamatan_id == kecamatan_id,
-            t.c.review_status == "accepted",
+            counts_clause(t),
             t.c.superseded_by.is_(None),
             t.c.form_code.in_(SCORED_FORMS),
             t.c.period_year <= high,

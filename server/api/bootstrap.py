@@ -29,7 +29,7 @@ from sqlalchemy.orm import selectinload
 
 from server.api.auth import UserSchema
 from server.extensions import db
-from server.models import FormDefinition, Kecamatan, Kelurahan, ServiceType, Submission, User
+from server.models import FormDefinition, Kecamatan, Kelurahan, ServiceType, Submission, User, counts_clause
 from server.security import ALL_ROLES, Scope, current_scope, require_role
 
 blp = Blueprint("bootstrap", __name__, description="What a device needs to work offline")
@@ -118,7 +118,7 @@ def _last_inspections(kelurahan: list[Kelurahan]) -> dict[int, str]:
     t = Submission.__table__
     rows = db.session.execute(
         select(t.c.rw_id, func.max(t.c.observed_at))
-        .where(t.c.form_code == "inspeksi-rw", t.c.rw_id.in_(rw_ids), t.c.review_status == "accepted",
+        .where(t.c.form_code == "inspeksi-rw", t.c.rw_id.in_(rw_ids), counts_clause(t),
                t.c.superseded_by.is_(None))
         .group_by(t.c.rw_id)).all()
     return {rw_id: (at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)).isoformat() for rw_id, at in rows}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Uuid
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Uuid, and_, false, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -39,13 +39,31 @@ class Submission(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     device_token_id: Mapped[int | None] = mapped_column(ForeignKey("device_tokens.id"))
-    # Review by an admin: 'accepted' (default) | 'rejected'. Metadata, not the record's content.
+    # Review by an admin (metadata, not the record's content), one of REVIEW_STATES:
+    # 'pending' (menunggu) | 'accepted' (diterima) | 'rejected' (ditolak) | 'returned' (perlu perbaikan).
     review_status: Mapped[str] = mapped_column(String(12), default="accepted")
+    # Set at sync from the form's setting "wait for review": such a record counts only once accepted.
+    needs_acceptance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     review_reason: Mapped[str | None] = mapped_column(String(500))
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Set when a later submission supersedes this one (it then leaves the scores).
     superseded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+REVIEW_STATES = ("pending", "accepted", "rejected", "returned")
+
+
+def counts_clause(table=None):
+    """The SQL condition "this version is eligible to count" (before chains are resolved).
+
+    Rejected never counts; accepted always; pending (menunggu) and returned (perlu perbaikan)
+    count unless the record was stored under a form that waits for review (``needs_acceptance``).
+    Of a correction chain only the latest eligible version counts (the loader resolves chains).
+    """
+    t = table if table is not None else Submission.__table__
+    return or_(t.c.review_status == "accepted",
+               and_(t.c.review_status.in_(("pending", "returned")), t.c.needs_acceptance.is_(False)))
 
 
 class Attachment(db.Model):
