@@ -23,10 +23,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
 from server import jobs
+from server.chains import touched_pairs
 from server.extensions import db
 from server.forms.catalogue import registry
-from server.forms.validate import parse_datetime, photo_hashes, validate
-from server.models import RW, Attachment, Kecamatan, Kelurahan, Submission
+from server.forms.validate import parse_date, parse_datetime, photo_hashes, validate
+from server.models import RW, Attachment, Kecamatan, Kelurahan, Submission, User, UserScope
+from server.periods import affected_years, record_period
 from server.security import Scope
 
 _ITEM_KEYS = frozenset({"id", "form", "form_version", "subject", "ref", "supersedes", "observed_at", "data"})
@@ -49,7 +51,6 @@ class _Item:
     row: dict | None = None
     subject_key: tuple[str, int] | None = None
     ref_pending: bool = False
-    ref_year: int | None = None  # the period year of the record a follow-up refers to
     photos: list[str] = field(default_factory=list)
 
 
@@ -129,14 +130,6 @@ def _insert(table):
     raise RuntimeError(f"unsupported database dialect: {name}")
 
 
-def _period(form_code: str, observed: dt.datetime, data: dict) -> tuple[int, int]:
-    """(year, quarter) of a record: observed_at's local date as written; laporan-kelurahan: `periode`."""
-    if form_code == "laporan-kelurahan":
-        periode = data.get("periode")
-        return int(periode[:4]), int(periode[-1])
-    return observed.year, (observed.month - 1) // 3 + 1
-
-
 def _subject_of(row: dict) -> dict | None:
     kind = row["subject_type"]
     if kind == "rw":
@@ -181,6 +174,7 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
     user = scope.user
     role = user.role
     now = dt.datetime.now(dt.timezone.utc)
+    tz = current_app.config.get("TIMEZONE")
     latest = now + dt.timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"])
     service_types = registry.service_types()
     work: list[_Item] = []
@@ -249,7 +243,7 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
                 it.subject_key = next(iter(subject.items()))
         if errors:
             continue
-        year, quarter = _period(code, observed, data)
+        year, quarter = record_period(code, observed, data, tz)
         it.photos = photo_hashes(definition, data)
         it.row = {
             "id": it.id, "form_code": code, "form_version": version, "subject_type": "ref",
@@ -286,7 +280,7 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
     stored: dict[uuid.UUID, dict] = {}
     if named:
         cols = (_table.c.id, _table.c.form_code, _table.c.subject_type, _table.c.kecamatan_id,
-                _table.c.kelurahan_id, _table.c.rw_id, _table.c.superseded_by, _table.c.period_year)
+                _table.c.kelurahan_id, _table.c.rw_id, _table.c.superseded_by, _table.c.period_year, _table.c.data)
         for r in db.session.execute(select(*cols).where(_table.c.id.in_(named))).mappings():
             stored[r["id"]] = dict(r)
     earlier: dict[uuid.UUID, dict] = {}
@@ -320,25 +314,28 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
         stale: set[tuple[int, int]] = set()
         superseding: list[dict] = []
         linkable: list[dict] = []
+        chained: set[uuid.UUID] = set()  # created rows whose chain or record decides more years
         for sid, it in to_insert.items():
             row = it.row
             if sid in created:
                 it.status = "created"
                 if row["kecamatan_id"] is not None:
-                    stale.add((row["kecamatan_id"], row["period_year"]))
-                    if it.ref_year is not None:
-                        stale.add((row["kecamatan_id"], it.ref_year))
+                    stale |= {(row["kecamatan_id"], year)
+                              for year in affected_years(row["form_code"], row["observed_at"], row["data"], tz)}
                 if row["supersedes"] is not None:
                     superseding.append({"old": row["supersedes"], "new": sid})
+                if row["supersedes"] is not None or (row["ref"] is not None and not it.ref_pending):
+                    chained.add(sid)
                 if row["subject_type"] != "ref" and row["form_code"] in ("pengaduan", "layanan"):
                     linkable.append(row)
             else:
                 it.status = "duplicate" if hashes.get(sid) == row["content_hash"] else "conflict"
         if superseding:
-            old_years = _supersede(superseding)
-            stale |= old_years
+            _supersede(superseding)
         if linkable:
-            _link_pending_follow_ups(linkable)
+            chained |= _link_pending_follow_ups(linkable)
+        if chained:
+            stale |= touched_pairs(chained, tz)
         _mark_stale(stale)
         photos = {h for it in to_insert.values() if it.status == "created" for h in it.photos}
         if photos:
@@ -398,9 +395,11 @@ def _check_links(it: _Item, stored: dict, earlier: dict, scope: Scope) -> None:
             if it.subject_key is not None and any(row[k] != place[k] for k in place):
                 it.errors["subject"] = "Harus sama dengan subjek rekaman yang dirujuk."
                 return
+            late = follow_up_too_early(row["form_code"], row["data"], record.get("data"))
+            if late:
+                it.errors[late[0]] = late[1]
+                return
             row.update(place)
-            # A follow-up dated in a later year still changes its record's year (IKU2–IKU4).
-            it.ref_year = record["period_year"]
     sup = row["supersedes"]
     if sup is not None:
         old = stored.get(sup) or earlier.get(sup)
@@ -421,30 +420,77 @@ def _check_links(it: _Item, stored: dict, earlier: dict, scope: Scope) -> None:
         old["superseded_by"] = it.id  # a second correction of it in this batch is refused
 
 
-def _supersede(pairs: list[dict]) -> set[tuple[int, int]]:
-    """Mark the old rows superseded (first correction wins); return their (kecamatan, year) pairs."""
+def _supersede(pairs: list[dict]) -> None:
+    """Mark the old rows superseded (first correction wins: the sync's guard and the admin's display).
+
+    Which version of a chain counts is decided by the scoring loader from the whole chain (the
+    latest version eligible to count), not by this column alone.
+    """
     t = _table
-    olds = [p["old"] for p in pairs]
     db.session.execute(
         update(t).where(t.c.id == bindparam("b_old"), t.c.superseded_by.is_(None))
         .values(superseded_by=bindparam("b_new")),
         [{"b_old": p["old"], "b_new": p["new"]} for p in pairs],
     )
-    rows = db.session.execute(select(t.c.kecamatan_id, t.c.period_year).where(t.c.id.in_(olds))).tuples()
-    return {(k, y) for k, y in rows if k is not None}
 
 
-def _link_pending_follow_ups(records: list[dict]) -> None:
-    """Give follow-ups that arrived before their record the record's subject."""
+def follow_up_too_early(form_code: str, data: dict, record_data: Any) -> tuple[str, str] | None:
+    """A follow-up dated before its record (§ follow-ups keep time): (error key, message), else None.
+
+    ``tindak-lanjut.tanggal`` may not precede the complaint's ``tanggal_terima``;
+    ``layanan-selesai.waktu_selesai`` may not precede the service's ``waktu_terima``.
+    """
+    if not isinstance(record_data, dict):
+        return None
+    if form_code == "tindak-lanjut":
+        done, received = parse_date(data.get("tanggal")), parse_date(record_data.get("tanggal_terima"))
+        if done and received and done < received:
+            return ("data.tanggal", "Tanggal tindak lanjut tidak boleh sebelum tanggal pengaduan diterima "
+                                    f"({received.strftime('%d/%m/%Y')}).")
+    elif form_code == "layanan-selesai":
+        done, received = parse_datetime(data.get("waktu_selesai")), parse_datetime(record_data.get("waktu_terima"))
+        if done and received and done < received:
+            return ("data.waktu_selesai", "Waktu selesai tidak boleh sebelum waktu terima layanan "
+                                          f"({received.strftime('%d/%m/%Y %H:%M')}).")
+    return None
+
+
+def _link_pending_follow_ups(records: list[dict]) -> set[uuid.UUID]:
+    """Give follow-ups that arrived before their record the record's subject; return their ids.
+
+    Only follow-ups whose sender's scope allows the record's place are linked: a follow-up sent by
+    another kelurahan's officer (a guessed or mistyped ref) stays unlinked and never counts.
+    One query finds the pending follow-ups of the whole batch (usually none).
+    """
     t = _table
-    db.session.execute(
-        update(t).where(t.c.ref == bindparam("b_ref"), t.c.subject_type == "ref",
-                        (t.c.kecamatan_id == bindparam("b_kec")) | t.c.kecamatan_id.is_(None))
-        .values(subject_type=bindparam("b_type"), kecamatan_id=bindparam("b_kec"),
-                kelurahan_id=bindparam("b_kel"), rw_id=bindparam("b_rw")),
-        [{"b_ref": r["id"], "b_type": r["subject_type"], "b_kec": r["kecamatan_id"], "b_kel": r["kelurahan_id"],
-          "b_rw": r["rw_id"]} for r in records],
-    )
+    by_id = {r["id"]: r for r in records}
+    pending = db.session.execute(
+        select(t.c.id, t.c.ref, t.c.kecamatan_id, t.c.user_id)
+        .where(t.c.ref.in_(by_id), t.c.subject_type == "ref")).all()
+    if not pending:
+        return set()
+    senders = {user_id for *_rest, user_id in pending if user_id is not None}
+    user_kec = dict(db.session.execute(select(User.id, User.kecamatan_id).where(User.id.in_(senders))).tuples().all())
+    scopes: dict[int, set[int]] = {}
+    for user_id, kel_id in db.session.execute(
+            select(UserScope.user_id, UserScope.kelurahan_id).where(UserScope.user_id.in_(senders))):
+        scopes.setdefault(user_id, set()).add(kel_id)
+    linked: set[uuid.UUID] = set()
+    for fid, ref, kec_id, user_id in pending:
+        record = by_id[ref]
+        if kec_id is not None and kec_id != record["kecamatan_id"]:
+            continue
+        if user_id is not None:
+            if user_kec.get(user_id) not in (None, record["kecamatan_id"]):
+                continue
+            if user_id in scopes and record["kelurahan_id"] not in scopes[user_id]:
+                continue
+        db.session.execute(
+            update(t).where(t.c.id == fid)
+            .values(subject_type=record["subject_type"], kecamatan_id=record["kecamatan_id"],
+                    kelurahan_id=record["kelurahan_id"], rw_id=record["rw_id"]))
+        linked.add(fid)
+    return linked
 
 
 def _result(it: _Item, missing_photos: set[str]) -> dict:

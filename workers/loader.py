@@ -1,18 +1,26 @@
 """Database rows → the plain inputs of ``workers.scoring`` (one kecamatan, a range of years).
 
-Only what counts reaches the scoring functions: accepted (``review_status = 'accepted'``) and
-not superseded (``superseded_by IS NULL``) submissions. Follow-ups are joined to their record by
-``ref``: the earliest ``tindak-lanjut.tanggal`` is a complaint's follow-up date, the earliest
+Only what counts reaches the scoring functions. Correction chains are resolved here
+(``workers.scoring.chains``): of each chain only its current version counts — the latest version
+eligible to count (``counts_clause``: not rejected; a form that waits for review only once
+accepted) — so rejecting a correction restores the version before it. The ``superseded_by``
+column alone does not decide this (it is the sync's "first correction wins" guard). Follow-ups
+are joined to the CURRENT version of the chain their ``ref`` names, whichever version that is:
+the earliest ``tindak-lanjut.tanggal`` is a complaint's follow-up date, the earliest
 ``waktu_selesai`` (the register line's own, else a ``layanan-selesai``) a service's completion.
-Dates are LOCAL dates in the configured timezone (``TIMEZONE``, Asia/Jakarta by default).
+A follow-up that arrived before its record and was not linked to it (``subject_type = 'ref'``:
+its sender may not write at the record's place) never counts.
+Dates are LOCAL dates in the configured timezone (``TIMEZONE``, Asia/Jakarta by default), decided
+by ``server.periods`` (the one clock the sync uses too). A stored row whose dates cannot be read
+(a hostile legacy row: year 0, year 9999 with a far offset) is skipped with a warning, never a crash.
 
 Every row a recompute needs comes from a handful of set-based queries (wilayah, catalogue,
 targets, rule sets, then one query over the kecamatan's submissions), never a query per row: the
 city benchmark recomputes 300,000 submissions.
 
-Period membership: a submission belongs to the period of its ``observed_at`` (SPEC §2), so a
-complaint is *received* on the local date of its ``observed_at``; a ``laporan-kelurahan`` belongs to
-its ``periode``. A service entry keeps its register times (``waktu_terima`` / ``waktu_selesai``),
+Period membership: a submission belongs to the period of its ``observed_at``'s local date; a
+complaint is *received* on its ``tanggal_terima``; a ``laporan-kelurahan`` belongs to its
+``periode``. A service entry keeps its register times (``waktu_terima`` / ``waktu_selesai``),
 because on-time is measured on them.
 """
 from __future__ import annotations
@@ -22,9 +30,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Text, cast, or_, select
+from sqlalchemy import Text, case, cast, or_, select
 from sqlalchemy.orm import Session
 
 from server.models import (
@@ -33,8 +40,10 @@ from server.models import (
 from workers.scoring import (
     Complaint, Inspection, KecamatanData, KelurahanReport, Period, RuleSet, ServiceEntry, Survey,
 )
+from server.periods import local_day, local_naive, record_day
 from workers.scoring import Kelurahan as KelurahanIn
 from workers.scoring import ServiceType as ServiceTypeIn
+from workers.scoring.chains import Version, current_versions
 
 SCORED_FORMS = ("skm", "pengaduan", "tindak-lanjut", "layanan", "layanan-selesai", "inspeksi-rw", "laporan-kelurahan")
 # Forms read whatever their year: the latest inspection before a baseline may be years old, and a
@@ -73,17 +82,18 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
 
 
-def _local_naive(value: Any, tz: ZoneInfo) -> dt.datetime | None:
-    """An ISO 8601 datetime with offset (as the validator stores it) → naive local time."""
+def _local_naive(value: Any, tz: str) -> dt.datetime | None:
+    """An ISO 8601 datetime with offset (as the validator stores it) → naive local time.
+
+    :raise OverflowError: a hostile value that has no local time (the caller skips the row).
+    """
     if not isinstance(value, str):
         return None
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         return None
-    if parsed.tzinfo is None:  # the validator refuses these; be lenient: already local
-        return parsed
-    return parsed.astimezone(tz).replace(tzinfo=None)
+    return local_naive(parsed, tz)
 
 
 def _date(value: Any) -> dt.date | None:
@@ -166,24 +176,67 @@ def load_wilayah(session: Session, kecamatan_id: int) -> tuple[Kecamatan, tuple[
 def submissions_query(kecamatan_id: int, first_year: int, last_year: int, ids_as_text: bool = False):
     """The one select of every scored submission a recompute of ``first_year..last_year`` reads.
 
-    One year either side is read too: the previous period (K2, the IKU6 baseline) and observed_at
-    near midnight on New Year's Eve (stored by its written offset, scored by the local date).
+    Every version is read, rejected ones too (``eligible`` false): a chain's links run through
+    them, and which version is current depends on all of them. One year either side is read too:
+    the previous period (K2, the IKU6 baseline).
     """
     t = Submission.__table__
     low, high = first_year - 1, last_year + 1
     # PostgreSQL hands UUIDs over as text (no uuid.UUID object per row); SQLite stores them as hex.
-    sid, ref = (cast(t.c.id, Text), cast(t.c.ref, Text)) if ids_as_text else (t.c.id, t.c.ref)
+    if ids_as_text:
+        sid, ref, sup, by = (cast(t.c.id, Text), cast(t.c.ref, Text), cast(t.c.supersedes, Text),
+                             cast(t.c.superseded_by, Text))
+    else:
+        sid, ref, sup, by = t.c.id, t.c.ref, t.c.supersedes, t.c.superseded_by
     return (
-        select(sid, t.c.form_code, t.c.kelurahan_id, t.c.rw_id, ref, t.c.observed_at, t.c.data)
+        select(sid, t.c.form_code, t.c.kelurahan_id, t.c.rw_id, ref, t.c.observed_at, t.c.data,
+               sup, by, case((counts_clause(t), True), else_=False), t.c.subject_type, t.c.received_at)
         .where(
             t.c.kecamatan_id == kecamatan_id,
-            counts_clause(t),
-            t.c.superseded_by.is_(None),
             t.c.form_code.in_(SCORED_FORMS),
             t.c.period_year <= high,
             or_(t.c.form_code.in_(_ANY_EARLIER_YEAR), t.c.period_year >= low),
         )
     )
+
+
+def _links_query(ids: Iterable[str], ids_as_text: bool):
+    """The chain links of versions outside the main read (another year or kecamatan), by id."""
+    t = Submission.__table__
+    if ids_as_text:
+        cols = (cast(t.c.id, Text), cast(t.c.supersedes, Text), cast(t.c.superseded_by, Text))
+        wanted = list(ids)
+    else:
+        import uuid
+
+        cols = (t.c.id, t.c.supersedes, t.c.superseded_by)
+        wanted = [uuid.UUID(str(i)) for i in ids]
+    return select(*cols, case((counts_clause(t), True), else_=False)).where(t.c.id.in_(wanted))
+
+
+def resolve_chains(rows: list[Any], session: Session | None = None, ids_as_text: bool = False) -> dict[str, str | None]:
+    """Every loaded version id → its chain's current version id (None: the chain does not count).
+
+    Versions a chain runs through that the main read left out (corrected into another year or
+    place) are fetched by id, a few at a time, until every chain is whole.
+    """
+    versions: dict[str, Version] = {}
+    for row in rows:
+        sid, sup, by = str(row[0]), row[7], row[8]
+        versions[sid] = Version(sid, None if sup is None else str(sup), None if by is None else str(by), bool(row[9]))
+    if session is not None:
+        for _round in range(20):
+            missing = {link for v in versions.values() for link in (v.supersedes, v.superseded_by)
+                       if link is not None and link not in versions}
+            if not missing:
+                break
+            for vid, sup, by, eligible in session.execute(_links_query(missing, ids_as_text)):
+                vid = str(vid)
+                versions[vid] = Version(vid, None if sup is None else str(sup), None if by is None else str(by),
+                                        bool(eligible))
+            for vid in missing - versions.keys():  # named but not stored (cannot happen via the sync)
+                versions[vid] = Version(vid, None, None, False)
+    return current_versions(versions.values())
 
 
 @dataclass
@@ -198,56 +251,86 @@ class _Collected:
     warnings: list[str] = field(default_factory=list)
 
 
-def _collect(rows: Iterable[Any], tz: ZoneInfo) -> _Collected:
-    """Turn submission rows into scoring records (follow-ups gathered by the id they refer to)."""
+_FOLLOW_UPS = ("tindak-lanjut", "layanan-selesai")
+
+
+def _collect(rows: Iterable[Any], tz: str, current: Mapping[str, str | None] | None = None) -> _Collected:
+    """Turn submission rows into scoring records (follow-ups gathered by their chain's current version).
+
+    :param current: version id → its chain's current version (``resolve_chains``); None: every row
+        is its own chain (rows without the chain columns, as older callers pass them).
+    """
     out = _Collected()
-    for sid, form, kel_id, rw_id, ref, observed_at, data in rows:
+    for row in rows:
+        sid, form, kel_id, rw_id, ref, observed_at, data = row[:7]
         sid = str(sid)
+        if current is not None:
+            if current.get(sid) != sid:  # rejected, or an earlier/later version of a chain counts
+                continue
+            if form in _FOLLOW_UPS and len(row) > 10 and row[10] == "ref":
+                continue  # never linked to its record: its sender may not write there
         if not isinstance(data, dict):
             out.warnings.append(f"{sid}: data is not an object")
             continue
-        local_day = _utc(observed_at).astimezone(tz).date()
-        if form == "skm":
-            answers = {k: v for k in _ELEMENTS if type(v := data.get(k)) is int}
-            out.surveys.append(Survey(sid, kel_id, local_day, answers))
-        elif form == "pengaduan":
-            out.complaints.append((sid, kel_id, local_day))
-        elif form == "tindak-lanjut":
-            tanggal = _date(data.get("tanggal"))
-            if ref is not None and tanggal is not None:
-                out.follow_up[str(ref)].append((tanggal, sid))
-        elif form == "layanan":
-            received = _local_naive(data.get("waktu_terima"), tz)
-            if received is None:
-                out.warnings.append(f"{sid}: layanan without waktu_terima")
-                continue
-            out.services.append((sid, kel_id, str(data.get("jenis_layanan")), received,
-                                 _local_naive(data.get("waktu_selesai"), tz)))
-        elif form == "layanan-selesai":
-            finished = _local_naive(data.get("waktu_selesai"), tz)
-            if ref is not None and finished is not None:
-                key = str(ref)
-                out.completion[key] = _earliest(out.completion.get(key), finished)
-        elif form == "inspeksi-rw":
-            if rw_id is None:
-                continue
-            out.inspections.append(Inspection(
-                sid, rw_id, local_day, data.get("kebun_toga") is True, str(data.get("pengelolaan_sampah", "")),
-                str(data.get("status_kumuh", "")), data.get("lembaga_aktif") is True,
-                _int(data.get("kejadian_kriminal")), _int(data.get("konflik_sosial"))))
-        elif form == "laporan-kelurahan":
-            try:
-                period = Period.parse(str(data.get("periode", "")))
-            except ValueError:
-                out.warnings.append(f"{sid}: laporan-kelurahan without a valid periode")
-                continue
-            if kel_id is None or period.quarter is None:
-                continue
-            dates = {key: d for key, name in _REPORT_FIELDS.items() if (d := _date(data.get(name))) is not None}
-            out.reports.append(KelurahanReport(
-                sid, kel_id, period, data.get("lembaga_aktif") is True, _int(data.get("kejadian_kriminal")),
-                _int(data.get("konflik_sosial")), dates))
+        try:
+            _collect_one(out, sid, form, kel_id, rw_id, ref, observed_at, data, tz, current,
+                         row[11] if len(row) > 11 else None)
+        except (ValueError, OverflowError, TypeError) as error:
+            out.warnings.append(f"{sid}: {form} tidak dapat dibaca, dilewati ({error})")
     return out
+
+
+def _collect_one(out: _Collected, sid: str, form: str, kel_id: int | None, rw_id: int | None, ref: Any,
+                 observed_at: dt.datetime, data: dict, tz: str, current: Mapping[str, str | None] | None,
+                 received_at: dt.datetime | None) -> None:
+    """One row → its scoring record (raises on a value that has no local date: the caller skips it)."""
+    if form in _FOLLOW_UPS:
+        if ref is None:
+            return
+        target = str(ref) if current is None else current.get(str(ref), str(ref))
+        if target is None:
+            return  # every version of its record is rejected
+        if form == "tindak-lanjut":
+            tanggal = _date(data.get("tanggal"))
+            if tanggal is not None:
+                out.follow_up[target].append((tanggal, sid))
+        else:
+            finished = _local_naive(data.get("waktu_selesai"), tz)
+            if finished is not None:
+                out.completion[target] = _earliest(out.completion.get(target), finished)
+        return
+    if form == "skm":
+        answers = {k: v for k in _ELEMENTS if type(v := data.get(k)) is int}
+        out.surveys.append(Survey(sid, kel_id, local_day(observed_at, tz), answers))
+    elif form == "pengaduan":
+        out.complaints.append((sid, kel_id, record_day(form, observed_at, data, tz)))
+    elif form == "layanan":
+        received = _local_naive(data.get("waktu_terima"), tz)
+        if received is None:
+            out.warnings.append(f"{sid}: layanan without waktu_terima")
+            return
+        out.services.append((sid, kel_id, str(data.get("jenis_layanan")), received,
+                             _local_naive(data.get("waktu_selesai"), tz)))
+    elif form == "inspeksi-rw":
+        if rw_id is None:
+            return
+        out.inspections.append(Inspection(
+            sid, rw_id, local_day(observed_at, tz), data.get("kebun_toga") is True,
+            str(data.get("pengelolaan_sampah", "")), str(data.get("status_kumuh", "")),
+            data.get("lembaga_aktif") is True, _int(data.get("kejadian_kriminal")), _int(data.get("konflik_sosial"))))
+    elif form == "laporan-kelurahan":
+        try:
+            period = Period.parse(str(data.get("periode", "")))
+        except ValueError:
+            out.warnings.append(f"{sid}: laporan-kelurahan without a valid periode")
+            return
+        if kel_id is None or period.quarter is None:
+            return
+        dates = {key: d for key, name in _REPORT_FIELDS.items() if (d := _date(data.get(name))) is not None}
+        out.reports.append(KelurahanReport(
+            sid, kel_id, period, data.get("lembaga_aktif") is True, _int(data.get("kejadian_kriminal")),
+            _int(data.get("konflik_sosial")), dates, observed=_utc(observed_at),
+            received=None if received_at is None else _utc(received_at)))
 
 
 def _complaints(collected: _Collected) -> tuple[Complaint, ...]:
@@ -279,11 +362,10 @@ def load_kecamatan(session: Session, kecamatan_id: int, years: Iterable[int], ti
     :raise LookupError: no such kecamatan.
     """
     years = sorted(set(years))
-    tz = ZoneInfo(timezone)
     kecamatan, kelurahan = load_wilayah(session, kecamatan_id)
     as_text = session.get_bind().dialect.name == "postgresql"
     rows = session.execute(submissions_query(kecamatan_id, years[0], years[-1], as_text)).all()
-    collected = _collect(rows, tz)
+    collected = _collect(rows, timezone, resolve_chains(rows, session, as_text))
     base = KecamatanData(
         kecamatan_id=kecamatan.id, nama=kecamatan.nama, service_population=kecamatan.service_population,
         kelurahan=kelurahan,

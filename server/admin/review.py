@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from server import jobs
 from server.admin import audit
+from server.chains import review_pairs
 from server.extensions import db
 from server.models import Submission
 from server.models._types import utcnow
@@ -38,8 +39,7 @@ def review_submission(submission: Submission, decision: str, reason: str, review
     submission.reviewed_at = utcnow()
     audit.record(f"submission.{decision}", f"submission:{submission.id}", before=before, after=status,
                  reason=reason[:500], form=submission.form_code, kecamatan_id=submission.kecamatan_id)
-    if submission.kecamatan_id is not None:
-        mark_stale({(submission.kecamatan_id, submission.period_year)})
+    mark_stale(review_pairs(submission))  # the chain's years and a follow-up's record's
     db.session.commit()
     kick_scoring()
 

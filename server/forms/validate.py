@@ -12,6 +12,8 @@ from collections.abc import Collection
 from functools import lru_cache
 from typing import Any
 
+from server.periods import in_window, parse_periode, window_message
+
 REQUIRED = "Wajib diisi."
 UNKNOWN = "Isian tidak dikenal pada formulir ini."
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -87,7 +89,7 @@ def photo_hashes(definition: dict, data: dict) -> list[str]:
     return found
 
 
-def _check(field: dict, value: Any, service_types: Collection[str] | None) -> str | None:
+def _check(field: dict, value: Any, service_types: Collection[str] | None, today: dt.date | None = None) -> str | None:
     """Return the error of one present, non-empty value, or None."""
     kind = field["type"]
     if kind == "text":
@@ -97,6 +99,11 @@ def _check(field: dict, value: Any, service_types: Collection[str] | None) -> st
             return "Berisi karakter yang tidak valid."
         if field.get("pattern") and not _pattern(field["pattern"]).match(value):
             return "Format tidak sesuai."
+        if field["key"] == "periode":
+            found = parse_periode(value)
+            if found is not None and not (1 <= found[0] <= 9999
+                                          and in_window(dt.date(found[0], 3 * found[1] - 2, 1), today)):
+                return window_message(today).replace("Tanggal", "Periode")
         return _bounds(field, len(value), "Panjang teks: ")
     if kind == "integer":
         if not _is_int(value):
@@ -127,9 +134,16 @@ def _check(field: dict, value: Any, service_types: Collection[str] | None) -> st
             return "Pilihan tidak boleh berulang."
         return _bounds(field, len(value), "Jumlah pilihan: ")
     if kind == "date":
-        return None if parse_date(value) else "Harus berupa tanggal (YYYY-MM-DD)."
+        day = parse_date(value)
+        if day is None:
+            return "Harus berupa tanggal (YYYY-MM-DD)."
+        return None if in_window(day, today) else window_message(today)
     if kind == "datetime":
-        return None if parse_datetime(value) else "Harus berupa waktu ISO 8601 dengan zona waktu."
+        moment = parse_datetime(value)
+        if moment is None:
+            return "Harus berupa waktu ISO 8601 dengan zona waktu."
+        # The date as written (no conversion: a hostile offset must not overflow anything).
+        return None if in_window(moment.date(), today) else window_message(today)
     if kind == "geopoint":
         if not isinstance(value, dict) or not {"lat", "lon"} <= value.keys() <= {"lat", "lon", "accuracy", "altitude"}:
             return "Harus berupa lokasi {lat, lon}."
@@ -165,11 +179,14 @@ def _shown(field: dict, data: dict) -> bool:
     return True
 
 
-def validate(definition: dict, data: Any, service_types: Collection[str] | None = None) -> dict[str, str]:
+def validate(definition: dict, data: Any, service_types: Collection[str] | None = None,
+             today: dt.date | None = None) -> dict[str, str]:
     """Return the field errors of `data` under `definition` ({} when valid).
 
     A field hidden by its `show_if` is not required. `service_types` (codes) replaces the static
     choices of a field with ``"choices_from": "service_types"``; None keeps the static ones.
+    Every date, datetime and ``periode`` must lie within the date window of ``server.periods``
+    (2000-01-01 to one year after ``today``, default the server's date).
     """
     if not isinstance(data, dict):
         return {"data": "Harus berupa objek."}
@@ -186,7 +203,7 @@ def validate(definition: dict, data: Any, service_types: Collection[str] | None 
             if field.get("required") and _shown(field, data):
                 errors[key] = REQUIRED
             continue
-        message = _check(field, value, service_types)
+        message = _check(field, value, service_types, today)
         if message:
             errors[key] = message
             continue

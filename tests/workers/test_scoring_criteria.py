@@ -107,14 +107,17 @@ def test_k2_without_previous_report_compares_with_zero() -> None:
     assert not result.held and "2025-Q4" in result.reason
 
 
-def test_k2_year_sums_quarters_against_previous_year() -> None:
+def test_k2_year_compares_the_same_quarters_of_the_previous_year() -> None:
+    # SPEC §2a.6 changed this rule: K2 compares like with like. A year with Q1 and Q2 reported
+    # is compared with Q1 and Q2 of the previous year, not with the whole previous year.
     reports = [report("a", "2025-Q1", kriminal=3), report("b", "2025-Q3", konflik=2),
                report("c", "2026-Q1", kriminal=2), report("d", "2026-Q2", kriminal=2, konflik=1)]
     status = status_of(Period(2026), DEFAULT_RULES, reports, InspectionIndex([]), [])
-    assert status.criteria["K2"].held  # 5 ≤ 5
-    more = [*reports, report("e", "2026-Q4", konflik=1)]
-    status = status_of(Period(2026), DEFAULT_RULES, more, InspectionIndex([]), [])
-    assert not status.criteria["K2"].held  # 6 > 5
+    assert not status.criteria["K2"].held  # 5 > 3 (2025-Q1 + 2025-Q2, the latter missing = 0)
+    assert "2025-Q1, 2025-Q2" in status.criteria["K2"].reason
+    fewer = [*reports[:3], report("d", "2026-Q2", kriminal=1)]
+    status = status_of(Period(2026), DEFAULT_RULES, fewer, InspectionIndex([]), [])
+    assert status.criteria["K2"].held  # 3 ≤ 3
 
 
 # K3 / K4 -----------------------------------------------------------------------------------------

@@ -119,6 +119,8 @@ class ServiceType:
     section: str
     sop_value: int
     sop_unit: str
+    effective_from: date | None = None  # None: in force since always
+    version: int | None = None  # the stored version id (recorded in the results)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,17 +160,30 @@ class KelurahanReport:
     kejadian_kriminal: int
     konflik_sosial: int
     report_dates: Mapping[str, date]  # kependudukan, ekobang, kessos, kepegawaian, keuangan
+    # When it was observed and received (aware datetimes): of several reports of the same
+    # kelurahan and quarter only the latest counts (by observed, then received, then id).
+    observed: datetime | None = None
+    received: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Kelurahan:
-    """A kelurahan with its RW ids and the service population its office serves (None: unknown)."""
+    """A kelurahan with its RW ids and the service population its office serves (None: unknown).
+
+    ``rw_numbers`` names each RW by its number (``"03"``) for reasons and lists: people know RW
+    by number, never by a database id.
+    """
 
     id: int
     kode: str
     nama: str
     rw_ids: tuple[int, ...]
     service_population: int | None = None
+    rw_numbers: Mapping[int, str] = field(default_factory=dict)
+
+    def rw_label(self, rw_id: int) -> str:
+        """``"RW 03"`` (the id only when the number is unknown)."""
+        return f"RW {self.rw_numbers.get(rw_id, rw_id)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,3 +202,9 @@ class KecamatanData:
     reports: tuple[KelurahanReport, ...] = ()
     holidays: frozenset[date] = frozenset()
     targets: Mapping[str, float] = field(default_factory=dict)  # by "IKU1".."IKU6"
+    # The local date the scores are computed on: decides which quarterly reports are due in a
+    # running year. None: every report of the period is due (as for a closed period).
+    today: date | None = None
+    # Versions of the service catalogue by code, oldest first (each with its effective_from): a
+    # service is judged by the version in force on the day it was received. Empty: ``service_types``.
+    service_type_versions: Mapping[str, tuple[ServiceType, ...]] = field(default_factory=dict)

@@ -1,0 +1,142 @@
+"""The one clock: which local day, and so which period, a record belongs to; and the date window.
+
+Every layer that asks "which period is this record in?" asks this module — the sync when it stores
+``period_year``/``period_quarter`` and marks (kecamatan, year) pairs stale, the review when it marks
+the years a decision changes, and the scoring loader when it dates records. Dates are LOCAL dates in
+the deployment's timezone (``TIMEZONE``, Asia/Jakarta by default), never the offset a device wrote:
+a survey at ``2026-01-01T00:30+09:00`` is 22:30 WIB on 31 December 2025, so it belongs to 2025.
+
+Exceptions by form: ``laporan-kelurahan`` belongs to the quarter it reports on (``periode``);
+``pengaduan`` to the date the complaint was received (``tanggal_terima``).
+
+Standard library only (the workers import it too; it imports nothing of the web).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+# The window every date of a record must lie in (dates, datetimes, `periode`, `observed_at`):
+# from EARLIEST_DATE to one year after today. Outside it a value is refused at the door.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+FUTURE_DAYS = 366
+_PERIODE_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+# Forms whose period is one of their fields, not their observed_at.
+_DAY_FIELD = {"pengaduan": "tanggal_terima"}
+
+
+@lru_cache(maxsize=8)
+def zone(name: str | None = None) -> ZoneInfo:
+    """The deployment's timezone (cached)."""
+    return ZoneInfo(name or DEFAULT_TIMEZONE)
+
+
+def latest_date(today: dt.date | None = None) -> dt.date:
+    """The last date a record may name: one year ahead of today."""
+    return (today or dt.date.today()) + dt.timedelta(days=FUTURE_DAYS)
+
+
+def in_window(day: dt.date, today: dt.date | None = None) -> bool:
+    """True when ``day`` lies within the documented date window."""
+    return EARLIEST_DATE <= day <= latest_date(today)
+
+
+def window_message(today: dt.date | None = None) -> str:
+    """The Indonesian message of a date outside the window."""
+    return (f"Tanggal harus antara {EARLIEST_DATE.strftime('%d/%m/%Y')} dan "
+            f"{latest_date(today).strftime('%d/%m/%Y')}.")
+
+
+def local_day(moment: dt.datetime, tz: str | None = None) -> dt.date:
+    """The local date of an instant (a naive instant is taken as UTC, as SQLite hands it back)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(zone(tz)).date()
+
+
+def local_naive(moment: dt.datetime, tz: str | None = None) -> dt.datetime:
+    """An instant as a naive local datetime (a naive value is already local)."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(zone(tz)).replace(tzinfo=None)
+
+
+def parse_periode(value: Any) -> tuple[int, int] | None:
+    """``"2025-Q3"`` → (2025, 3); None for anything else."""
+    match = _PERIODE_RE.match(value) if isinstance(value, str) else None
+    return None if match is None else (int(match.group(1)), int(match.group(2)))
+
+
+def _iso_date(value: Any) -> dt.date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def record_day(form_code: str, observed_at: dt.datetime, data: Mapping[str, Any] | None,
+               tz: str | None = None) -> dt.date:
+    """The local date a record is dated by (``laporan-kelurahan``: the first day of its ``periode``).
+
+    :raise ValueError: a ``laporan-kelurahan`` without a valid ``periode``.
+    """
+    data = data if isinstance(data, Mapping) else {}
+    if form_code == "laporan-kelurahan":
+        found = parse_periode(data.get("periode"))
+        if found is None:
+            raise ValueError("laporan-kelurahan without a valid periode")
+        year, quarter = found
+        return dt.date(year, 3 * (quarter - 1) + 1, 1)
+    field = _DAY_FIELD.get(form_code)
+    if field is not None:
+        day = _iso_date(data.get(field))
+        if day is not None:
+            return day
+    return local_day(observed_at, tz)
+
+
+def record_period(form_code: str, observed_at: dt.datetime, data: Mapping[str, Any] | None,
+                  tz: str | None = None) -> tuple[int, int]:
+    """(year, quarter) a record belongs to — the one rule (see the module docstring)."""
+    day = record_day(form_code, observed_at, data, tz)
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def _parse_moment(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def affected_years(form_code: str, observed_at: dt.datetime, data: Mapping[str, Any] | None,
+                   tz: str | None = None) -> set[int]:
+    """Every year whose scores this record (by itself) can change.
+
+    Its own period's year; a service entry also the year it was completed (IKU3/IKU4 count a
+    service in the period of its completion); a follow-up also the year of its own date. The years
+    of the record a follow-up refers to are added by the caller (it knows the chain).
+    """
+    years = {record_period(form_code, observed_at, data, tz)[0]}
+    data = data if isinstance(data, Mapping) else {}
+    for key in ("waktu_selesai", "waktu_terima"):
+        moment = _parse_moment(data.get(key))
+        if moment is not None:
+            try:
+                years.add(local_day(moment, tz).year)
+            except (OverflowError, ValueError):
+                pass
+    if form_code == "tindak-lanjut":
+        day = _iso_date(data.get("tanggal"))
+        if day is not None:
+            years.add(day.year)
+    return years
