@@ -37,10 +37,11 @@ from sqlalchemy.orm import Session
 from server.models import (
     RW, counts_clause, Holiday, Kecamatan, Kelurahan, RuleSetVersion, ServiceType, Submission, Target,
 )
+from server.models.forms import ServiceTypeVersion
 from workers.scoring import (
     Complaint, Inspection, KecamatanData, KelurahanReport, Period, RuleSet, ServiceEntry, Survey,
 )
-from server.periods import local_day, local_naive, record_day
+from server.periods import local_day, local_naive, record_day, zone
 from workers.scoring import Kelurahan as KelurahanIn
 from workers.scoring import ServiceType as ServiceTypeIn
 from workers.scoring.chains import Version, current_versions
@@ -146,6 +147,19 @@ def load_service_types(session: Session) -> dict[str, ServiceTypeIn]:
             for code, name, group, section, sop_value, sop_unit in rows}
 
 
+def load_service_type_versions(session: Session) -> dict[str, tuple[ServiceTypeIn, ...]]:
+    """Every version of every service type, by code, oldest effective_from first."""
+    out: dict[str, list[ServiceTypeIn]] = defaultdict(list)
+    rows = session.execute(
+        select(ServiceTypeVersion.id, ServiceTypeVersion.code, ServiceTypeVersion.name, ServiceTypeVersion.group,
+               ServiceTypeVersion.section, ServiceTypeVersion.sop_value, ServiceTypeVersion.sop_unit,
+               ServiceTypeVersion.effective_from)
+        .order_by(ServiceTypeVersion.code, ServiceTypeVersion.effective_from, ServiceTypeVersion.id))
+    for vid, code, name, group, section, sop_value, sop_unit, effective_from in rows:
+        out[code].append(ServiceTypeIn(code, name, group, section, sop_value, sop_unit, effective_from, vid))
+    return {code: tuple(versions) for code, versions in out.items()}
+
+
 def load_holidays(session: Session) -> frozenset[dt.date]:
     """Every configured holiday."""
     return frozenset(session.scalars(select(Holiday.date)))
@@ -161,12 +175,14 @@ def load_wilayah(session: Session, kecamatan_id: int) -> tuple[Kecamatan, tuple[
         .where(Kelurahan.kecamatan_id == kecamatan_id).order_by(Kelurahan.kode)
     ).all()
     rw_by_kel: dict[int, list[int]] = defaultdict(list)
-    for rw_id, kel_id in session.execute(
-        select(RW.id, RW.kelurahan_id).join(Kelurahan, Kelurahan.id == RW.kelurahan_id)
+    numbers: dict[int, dict[int, str]] = defaultdict(dict)
+    for rw_id, kel_id, nomor in session.execute(
+        select(RW.id, RW.kelurahan_id, RW.nomor).join(Kelurahan, Kelurahan.id == RW.kelurahan_id)
         .where(Kelurahan.kecamatan_id == kecamatan_id).order_by(RW.kelurahan_id, RW.nomor, RW.id)
     ):
         rw_by_kel[kel_id].append(rw_id)
-    kelurahan = tuple(KelurahanIn(kel_id, kode, nama, tuple(rw_by_kel[kel_id]), population)
+        numbers[kel_id][rw_id] = str(nomor)
+    kelurahan = tuple(KelurahanIn(kel_id, kode, nama, tuple(rw_by_kel[kel_id]), population, numbers[kel_id])
                       for kel_id, kode, nama, population in kel_rows)
     return kecamatan, kelurahan
 
@@ -353,11 +369,14 @@ def _services(collected: _Collected) -> tuple[ServiceEntry, ...]:
 def load_kecamatan(session: Session, kecamatan_id: int, years: Iterable[int], timezone: str = "Asia/Jakarta",
                    *, service_types: Mapping[str, ServiceTypeIn] | None = None,
                    holidays: frozenset[dt.date] | None = None,
-                   rule_sets: tuple[RuleSet, ...] | None = None) -> LoadedKecamatan:
+                   rule_sets: tuple[RuleSet, ...] | None = None,
+                   service_type_versions: Mapping[str, tuple[ServiceTypeIn, ...]] | None = None,
+                   today: dt.date | None = None) -> LoadedKecamatan:
     """Load everything the scores of one kecamatan for ``years`` read.
 
     The catalogue lookups (service types, holidays, rule sets) can be passed in by a caller that
-    loads many kecamatan in a row, so they are read once.
+    loads many kecamatan in a row, so they are read once. ``today`` (default: the local date now)
+    decides which quarterly reports are due.
 
     :raise LookupError: no such kecamatan.
     """
@@ -377,6 +396,9 @@ def load_kecamatan(session: Session, kecamatan_id: int, years: Iterable[int], ti
         reports=tuple(collected.reports),
         holidays=holidays if holidays is not None else load_holidays(session),
         targets={},
+        today=today or dt.datetime.now(zone(timezone)).date(),
+        service_type_versions=(service_type_versions if service_type_versions is not None
+                               else load_service_type_versions(session)),
     )
     return LoadedKecamatan(
         base=base,

@@ -18,10 +18,13 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import FormDefinition, ServiceType
+from server.models.forms import ServiceTypeVersion
+from server.periods import EARLIEST_DATE
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 REFRESH_SECONDS = 30.0
 FORM_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}\Z")
+BASE_EFFECTIVE_FROM = EARLIEST_DATE  # the shipped SOPs are in force since the start of the date window
 
 
 @cache
@@ -51,9 +54,12 @@ def ensure_default_catalogue() -> None:
             db.session.add(FormDefinition(code=form["code"], version=form["version"], title=form["title"],
                                           definition=form, published=True))
     codes = set(db.session.scalars(select(ServiceType.code)))
+    versioned = set(db.session.scalars(select(ServiceTypeVersion.code)))
     for st in default_service_types():
         if st["code"] not in codes:
             db.session.add(ServiceType(**st, active=True))
+            if st["code"] not in versioned:
+                db.session.add(ServiceTypeVersion(**st, effective_from=BASE_EFFECTIVE_FROM))
     db.session.flush()
     registry.invalidate()
 

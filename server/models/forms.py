@@ -40,3 +40,24 @@ class Holiday(db.Model):
 
     date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     name: Mapped[str] = mapped_column(String(160))
+
+
+class ServiceTypeVersion(db.Model):
+    """One version of a service type's SOP (duration, unit, section), in force from ``effective_from``.
+
+    Reference data is versioned like rule sets: a service is judged by the version in force on the
+    day it was received, so an edit applies from its date on and never silently rewrites a closed
+    period. ``service_types`` keeps the catalogue as it reads today (names, active) for the forms.
+    """
+
+    __tablename__ = "service_type_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), index=True)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(160))
+    group: Mapped[str] = mapped_column(String(20))
+    section: Mapped[str] = mapped_column(String(80))
+    sop_value: Mapped[int] = mapped_column(Integer)
+    sop_unit: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -190,7 +190,8 @@ def test_iku6_details() -> None:
     iku6 = by_code(compute_indicators(kecamatan(), Period(2026, 1), DEFAULT_RULES))["IKU6"]
     rows = {row["id"]: row for row in iku6.details["rw"]}
     assert rows[11] == {"id": 11, "kelurahan_id": 1, "now": True, "baseline": False, "changed": True,
-                        "inspection_now": "i11b", "inspection_baseline": "i11a"}
+                        "inspection_now": "i11b", "inspection_baseline": "i11a",
+                        "nomor": None, "kelurahan": rows[11]["kelurahan"]}  # names (SPEC §2a.8)
     assert rows[21]["changed"] is False and rows[21]["baseline"] is True
     assert rows[22]["now"] is False
     assert iku6.details["record_ids"] == ["i11a", "i11b", "i12a", "i21a", "i21b", "i22a"]
@@ -209,8 +210,9 @@ def test_empty_period_gives_no_values_but_denominators() -> None:
     r = by_code(compute_indicators(kecamatan(), Period(2024, 3), DEFAULT_RULES))
     for code in ("IKU1", "IKU2", "IKU3", "IKU4"):
         assert r[code].value is None and r[code].denominator == 0, code
-    assert r["IKU5"].value == 0.0  # two kelurahan, none Baik without reports
-    assert r["IKU6"].value == 0.0  # four RW, none inspected
+    # SPEC §2a.6 changed these: a period with no source record is "no data", never 0 %.
+    assert r["IKU5"].value is None and r["IKU5"].capaian is None and r["IKU5"].details["reason"]
+    assert r["IKU6"].value is None and r["IKU6"].details["reason"].startswith("Tidak ada data")
 
 
 def test_kecamatan_without_kelurahan() -> None:

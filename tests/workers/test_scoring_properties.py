@@ -107,7 +107,10 @@ def test_percentages_are_bounded_and_follow_their_counts(data: KecamatanData, pe
             assert (result.value is None) == (result.denominator == 0)
             continue
         assert 0 <= result.numerator <= result.denominator
-        assert result.value == percentage(result.numerator, result.denominator)
+        if result.value is None and result.code in ("IKU5", "IKU6"):  # SPEC §2a.6: "no data" has a reason
+            assert result.details["reason"].startswith("Tidak ada data")
+        else:
+            assert result.value == percentage(result.numerator, result.denominator)
         assert result.value is None or 0 <= result.value <= 100
         assert len(result.details["record_ids"]) == len(set(result.details["record_ids"]))
         if result.code in ("IKU2", "IKU3", "IKU4"):

@@ -17,7 +17,7 @@ from .model import KecamatanData, Kelurahan, Period
 from .rounding import half_up_float, percentage, to_fraction
 from .rules import RuleSet
 from .records import ALL, ScopeKey, index_of
-from .rw_status import rw_change
+from .rw_status import baseline_date, rw_change
 from .services import count_on_time
 
 NAMES: dict[str, str] = {
@@ -29,6 +29,15 @@ NAMES: dict[str, str] = {
     "IKU6": "Persentase RW berubah",
 }
 UNITS: dict[str, str] = {"IKU1": "indeks", **{f"IKU{n}": "%" for n in range(2, 7)}}
+# Why a value is "no data" (value and capaian null): never 0 % and never "target missed".
+NO_DATA: dict[str, str] = {
+    "IKU1": "Tidak ada data: belum ada responden SKM pada periode ini",
+    "IKU2": "Tidak ada data: tidak ada pengaduan diterima pada periode ini",
+    "IKU3": "Tidak ada data: tidak ada layanan administrasi kependudukan selesai pada periode ini",
+    "IKU4": "Tidak ada data: tidak ada layanan administrasi umum selesai pada periode ini",
+    "IKU5": "Tidak ada data: tidak ada laporan kelurahan, inspeksi RW, atau survei SKM pada periode ini",
+    "IKU6": "Tidak ada data: belum ada inspeksi RW sampai akhir periode ini",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +113,17 @@ class _Scope:
         target = self.data.targets.get(code)
         target = None if target is None else float(target)
         details.setdefault("warnings", [])
+        if value is None:
+            details.setdefault("reason", NO_DATA[code])
         return IndicatorResult(
             code, NAMES[code], value, numerator, denominator, target,
             capaian(code, value, target, self.rules), UNITS[code], mutu, self.rules.version, details,
         )
 
     # IKU1 -----------------------------------------------------------------------------------------
+    def _name(self, kelurahan_id: int) -> str:
+        return next((k.nama for k in self.data.kelurahan if k.id == kelurahan_id), str(kelurahan_id))
+
     def _unit(self, unit_kelurahan_id: int | None, population: int | None) -> dict[str, Any]:
         score = self.records.ikm(unit_kelurahan_id, self.period, self.rules)
         sample = min_sample(population)
@@ -138,7 +152,7 @@ class _Scope:
             warnings.append(f"Responden {score.respondents} kurang dari sampel minimum {sample} (N = {population})")
         for unit in units:
             if unit["warning"] and self.kelurahan_id is None:
-                name = "kantor kecamatan" if unit["kelurahan_id"] is None else f"kelurahan {unit['kelurahan_id']}"
+                name = "kantor kecamatan" if unit["kelurahan_id"] is None else f"kelurahan {self._name(unit['kelurahan_id'])}"
                 warnings.append(f"Unit {name}: responden {unit['respondents']} kurang dari sampel minimum {unit['min_sample']}")
         ikm_raw = half_up_float(score.raw, 4) if score.raw is not None else None
         details = {
@@ -165,13 +179,16 @@ class _Scope:
     def iku_on_time(self, code: str, group: str) -> IndicatorResult:
         """Services of ``group`` completed in the period within their SOP (IKU4: per section too)."""
         services = self.records.services_completed_in(self.scope, self.period)
-        count = count_on_time(services, self.data.service_types, group, self.period, self.data.holidays)
+        count = count_on_time(services, self.data.service_types, group, self.period, self.data.holidays,
+                              self.data.service_type_versions)
         details: dict[str, Any] = {
             "record_ids": count.record_ids,
             "warnings": count.warnings,
             "on_time_ids": count.on_time_ids,
             "late_ids": count.late_ids,
         }
+        if count.versions:  # the SOP versions that judged these services (reference data is versioned)
+            details["service_type_versions"] = dict(sorted(count.versions.items()))
         if group == "umum":
             details["sections"] = {
                 section: {"numerator": on_time, "denominator": total, "value": percentage(on_time, total)}
@@ -185,16 +202,40 @@ class _Scope:
         """Kelurahan meeting the Baik criteria (K1–K7 under the rule set)."""
         statuses = [
             kelurahan_status(k, self.period, self.rules, self.records.reports_of(k.id), self.records.inspections,
-                             self.records.ikm(k.id, self.period, self.rules))
+                             self.records.ikm(k.id, self.period, self.rules), self.data.today)
             for k in self.kelurahan
         ]
         baik = sum(1 for status in statuses if status.baik)
+        warnings = self._baseline_warnings()
         details = {
             "record_ids": sorted({rid for status in statuses for rid in status.record_ids}),
-            "warnings": [],
+            "warnings": warnings,
             "kelurahan": [status.to_dict() for status in statuses],
         }
+        if not self._any_source_in_period():
+            return self._result("IKU5", None, baik, len(statuses), details)
         return self._result("IKU5", percentage(baik, len(statuses)), baik, len(statuses), details)
+
+    def _any_source_in_period(self) -> bool:
+        """IKU5 has data when the scope has a report covering, or an inspection or survey within, the period."""
+        for k in self.kelurahan:
+            if any(self.period.start <= r.period.start and r.period.end <= self.period.end
+                   for r in self.records.reports_of(k.id)):
+                return True
+            if self.records.surveys_in(k.id, self.period):
+                return True
+            if self.records.inspections.any_within(k.rw_ids, self.period.start, self.period.end):
+                return True
+        return False
+
+    def _baseline_warnings(self) -> list[str]:
+        """``"N RW tanpa data awal"``: RW with no inspection on or before the baseline (IKU6, K5)."""
+        baseline = baseline_date(self.period)
+        missing = sum(1 for k in self.kelurahan for rw_id in k.rw_ids
+                      if self.records.inspections.latest(rw_id, baseline) is None)
+        if not missing:
+            return []
+        return [f"{missing} RW tanpa data awal (belum ada inspeksi sampai {baseline.strftime('%d/%m/%Y')})"]
 
     # IKU6 -----------------------------------------------------------------------------------------
     def iku6(self) -> IndicatorResult:
@@ -203,9 +244,19 @@ class _Scope:
         changes = [rw_change(index, rw_id, k.id, self.period, self.rules) for k in self.kelurahan for rw_id in k.rw_ids]
         changed = sum(1 for change in changes if change.changed)
         inspection_ids = {i for c in changes for i in (c.inspection_now, c.inspection_baseline) if i is not None}
+        names = {k.id: k for k in self.kelurahan}
+        rows = []
+        for change in changes:
+            row = change.to_dict()
+            kelurahan = names[change.kelurahan_id]
+            row["nomor"] = kelurahan.rw_numbers.get(change.rw_id)
+            row["kelurahan"] = kelurahan.nama
+            rows.append(row)
         details = {
             "record_ids": sorted(inspection_ids),
-            "warnings": [],
-            "rw": [change.to_dict() for change in changes],
+            "warnings": self._baseline_warnings(),
+            "rw": rows,
         }
+        if not any(c.inspection_now is not None for c in changes):
+            return self._result("IKU6", None, changed, len(changes), details)
         return self._result("IKU6", percentage(changed, len(changes)), changed, len(changes), details)

@@ -28,6 +28,10 @@ class InspectionIndex:
             rows.sort(key=lambda i: (i.observed, i.id))
         self._by_rw: Mapping[int, list[Inspection]] = by_rw
 
+    def any_within(self, rw_ids: Iterable[int], start: date, end: date) -> bool:
+        """True when any of the RW has an inspection observed within ``start``..``end``."""
+        return any(start <= i.observed <= end for rw_id in rw_ids for i in self._by_rw.get(rw_id, ()))
+
     def latest(self, rw_id: int, on_or_before: date) -> Inspection | None:
         """The RW's latest inspection observed on or before ``on_or_before``, or None."""
         found = None

@@ -5,10 +5,14 @@ A service belongs to the period in which it was COMPLETED (local date). On time 
 - SOP in working days: the working days (Monday–Friday, minus holidays) AFTER the receipt date up to
   and including the completion date ≤ SOP; so a same-day completion takes 0 working days, and one
   received on Friday and completed on Monday takes 1.
+
+The SOP is the one in force on the day the service was RECEIVED (``service_type_at``): service
+types are versioned by effective-from date, so an SOP edit applies from its date on and never
+rewrites a period already closed. The versions used are recorded with the result.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -16,6 +20,22 @@ from .model import Period, ServiceEntry, ServiceType
 
 MINUTES = "minutes"
 WORKING_DAYS = "working_days"
+
+
+def service_type_at(code: str, day: date, service_types: Mapping[str, ServiceType],
+                    versions: Mapping[str, Sequence[ServiceType]] | None = None) -> ServiceType | None:
+    """The version of a service type in force on ``day`` (the latest effective_from on or before it).
+
+    With no version effective yet on that day, the earliest version; with no versions at all for
+    the code, the catalogue's ``service_types`` entry.
+    """
+    history = (versions or {}).get(code)
+    if not history:
+        return service_types.get(code)
+    in_force = [v for v in history if v.effective_from is None or v.effective_from <= day]
+    if not in_force:
+        return min(history, key=lambda v: (v.effective_from, v.version or 0))
+    return max(in_force, key=lambda v: (v.effective_from or date.min, v.version or 0))
 
 
 def working_days_between(received: date, completed: date, holidays: Collection[date]) -> int:
@@ -54,6 +74,7 @@ class OnTimeCount:
     late_ids: list[str] = field(default_factory=list)
     sections: dict[str, list[int]] = field(default_factory=dict)  # section -> [on time, completed]
     warnings: list[str] = field(default_factory=list)
+    versions: dict[str, int] = field(default_factory=dict)  # service code -> stored SOP version used (latest)
 
     @property
     def record_ids(self) -> list[str]:
@@ -77,6 +98,7 @@ def count_on_time(
     group: str,
     period: Period,
     holidays: Collection[date],
+    versions: Mapping[str, Sequence[ServiceType]] | None = None,
 ) -> OnTimeCount:
     """Count the services of ``group`` ("adminduk" or "umum") completed within ``period``, and those on time.
 
@@ -87,7 +109,7 @@ def count_on_time(
     for entry in sorted(services, key=lambda e: e.id):
         if entry.completed is None or not period.contains(entry.completed.date()):
             continue
-        service_type = service_types.get(entry.service_code)
+        service_type = service_type_at(entry.service_code, entry.received.date(), service_types, versions)
         if service_type is None:
             result.warnings.append(f"Layanan {entry.id}: jenis layanan {entry.service_code!r} tidak dikenal, tidak dihitung")
             continue
@@ -96,6 +118,9 @@ def count_on_time(
         if entry.completed < entry.received:
             result.warnings.append(f"Layanan {entry.id}: selesai sebelum diterima, tidak dihitung")
             continue
+        if service_type.version is not None:
+            used = result.versions.get(service_type.code)
+            result.versions[service_type.code] = max(used or 0, service_type.version)
         section = result.sections.setdefault(service_type.section, [0, 0])
         section[1] += 1
         if is_on_time(entry, service_type, holidays):
