@@ -96,6 +96,8 @@ class RwStatusSchema(Schema):
     changed = fields.Boolean(required=True)
     inspection_now = fields.String(allow_none=True, required=True)
     inspection_baseline = fields.String(allow_none=True, required=True)
+    nomor = fields.String(allow_none=True, metadata={"description": "The RW's number, e.g. 03"})
+    kelurahan = fields.String(allow_none=True, metadata={"description": "The kelurahan's name"})
 
 
 class RwPageSchema(Schema):

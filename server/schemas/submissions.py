@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from server.periods import EARLIEST_DATE, FUTURE_DAYS
+
+WINDOW = f"{EARLIEST_DATE.isoformat()} to {FUTURE_DAYS} days after the server's date"
+
 
 class SubjectSchema(Schema):
     """Exactly one of the three keys, by the form's subject kind."""
@@ -26,9 +30,14 @@ class SubmissionItemSchema(Schema):
                             metadata={"description": "Omitted for follow-ups (it is their record's)."})
     ref = fields.UUID(allow_none=True, metadata={"description": "Follow-ups: the record they refer to."})
     supersedes = fields.UUID(allow_none=True, metadata={"description": "A correction: the submission it replaces."})
-    observed_at = fields.String(required=True, metadata={"example": "2026-03-14T09:30:00+07:00",
-                                                        "description": "ISO 8601 with offset"})
-    data = fields.Dict(required=True, metadata={"description": "Field values by key (the form definition)."})
+    observed_at = fields.String(required=True, metadata={
+        "example": "2026-03-14T09:30:00+07:00", "format": "date-time",
+        "description": "ISO 8601 with offset; from " + WINDOW + ", and not in the future (clock skew allowed). "
+                       "Its LOCAL date in the deployment's timezone (Asia/Jakarta by default) decides the period."})
+    data = fields.Dict(required=True, metadata={
+        "description": "Field values by key (the form definition). Every date (YYYY-MM-DD), datetime (ISO 8601 with "
+                       "offset) and `periode` (YYYY-Qn) must lie within the date window: " + WINDOW + " "
+                       "(a value outside it is `invalid` with an Indonesian message)."})
 
 
 class SubmissionBatchDocSchema(Schema):
