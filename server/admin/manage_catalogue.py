@@ -1,6 +1,12 @@
 """Management, part 2 (kecamatan admins only): yearly targets, the service-type catalogue, rule-set
 versions (with report due days) and holidays. Every change is audited and marks the affected
-scores stale, so the workers recompute them."""
+scores stale, so the workers recompute them.
+
+Reference data is versioned like rule sets: an SOP edit is a new version of the service type in
+force from its "Berlaku mulai" date (services are judged by the SOP in force on the day they were
+received), so it never rewrites a period before that date. When an edit — an SOP from a past
+date, or a holiday in a past quarter — would change a period already closed (one that started
+before the current quarter), the page names those periods and asks for a confirmation first."""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,6 +24,8 @@ from server.admin.review import kick_scoring, mark_stale
 from server.extensions import db
 from server.forms.catalogue import registry
 from server.models import Holiday, Kecamatan, RuleSetVersion, ServiceType, Target
+from server.models.forms import ServiceTypeVersion
+from server.periods import EARLIEST_DATE, in_window, window_message
 from server.reports.iku_meta import CRITERIA, IKU_CODES, IKU_META
 
 # Defaults of SPEC §2 (the scoring's built-in rule set): shown when no version is stored yet.
@@ -100,31 +108,103 @@ def _service_type_from_form(form) -> tuple[dict, list[str]]:
     return data, errors
 
 
+_VERSIONED = ("name", "group", "section", "sop_value", "sop_unit")
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(local_zone()).date()
+
+
+def closed_quarters_from(day: dt.date, today: dt.date, until: dt.date | None = None) -> list[str]:
+    """The closed quarters (started before the current one) from the quarter of ``day`` on
+    (to the quarter of ``until``, default: the last closed one)."""
+    current_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    year, quarter = day.year, (day.month - 1) // 3 + 1
+    last = until or today
+    out = []
+    while dt.date(year, 3 * quarter - 2, 1) < current_start and dt.date(year, 3 * quarter - 2, 1) <= last:
+        out.append(f"{year}-Q{quarter}")
+        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    return out
+
+
+def touched_message(periods: list[str]) -> str:
+    """The Indonesian confirmation question naming the closed periods an edit changes."""
+    shown = periods if len(periods) <= 8 else [*periods[:3], "…", *periods[-3:]]
+    return (f"Perubahan ini mengubah skor periode yang sudah ditutup: {', '.join(shown)}. "
+            "Centang konfirmasi untuk menghitung ulang periode tersebut.")
+
+
+def _effective_from(form, errors: list[str]) -> dt.date:
+    raw = (form.get("effective_from") or "").strip()
+    if not raw:
+        return _today()
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        errors.append("Berlaku mulai: tanggal tidak valid (YYYY-MM-DD).")
+        return _today()
+    if not in_window(day):
+        errors.append("Berlaku mulai: " + window_message())
+    return day
+
+
+def save_service_type_version(code: str, data: dict, effective_from: dt.date) -> bool:
+    """Record the SOP as a new version in force from ``effective_from``; True when it changed.
+
+    The first edit of a type with no stored version first records what it was (in force since
+    the start of the date window), so the periods before ``effective_from`` keep their SOP.
+    """
+    existing = db.session.get(ServiceType, code)
+    if existing is not None and all(getattr(existing, key) == data[key] for key in _VERSIONED):
+        return False
+    has_versions = db.session.scalar(select(func.count()).select_from(ServiceTypeVersion)
+                                     .where(ServiceTypeVersion.code == code))
+    if existing is not None and not has_versions:
+        db.session.add(ServiceTypeVersion(code=code, effective_from=EARLIEST_DATE,
+                                          **{key: getattr(existing, key) for key in _VERSIONED}))
+    db.session.add(ServiceTypeVersion(code=code, effective_from=effective_from if existing is not None else EARLIEST_DATE,
+                                      **{key: data[key] for key in _VERSIONED}))
+    return True
+
+
 @bp.route("/kelola/layanan", methods=["GET", "POST"])
 @manager_required
 def service_types():
-    """List and edit the service-type catalogue (SOP durations decide IKU3/IKU4)."""
+    """List and edit the service-type catalogue (SOP durations decide IKU3/IKU4), versioned by date."""
     errors: list[str] = []
+    pending: dict | None = None
     if request.method == "POST":
         code = (request.form.get("code") or "").strip().lower()
         data, errors = _service_type_from_form(request.form)
         if not code or len(code) > 40 or not code.replace("-", "").isalnum():
             errors.append("Kode wajib huruf kecil, angka dan tanda hubung.")
+        effective_from = _effective_from(request.form, errors)
+        existing = db.session.get(ServiceType, code) if not errors else None
+        sop_changes = existing is not None and any(getattr(existing, k) != data[k] for k in _VERSIONED)
+        touched = closed_quarters_from(effective_from, _today()) if sop_changes else []
+        if not errors and touched and request.form.get("confirm_past") != "on":
+            errors.append(touched_message(touched))
+            pending = {"code": code, **data, "effective_from": effective_from.isoformat()}
         if not errors:
-            existing = db.session.get(ServiceType, code)
+            save_service_type_version(code, data, effective_from)
             if existing is None:
                 db.session.add(ServiceType(code=code, **data))
             else:
                 for key, value in data.items():
                     setattr(existing, key, value)
-            audit.record("service_type.save", f"service_type:{code}", **data)
+            audit.record("service_type.save", f"service_type:{code}", **data,
+                         effective_from=effective_from.isoformat(), confirmed_past=bool(touched))
             db.session.flush()
             registry.invalidate()
-            _mark_all_kecamatan_stale(current_year())
+            _mark_all_kecamatan_stale(min(effective_from.year, current_year()))
             return _done("admin.service_types")
     rows = list(db.session.scalars(select(ServiceType).order_by(ServiceType.group, ServiceType.code)))
-    return render_template("admin/service_types.html", rows=rows, groups=GROUPS, units=SOP_UNITS, errors=errors), (
-        422 if errors else 200)
+    history = list(db.session.scalars(select(ServiceTypeVersion)
+                                      .order_by(ServiceTypeVersion.code, ServiceTypeVersion.effective_from.desc(),
+                                                ServiceTypeVersion.id.desc())))
+    return render_template("admin/service_types.html", rows=rows, groups=GROUPS, units=SOP_UNITS, errors=errors,
+                           history=history, pending=pending, today=_today().isoformat()), (422 if errors else 200)
 
 
 def _mark_all_kecamatan_stale(from_year: int) -> None:
@@ -213,8 +293,12 @@ def rules():
 @bp.route("/kelola/libur", methods=["GET", "POST"])
 @manager_required
 def holidays():
-    """List, add and remove holidays (working-day SOP durations skip them)."""
+    """List, add and remove holidays (working-day SOP durations skip them).
+
+    A holiday in a closed quarter changes that quarter's scores: the page asks first.
+    """
     errors: list[str] = []
+    pending: dict | None = None
     if request.method == "POST":
         raw_date = request.form.get("date", "")
         try:
@@ -222,6 +306,15 @@ def holidays():
         except ValueError:
             day = None
             errors.append("Tanggal tidak valid (YYYY-MM-DD).")
+        if day is not None and not in_window(day):
+            errors.append(window_message())
+            day = None
+        touched = closed_quarters_from(day, _today(), day) if day is not None else []
+        if day is not None and touched and request.form.get("confirm_past") != "on":
+            errors.append(touched_message(touched))
+            pending = {"date": day.isoformat(), "name": (request.form.get("name") or "").strip()[:160],
+                       "action": request.form.get("action") or "add"}
+            day = None
         if day is not None:
             existing = db.session.get(Holiday, day)
             if request.form.get("action") == "delete":
@@ -244,4 +337,5 @@ def holidays():
     rows = list(db.session.scalars(select(Holiday).order_by(Holiday.date.desc()).limit(500)))
     latest = db.session.scalar(select(RuleSetVersion).order_by(RuleSetVersion.version.desc()).limit(1))
     due_days = (latest.rules or {}).get("report_due_days", DEFAULT_RULES["report_due_days"]) if latest else 10
-    return render_template("admin/holidays.html", rows=rows, errors=errors, due_days=due_days), (422 if errors else 200)
+    return render_template("admin/holidays.html", rows=rows, errors=errors, due_days=due_days, pending=pending), (
+        422 if errors else 200)

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from server.extensions import db
-from server.models import ScoreOutbox, Submission, Target
+from server.models import IndicatorResult, ScoreOutbox, ServiceType, Submission, Target
 from tests.admin.helpers import login, post_form
 from tests.factories import auth, make_user, make_wilayah
 from tests.integration import payloads as p
@@ -371,3 +371,42 @@ def test_a_pending_follow_up_attaches_to_a_record_of_its_senders_scope(app, clie
     recompute(app, ids["kec"], 2025)
     iku2 = indicators(client, life["camat"], "2025")["IKU2"]
     assert (iku2["numerator"], iku2["denominator"]) == (1, 1)
+
+
+# -- §2a.5 reference data is versioned ---------------------------------------------------------------
+
+def _edit_sop(client, minutes: int, **extra):
+    if client.get("/admin/login").status_code == 200:
+        login(client, "camat")
+    form = {"code": "pengantar-ktp", "name": "Surat pengantar KTP-el", "group": "adminduk",
+            "section": "Seksi Pemerintahan", "sop_value": str(minutes), "sop_unit": "minutes", "active": "on", **extra}
+    return post_form(client, "/admin/kelola/layanan", "/admin/kelola/layanan", form)
+
+
+def test_an_sop_edit_never_silently_rewrites_a_closed_period(app, client, life):
+    ids = life["ids"]
+    created(client, life["petugas1"], p.layanan({"kelurahan_id": ids["kel1"]}, "pengantar-ktp",
+                                               "2025-03-03T09:00:00+07:00", "2025-03-03T09:40:00+07:00"))
+    try:
+        assert _edit_sop(client, 15).status_code == 303  # from today on: no closed period touched
+        recompute(app, ids["kec"], 2025)
+        iku3 = indicators(client, life["camat"], "2025")["IKU3"]
+        assert (iku3["numerator"], iku3["denominator"]) == (1, 1)  # judged by the SOP of March 2025
+        asked = _edit_sop(client, 20, effective_from="2025-01-01")
+        assert asked.status_code == 422
+        page = asked.get_data(as_text=True)
+        assert "2025-Q1" in page and "Centang konfirmasi" in page
+        assert _edit_sop(client, 20, effective_from="2025-01-01", confirm_past="on").status_code == 303
+        recompute(app, ids["kec"], 2025)
+        iku3 = indicators(client, life["camat"], "2025")["IKU3"]
+        assert (iku3["numerator"], iku3["denominator"]) == (0, 1)  # 40 minutes > 20: asked, confirmed
+        with app.app_context():
+            details = db.session.scalar(select(IndicatorResult.details).where(
+                IndicatorResult.code == "IKU3", IndicatorResult.period == "2025",
+                IndicatorResult.kecamatan_id == ids["kec"], IndicatorResult.kelurahan_id == 0))
+            assert set(details["service_type_versions"]) == {"pengantar-ktp"}  # the version that judged it
+    finally:
+        with app.app_context():  # the catalogue is kept between tests
+            row = db.session.get(ServiceType, "pengantar-ktp")
+            row.sop_value = 60
+            db.session.commit()
