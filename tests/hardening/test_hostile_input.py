@@ -61,12 +61,24 @@ def _has_offset(value: Any) -> bool:
         return False
 
 
+# The documented date window (docs/api.md): 2000-01-01 to one year (366 days) after today.
+WINDOW = (dt.date(2000, 1, 1), dt.date.today() + dt.timedelta(days=366))
+
+
+def _in_window(day: dt.date) -> bool:
+    return WINDOW[0] <= day <= WINDOW[1]
+
+
 def acceptable(field: dict, value: Any) -> bool:
     """True when `value` is a storable answer of `field` (written apart from the validator)."""
     kind = field["type"]
     if kind == "text":
-        return (isinstance(value, str) and "\x00" not in value and _within(field, len(value))
-                and (not field.get("pattern") or re.match(field["pattern"], value) is not None))
+        ok = (isinstance(value, str) and "\x00" not in value and _within(field, len(value))
+              and (not field.get("pattern") or re.match(field["pattern"], value) is not None))
+        if ok and field["key"] == "periode" and re.match(r"^\d{4}-Q[1-4]$", value):
+            year, quarter = int(value[:4]), int(value[-1])
+            return 1 <= year and _in_window(dt.date(year, 3 * quarter - 2, 1))
+        return ok
     if kind in ("integer",):
         return _is_int(value) and _within(field, value)
     if kind == "likert":
@@ -80,9 +92,14 @@ def acceptable(field: dict, value: Any) -> bool:
     if kind == "select_multiple":
         return isinstance(value, list) and len(set(value)) == len(value) and all(v in _choices(field) for v in value)
     if kind == "date":
-        return isinstance(value, str) and DATE_RE.match(value) is not None
+        if not (isinstance(value, str) and DATE_RE.match(value)):
+            return False
+        try:
+            return _in_window(dt.date.fromisoformat(value))
+        except ValueError:
+            return False
     if kind == "datetime":
-        return _has_offset(value)
+        return _has_offset(value) and _in_window(dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date())
     if kind == "geopoint":
         return (isinstance(value, dict) and type(value.get("lat")) in (int, float) and type(value.get("lon")) in (int, float)
                 and -90 <= value["lat"] <= 90 and -180 <= value["lon"] <= 180)
@@ -124,6 +141,8 @@ def valid_value(field: dict) -> st.SearchStrategy:
     kind = field["type"]
     lo, hi = field.get("min"), field.get("max")
     if kind == "text":
+        if field["key"] == "periode":
+            return st.builds(lambda y, q: f"{y}-Q{q}", st.integers(2000, WINDOW[1].year - 1), st.integers(1, 4))
         if field.get("pattern"):
             return st.from_regex(field["pattern"], fullmatch=True)
         return st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1,
@@ -141,9 +160,10 @@ def valid_value(field: dict) -> st.SearchStrategy:
     if kind == "select_multiple":
         return st.lists(st.sampled_from(sorted(_choices(field), key=str)), unique=True, max_size=3)
     if kind == "date":
-        return st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)).map(dt.date.isoformat)
+        return st.dates(dt.date(2020, 1, 1), WINDOW[1] - dt.timedelta(days=2)).map(dt.date.isoformat)
     if kind == "datetime":
-        return st.datetimes(dt.datetime(2020, 1, 1), dt.datetime(2030, 1, 1), timezones=tz).map(
+        return st.datetimes(dt.datetime(2020, 1, 1), dt.datetime.combine(WINDOW[1] - dt.timedelta(days=2), dt.time()),
+                            timezones=tz).map(
             lambda d: d.replace(microsecond=0).isoformat())
     if kind == "geopoint":
         return st.fixed_dictionaries({"lat": st.floats(-90, 90), "lon": st.floats(-180, 180)})
