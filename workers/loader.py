@@ -231,14 +231,19 @@ def _links_query(ids: Iterable[str], ids_as_text: bool):
 
 
 def resolve_chains(rows: list[Any], session: Session | None = None, ids_as_text: bool = False) -> dict[str, str | None]:
-    """Every loaded version id → its chain's current version id (None: the chain does not count).
+    """Every version id of a chain → the chain's current version id (None: the chain does not count).
 
-    Versions a chain runs through that the main read left out (corrected into another year or
-    place) are fetched by id, a few at a time, until every chain is whole.
+    Only rows with a link (``supersedes`` or ``superseded_by``) are in the map: a row with neither
+    is a chain of one (the sync sets ``superseded_by`` on any version that was corrected), current
+    when it is eligible. Versions a chain runs through that the main read left out (corrected into
+    another year or place) are fetched by id, a few at a time, until every chain is whole.
     """
     versions: dict[str, Version] = {}
     for row in rows:
-        sid, sup, by = str(row[0]), row[7], row[8]
+        sup, by = row[7], row[8]
+        if sup is None and by is None:
+            continue
+        sid = str(row[0])
         versions[sid] = Version(sid, None if sup is None else str(sup), None if by is None else str(by), bool(row[9]))
     if session is not None:
         for _round in range(20):
@@ -281,7 +286,7 @@ def _collect(rows: Iterable[Any], tz: str, current: Mapping[str, str | None] | N
         sid, form, kel_id, rw_id, ref, observed_at, data = row[:7]
         sid = str(sid)
         if current is not None:
-            if current.get(sid) != sid:  # rejected, or an earlier/later version of a chain counts
+            if current.get(sid, sid if row[9] else None) != sid:  # rejected, or another version counts
                 continue
             if form in _FOLLOW_UPS and len(row) > 10 and row[10] == "ref":
                 continue  # never linked to its record: its sender may not write there

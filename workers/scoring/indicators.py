@@ -231,8 +231,11 @@ class _Scope:
     def _baseline_warnings(self) -> list[str]:
         """``"N RW tanpa data awal"``: RW with no inspection on or before the baseline (IKU6, K5)."""
         baseline = baseline_date(self.period)
-        missing = sum(1 for k in self.kelurahan for rw_id in k.rw_ids
-                      if self.records.inspections.latest(rw_id, baseline) is None)
+        key = ("no-baseline", self.scope, baseline)
+        missing = self.records.memo.get(key)
+        if missing is None:
+            missing = self.records.memo[key] = sum(1 for k in self.kelurahan for rw_id in k.rw_ids
+                                                   if self.records.inspections.latest(rw_id, baseline) is None)
         if not missing:
             return []
         return [f"{missing} RW tanpa data awal (belum ada inspeksi sampai {baseline.strftime('%d/%m/%Y')})"]

@@ -20,6 +20,7 @@ from fractions import Fraction
 from threading import Lock
 from typing import Generic, TypeVar
 
+from .criteria import latest_reports
 from .ikm import IkmScore, compute_ikm
 from .model import Complaint, KecamatanData, KelurahanReport, Period, ServiceEntry, Survey
 from .rules import RuleSet
@@ -68,8 +69,9 @@ class RecordIndex:
         self.services = _grouped(completed, lambda s: s.kelurahan_id, lambda s: s.completed.date())
         self.inspections = InspectionIndex(data.inspections)
         self.reports: dict[int, list[KelurahanReport]] = {}
-        for report in data.reports:
+        for report in latest_reports(data.reports):  # one per kelurahan and quarter
             self.reports.setdefault(report.kelurahan_id, []).append(report)
+        self.memo: dict[tuple, object] = {}  # small per-data answers reused across periods and codes
         self._ikm: dict[tuple[ScopeKey, Period, tuple[Fraction, ...]], IkmScore] = {}
 
     def surveys_in(self, scope: ScopeKey, period: Period) -> list[Survey]:
@@ -88,7 +90,7 @@ class RecordIndex:
         return rows.within(period) if rows else []
 
     def reports_of(self, kelurahan_id: int) -> list[KelurahanReport]:
-        """Every report of a kelurahan, whatever its period."""
+        """Every report of a kelurahan (the latest of each quarter), whatever its period."""
         return self.reports.get(kelurahan_id, [])
 
     def ikm(self, scope: ScopeKey, period: Period, rules: RuleSet) -> IkmScore:

@@ -32,6 +32,8 @@ def service_type_at(code: str, day: date, service_types: Mapping[str, ServiceTyp
     history = (versions or {}).get(code)
     if not history:
         return service_types.get(code)
+    if len(history) == 1:
+        return history[0]
     in_force = [v for v in history if v.effective_from is None or v.effective_from <= day]
     if not in_force:
         return min(history, key=lambda v: (v.effective_from, v.version or 0))
