@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 from bench.scoring import copy_rows, fresh_database, generate, load_city, make_app  # noqa: E402
 
 REDIS_BASE = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
-REDIS_DB = 13
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "13"))
 TZ = dt.timezone(dt.timedelta(hours=7))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
