@@ -164,8 +164,17 @@ def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequen
 
 def recompute_stale(session: Session, kecamatan_id: int, year: int, *, today: dt.date | None = None,
                     only_if_stale: bool = True) -> int:
-    """What one stale mark asks for: recompute ``year`` and the later years it feeds (:func:`stale_years`)."""
-    years = stale_years(session, kecamatan_id, year, current_year_of(today))
+    """What one stale mark asks for: recompute ``year`` and the later years it feeds (:func:`stale_years`).
+
+    With ``only_if_stale=False`` (the nightly run, which sends every year with data on its own) only
+    ``year`` itself, when it is scorable.
+    """
+    current_year = current_year_of(today)
+    if only_if_stale:
+        years = stale_years(session, kecamatan_id, year, current_year)
+    else:
+        low, high = scorable_window(current_year)
+        years = [year] if low <= year <= high else []
     session.rollback()  # end the read transaction before taking locks
     return recompute_kecamatan_years(session, kecamatan_id, years, only_if_stale=only_if_stale, absorb_also=[year])
 
