@@ -71,6 +71,34 @@ class QueuedMarks:
         except (TypeError, ValueError):
             return False, None
 
+    def defer(self, kecamatan_id: int, year: int, eta: float) -> None:
+        """The waiting recompute now runs at ``eta``: move the mark's due time (kick throttles read it)."""
+        if not self.redis_url:
+            return
+        try:
+            _client(self.redis_url).set(self.key(kecamatan_id, year), repr(eta), ex=MARK_TTL_SECONDS)
+        except redis.RedisError:
+            pass
+
+    def last_run(self, kecamatan_id: int, year: int) -> tuple[float, float] | None:
+        """(finished at, seconds it took) of the pair's last recompute, when known."""
+        if not self.redis_url:
+            return None
+        try:
+            value = _client(self.redis_url).get(self.key(kecamatan_id, year) + ":last")
+            finished, took = (float(part) for part in value.decode().split())
+            return finished, took
+        except (redis.RedisError, AttributeError, ValueError):
+            return None
+
+    def record_run(self, kecamatan_id: int, year: int, finished: float, took: float) -> None:
+        if not self.redis_url:
+            return
+        try:
+            _client(self.redis_url).set(self.key(kecamatan_id, year) + ":last", f"{finished!r} {took!r}", ex=3600)
+        except redis.RedisError:
+            pass
+
     def unclaim(self, kecamatan_id: int, year: int) -> None:
         """Drop the mark: the recompute starts now (or its enqueue failed)."""
         if not self.redis_url:

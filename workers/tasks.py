@@ -13,6 +13,8 @@ until a recompute of the pair succeeds.
 """
 from __future__ import annotations
 
+import time
+
 from celery import shared_task
 from flask import current_app
 from sqlalchemy.exc import DBAPIError
@@ -36,10 +38,17 @@ def recompute_kecamatan_year(self, kecamatan_id: int, year: int, force: bool = F
         whose rows an earlier recompute already covered costs one lock and one DELETE.
     """
     kecamatan_id, year = int(kecamatan_id), int(year)
-    jobs.queued_marks().unclaim(kecamatan_id, year)  # from here on, a new sync needs a new recompute
+    marks = jobs.queued_marks()
+    if not force and _defer_if_hot(self, marks, kecamatan_id, year):
+        return 0
+    marks.unclaim(kecamatan_id, year)  # from here on, a new sync needs a new recompute
     up_to_id = last_outbox_id(db.session)
+    started = time.time()
     try:
-        return recompute_stale(db.session, kecamatan_id, year, only_if_stale=not force)
+        written = recompute_stale(db.session, kecamatan_id, year, only_if_stale=not force)
+        if written:
+            marks.record_run(kecamatan_id, year, time.time(), time.time() - started)
+        return written
     except LookupError:
         current_app.logger.warning("recompute of unknown kecamatan %s skipped", kecamatan_id)
         return 0
@@ -50,6 +59,26 @@ def recompute_kecamatan_year(self, kecamatan_id: int, year: int, force: bool = F
     except Exception as err:
         _set_aside(kecamatan_id, year, err, self.request.retries + 1, up_to_id)
         raise
+
+
+def _defer_if_hot(task, marks, kecamatan_id: int, year: int) -> bool:
+    """Bound the worker's share per pair: after a recompute that took d seconds, the next one of the
+    same pair starts no sooner than d × (1 / SCORING_MAX_SHARE − 1) after it ended (d at the default
+    share of 0.5). A message that comes earlier is sent again for that time — its mark stays, with the
+    new due time, so syncs meanwhile still send nothing and are read by it. Returns True when deferred.
+    """
+    last = marks.last_run(kecamatan_id, year)
+    if last is None:
+        return False
+    share = min(1.0, max(0.05, float(current_app.config.get("SCORING_MAX_SHARE", 0.5))))
+    finished, took = last
+    not_before = finished + took * (1 / share - 1)
+    now = time.time()
+    if not_before <= now + 0.01:
+        return False
+    marks.defer(kecamatan_id, year, not_before)
+    task.apply_async((kecamatan_id, year), countdown=not_before - now)
+    return True
 
 
 def _set_aside(kecamatan_id: int, year: int, err: BaseException, attempts: int, up_to_id: int) -> None:

@@ -36,8 +36,20 @@ def kecamatan(app, client):
         ids = {"kec": w.kecamatan.id, "kel": [k.id for k in w.kelurahan]}
         db.session.add(Target(code="IKU1", year=2026, kecamatan_id=0, value=80.0))
         db.session.commit()
+        _forget_marks()
     _sync(client, token, [p.skm({"kelurahan_id": ids["kel"][0]}, a) for a in p.ANSWERS_B])
     return {**ids, "token": token}
+
+
+def _forget_marks() -> None:
+    """Queued marks and last-run times of earlier tests (ids repeat on SQLite) must not defer this one's."""
+    import redis
+
+    marks = jobs.queued_marks()
+    store = redis.Redis.from_url(marks.redis_url)
+    for key in store.scan_iter(marks.prefix + "*"):
+        store.delete(key)
+    jobs.reset_kick_backoff()
 
 
 def _result(kec: int, kel: int, period: str, code: str) -> IndicatorResult | None:
@@ -298,6 +310,31 @@ def test_queued_marks_allow_one_waiting_recompute_per_pair(app):
     assert QueuedMarks(None, "x").claim(1, 2026) is True  # embedded broker: no marks
     assert QueuedMarks(f"redis://127.0.0.1:{free_port()}/0", "x").claim(1, 2026) is True  # Redis down: enqueue
     dedicated_redis_db(11)
+
+
+def test_a_hot_pair_is_deferred_to_bound_the_workers_share(app, client, kecamatan, monkeypatch):
+    """After a recompute that took d seconds, the pair's next one waits until d after it ended
+    (SCORING_MAX_SHARE 0.5): the message is sent again for then, its mark moved to that time."""
+    import time
+
+    kec = kecamatan["kec"]
+    sent: list[tuple] = []
+    with app.app_context():
+        marks = jobs.queued_marks()
+        marks.record_run(kec, 2026, time.time(), 30.0)  # a 30 s recompute just ended
+        monkeypatch.setattr(tasks.recompute_kecamatan_year, "apply_async",
+                            lambda args, countdown=None, **kw: sent.append((args, countdown)))
+        marks.unclaim(kec, 2026)
+        assert marks.claim(kec, 2026) is True  # the message below was sent with this mark
+        assert tasks.recompute_kecamatan_year.run(kec, 2026) == 0
+        assert sent and sent[0][0] == (kec, 2026) and 29 < sent[0][1] <= 30
+        claimed, due = marks.claim_or_eta(kec, 2026)
+        assert claimed is False and due > time.time() + 29  # the web's throttle now waits for it
+        assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 1  # nothing read yet
+        assert tasks.recompute_kecamatan_year.run(kec, 2026, force=True) == 90  # the nightly run is never deferred
+        marks.record_run(kec, 2026, time.time() - 60, 30.0)  # long ago: no deferral
+        _sync(client, kecamatan["token"], [p.skm({"kelurahan_id": kecamatan["kel"][1]}, [4] * 9)])
+        assert tasks.recompute_kecamatan_year.run(kec, 2026) == 90
 
 
 def test_relay_skips_a_pair_whose_recompute_waits(app, client, kecamatan):
