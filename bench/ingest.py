@@ -1,13 +1,27 @@
-"""Ingest benchmark: submissions/s through POST /api/v1/submissions versus the raw INSERT ceiling.
+"""Ingest benchmark: POST /api/v1/submissions with the Procfile's processes, beside raw INSERT ceilings.
 
-Brings the app up as the Procfile does (gunicorn, 2 workers) on a fresh PostgreSQL database,
-creates a kecamatan (6 kelurahan × 10 RW) and an officer, then several client processes fire
-batches of 100 realistic `inspeksi-rw` items over keep-alive HTTP connections. In the same run,
-the same rows go into the same table by multi-row INSERTs through psycopg (the ceiling): once from
-one connection, once from as many connections as there are web workers (the API itself runs that
-parallel). Prints the figures and the ratios. The database is dropped at the end.
+One run, one fresh PostgreSQL database (dropped at the end), optionally pre-filled with the city
+dataset of ``bench/scoring.py`` (``--city-rows``, 300,000 submissions of every scored form over
+two years, COPYed in). Then ``web``, ``worker`` and ``beat`` are started exactly as the Procfile
+says (its lines, through ``sh -c``, with ``PORT``, ``DATABASE_URL`` and ``REDIS_URL`` set; Redis
+is ``BENCH_REDIS_URL``, database 13, flushed), and an officer of one kecamatan sends realistic
+``inspeksi-rw`` items over keep-alive connections, in three phases:
 
-    .venv/bin/python bench/ingest.py [--batches 200] [--clients 4] [--workers 2]
+1. one submission per request, 1 client;
+2. one submission per request, 8 clients;
+3. batches of 100, 4 clients.
+
+For each phase: accepted submissions/s (every item must come back ``created``; the database is
+checked afterwards: nothing lost or doubled), CPU seconds of the web and of the worker (its whole
+process group, from /proc) during the phase, and the catch-up: the time from the phase's last
+response until the scores are current — no outbox row left, no message in the queue, none held
+by a worker (Redis ``celery`` list and ``unacked`` hash empty).
+
+In the same run, the ceilings of the same PostgreSQL, into a plain logged table (uuid primary
+key, jsonb, timestamptz) from one psycopg connection: single-row INSERT + commit, and multi-row
+INSERT of 100 rows + commit. Prints every figure and the ratios.
+
+    .venv/bin/python bench/ingest.py [--city-rows 300000] [--single 1500] [--eight 4000] [--batches 150]
 """
 from __future__ import annotations
 
@@ -19,67 +33,80 @@ import json
 import multiprocessing as mp
 import os
 import random
-import socket
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import psycopg
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
-BASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-BATCH = 100
+sys.path.insert(0, str(ROOT))
+from bench.scoring import copy_rows, fresh_database, generate, load_city, make_app  # noqa: E402
+
+REDIS_BASE = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "13"))
+TZ = dt.timezone(dt.timedelta(hours=7))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
+    import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def setup(db_url: str) -> tuple[str, list[int]]:
-    """Migrate, load the catalogue, create the wilayah and an officer; return (token, rw ids)."""
-    os.environ["DATABASE_URL"] = db_url
-    sys.path.insert(0, str(ROOT))
-    from flask_migrate import upgrade
+# -- setup -------------------------------------------------------------------------------------------
 
-    from server import create_app
+def setup(db_url: str, city_rows: int) -> tuple[str, list[int], int]:
+    """Migrate, optionally load the city dataset, make an officer of the first kecamatan.
+
+    :return: (bearer token, RW ids of the officer's kecamatan, kecamatan id)
+    """
     from server.extensions import db
-    from server.forms.catalogue import ensure_default_catalogue
     from server.models import RW, Kecamatan, Kelurahan, User
     from server.security import hash_password, issue_token
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://" + db_url.split("://", 1)[1]})
+    app = make_app(db_url, migrate=True)
+    rng = random.Random(7)
+    if city_rows:
+        city = load_city(db_url, rng)
+        today = dt.date.today()
+        copy_rows(db_url, generate(city, city_rows, rng, (today.year - 1, today.year)))
     with app.app_context():
-        upgrade()
-        ensure_default_catalogue()
-        kec = Kecamatan(nama="Coblong", kode="32.73.02")
-        db.session.add(kec)
-        db.session.flush()
-        rw_ids = []
-        for k in range(1, 7):
-            kel = Kelurahan(kecamatan_id=kec.id, kode=f"32.73.02.{1000 + k}", nama=f"Kelurahan {k}")
-            db.session.add(kel)
+        kec = db.session.query(Kecamatan).order_by(Kecamatan.id).first()
+        if kec is None:
+            kec = Kecamatan(nama="Coblong", kode="32.73.02")
+            db.session.add(kec)
             db.session.flush()
-            rws = [RW(kelurahan_id=kel.id, nomor=f"{n:02d}") for n in range(1, 11)]
-            db.session.add_all(rws)
+            for k in range(1, 7):
+                kel = Kelurahan(kecamatan_id=kec.id, kode=f"32.73.02.{1000 + k}", nama=f"Kelurahan {k}")
+                db.session.add(kel)
+                db.session.flush()
+                db.session.add_all([RW(kelurahan_id=kel.id, nomor=f"{n:02d}") for n in range(1, 11)])
             db.session.flush()
-            rw_ids += [r.id for r in rws]
+        rw_ids = [rw.id for rw in db.session.query(RW).join(Kelurahan).filter(Kelurahan.kecamatan_id == kec.id)]
         user = User(username="petugas", name="Petugas", role="officer", kecamatan_id=kec.id,
                     password_hash=hash_password("bench"))
         db.session.add(user)
         db.session.flush()
         token = issue_token(user, "bench")
+        kec_id = kec.id
         db.session.commit()
-    return token, rw_ids
+    return token, rw_ids, kec_id
 
 
 def item(rng: random.Random, rw_ids: list[int]) -> dict:
-    """One realistic inspeksi-rw submission."""
-    observed = dt.datetime(2026, 1, 1, 8, tzinfo=dt.timezone(dt.timedelta(hours=7))) + dt.timedelta(
-        minutes=rng.randrange(0, 60 * 24 * 300))
+    """One realistic inspeksi-rw submission of this year (before today)."""
+    start = dt.datetime(dt.date.today().year, 1, 1, 8, tzinfo=TZ)
+    span = max(60, int((dt.datetime.now(TZ) - start).total_seconds() // 60) - 60)
+    observed = start + dt.timedelta(minutes=rng.randrange(0, span))
     data = {
         "kebun_toga": rng.random() < 0.6, "pengelolaan_sampah": rng.choice(["baik", "cukup", "buruk"]),
         "status_kumuh": rng.choice(["kumuh", "tidak_kumuh", "tidak_kumuh"]), "lembaga_aktif": rng.random() < 0.8,
@@ -87,8 +114,6 @@ def item(rng: random.Random, rw_ids: list[int]) -> dict:
         "lokasi": {"lat": round(-6.88 + rng.random() / 50, 6), "lon": round(107.6 + rng.random() / 50, 6),
                    "accuracy": rng.randrange(3, 30)},
     }
-    if rng.random() < 0.3:
-        data["foto"] = [hashlib.sha256(rng.randbytes(16)).hexdigest()]
     if rng.random() < 0.5:
         data["catatan"] = rng.choice(["Lingkungan bersih", "Saluran air tersumbat di RT 03",
                                       "Bank sampah berjalan baik", "Perlu penyuluhan PHBS"])
@@ -96,8 +121,58 @@ def item(rng: random.Random, rw_ids: list[int]) -> dict:
             "subject": {"rw_id": rng.choice(rw_ids)}, "observed_at": observed.isoformat(), "data": data}
 
 
+# -- the Procfile's processes -----------------------------------------------------------------------
+
+def procfile() -> dict[str, str]:
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines if ": " in line)
+
+
+class Processes:
+    """web, worker and beat as the Procfile runs them, each in its own process group."""
+
+    def __init__(self, env: dict[str, str], logdir: Path) -> None:
+        self.env = env
+        self.logdir = logdir
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str) -> None:
+        log = (self.logdir / f"{name}.log").open("ab")
+        self.procs[name] = subprocess.Popen(["sh", "-c", "exec " + procfile()[name]], cwd=ROOT, env=self.env,
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def cpu_seconds(self, name: str) -> float:
+        """User + system CPU of every process in the group (children included), from /proc."""
+        pgid = self.procs[name].pid
+        total = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[2]) == pgid:  # field 5 of stat: the process group
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / CLK_TCK
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+
+
+# -- load ---------------------------------------------------------------------------------------------
+
 def client(port: int, token: str, bodies: list[bytes], start, out) -> None:
-    """Send the bodies over one keep-alive connection; report (items created, errors)."""
+    """Send the bodies over one keep-alive connection; report (items created, problems)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     created = problems = 0
@@ -118,82 +193,105 @@ def client(port: int, token: str, bodies: list[bytes], start, out) -> None:
     out.put((created, problems))
 
 
-COLS = ("id", "form_code", "form_version", "subject_type", "kecamatan_id", "kelurahan_id", "rw_id",
-        "observed_at", "period_year", "period_quarter", "received_at", "data", "content_hash", "user_id",
-        "review_status")
-
-
-def raw_rows(db_url: str, items: list[dict], user_id: int) -> list[tuple]:
-    """The items as submissions rows (fresh ids, so they do not collide with the API's)."""
+def caught_up(db_url: str, store: redis.Redis) -> bool:
     with psycopg.connect(db_url) as conn:
-        places = dict(conn.execute("SELECT rw.id, rw.kelurahan_id FROM rw").fetchall())
-        kec = conn.execute("SELECT id FROM kecamatan").fetchone()[0]
-    now = dt.datetime.now(dt.timezone.utc)
-    rows = []
-    for it in items:
-        observed = dt.datetime.fromisoformat(it["observed_at"])
-        rw = it["subject"]["rw_id"]
-        rows.append((uuid.uuid4(), "inspeksi-rw", 1, "rw", kec, places[rw], rw, observed, observed.year,
-                     (observed.month - 1) // 3 + 1, now, json.dumps(it["data"]),
-                     hashlib.sha256(json.dumps(it).encode()).hexdigest(), user_id, "accepted"))
-    return rows
+        pending = conn.execute("SELECT count(*) FROM score_outbox").fetchone()[0]
+    return pending == 0 and store.llen("celery") == 0 and store.hlen("unacked") == 0
 
 
-def insert_rows(db_url: str, rows: list[tuple]) -> None:
-    """Multi-row INSERTs (as many rows per statement as PostgreSQL's 65,535 parameters allow), one commit."""
-    chunk = 65535 // len(COLS)
-    with psycopg.connect(db_url) as conn, conn.cursor() as cur:
-        for i in range(0, len(rows), chunk):
-            part = rows[i:i + chunk]
-            values = ",".join(["(" + ",".join(["%s"] * len(COLS)) + ")"] * len(part))
-            cur.execute(f"INSERT INTO submissions ({','.join(COLS)}) VALUES {values}", [v for row in part for v in row])
-        conn.commit()
-
-
-def _ceiling_worker(db_url: str, items: list[dict], user_id: int, start, out) -> None:
-    rows = raw_rows(db_url, items, user_id)
-    start.wait()
-    insert_rows(db_url, rows)
-    out.put(len(rows))
-
-
-def raw_ceiling(db_url: str, items: list[dict], user_id: int, parallel: int = 1) -> float:
-    """Insert the same rows through psycopg from `parallel` connections at once; return rows/s."""
+def phase(label: str, port: int, token: str, items: list[dict], per_request: int, clients: int,
+          procs: Processes, db_url: str, store: redis.Redis) -> dict:
+    bodies = [json.dumps({"submissions": items[i:i + per_request]}).encode()
+              for i in range(0, len(items), per_request)]
     start, out = mp.Event(), mp.Queue()
-    procs = [mp.Process(target=_ceiling_worker, args=(db_url, items[i::parallel], user_id, start, out))
-             for i in range(parallel)]
-    for p in procs:
-        p.start()
-    time.sleep(1.0 + len(items) / 20000)  # let every process build its rows before the clock starts
+    workers = [mp.Process(target=client, args=(port, token, bodies[i::clients], start, out)) for i in range(clients)]
+    for w in workers:
+        w.start()
+    time.sleep(0.5)
+    cpu = {name: procs.cpu_seconds(name) for name in ("web", "worker", "beat")}
     began = time.perf_counter()
     start.set()
-    done = sum(out.get() for _ in procs)
+    totals = [out.get() for _ in workers]
     elapsed = time.perf_counter() - began
-    for p in procs:
-        p.join()
-    return done / elapsed
+    used = {name: procs.cpu_seconds(name) - cpu[name] for name in cpu}
+    ended = time.perf_counter()
+    while not caught_up(db_url, store):
+        if time.perf_counter() - ended > 120:
+            raise SystemExit(f"{label}: scores not caught up within 120 s")
+        time.sleep(0.02)
+    catch_up = time.perf_counter() - ended
+    after = {name: procs.cpu_seconds(name) - cpu[name] for name in cpu}
+    for w in workers:
+        w.join()
+    created = sum(t[0] for t in totals)
+    return {"label": label, "items": len(items), "created": created, "problems": sum(t[1] for t in totals),
+            "seconds": elapsed, "rate": created / elapsed, "catch_up_s": catch_up,
+            "web_cpu_s": used["web"], "worker_cpu_s": used["worker"], "beat_cpu_s": used["beat"],
+            "worker_cpu_s_with_catch_up": after["worker"]}
 
+
+# -- ceilings -----------------------------------------------------------------------------------------
+
+def ceilings(db_url: str, single_rows: int, batches: int) -> tuple[float, float]:
+    """(single-row INSERT + commit rows/s, 100-row INSERT + commit rows/s) into a plain logged table."""
+    payload = json.dumps({"kebun_toga": True, "pengelolaan_sampah": "baik", "status_kumuh": "tidak_kumuh",
+                          "lembaga_aktif": True, "kejadian_kriminal": 0, "konflik_sosial": 0,
+                          "lokasi": {"lat": -6.88, "lon": 107.6, "accuracy": 10}, "catatan": "Lingkungan bersih"})
+    with psycopg.connect(db_url) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_plain (id uuid PRIMARY KEY, data jsonb NOT NULL, "
+                     "at timestamptz NOT NULL)")
+        conn.commit()
+        began = time.perf_counter()
+        for _ in range(single_rows):
+            conn.execute("INSERT INTO bench_plain VALUES (%s, %s, now())", (uuid.uuid4(), payload))
+            conn.commit()
+        single = single_rows / (time.perf_counter() - began)
+        values = ",".join(["(%s, %s, now())"] * 100)
+        began = time.perf_counter()
+        for _ in range(batches):
+            params = [v for _ in range(100) for v in (uuid.uuid4(), payload)]
+            conn.execute(f"INSERT INTO bench_plain VALUES {values}", params)
+            conn.commit()
+        multi = batches * 100 / (time.perf_counter() - began)
+    return single, multi
+
+
+# -- main ---------------------------------------------------------------------------------------------
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batches", type=int, default=200, help="batches of 100 items in all")
-    parser.add_argument("--clients", type=int, default=4, help="concurrent client processes")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the Procfile's default: 2)")
+    parser.add_argument("--city-rows", type=int, default=300_000, help="pre-filled submissions (0: none)")
+    parser.add_argument("--single", type=int, default=1500, help="items sent one per request by 1 client")
+    parser.add_argument("--eight", type=int, default=4000, help="items sent one per request by 8 clients")
+    parser.add_argument("--batches", type=int, default=150, help="batches of 100 sent by 4 clients")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
 
-    name = f"sikk_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(BASE_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    db_url = BASE_URL.rsplit("/", 1)[0] + "/" + name
-    server = None
-    try:
-        token, rw_ids = setup(db_url)
+    redis_url = f"{REDIS_BASE.rstrip('/')}/{REDIS_DB}"
+    store = redis.Redis.from_url(redis_url)
+    store.flushdb()
+    with fresh_database("ingest") as db_url, tempfile.TemporaryDirectory(prefix="sikk-ingest-") as tmp:
+        began = time.perf_counter()
+        token, rw_ids, kec_id = setup(db_url, args.city_rows)
+        with psycopg.connect(db_url) as conn:
+            before = conn.execute("SELECT count(*) FROM submissions").fetchone()[0]
+        print(f"setup: {before} submissions in the database ({time.perf_counter() - began:.0f} s)", flush=True)
+        # The pre-filled scores exist before the load (as in production): one full recompute.
+        env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "SECRET_KEY": "bench",
+               "SIKK_INSTANCE_DIR": tmp, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
         port = free_port()
-        env = {**os.environ, "DATABASE_URL": db_url}
-        gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        server = subprocess.Popen([gunicorn, "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-                                   "--log-level", "warning", "server:create_app()"], cwd=ROOT, env=env)
-        for _ in range(100):
+        env["PORT"] = str(port)
+        subprocess.run(["sh", "-c", "exec " + procfile()["release"]], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+        if before:
+            subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "server", "recompute"], cwd=ROOT,
+                           env={k: v for k, v in env.items() if k != "REDIS_URL"}, check=True, capture_output=True)
+        procs = Processes(env, Path(tmp))
+        procs.start("worker")
+        time.sleep(3)
+        procs.start("beat")
+        procs.start("web")
+        for _ in range(150):
             try:
                 c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
                 c.request("GET", "/api/v1/health")
@@ -202,57 +300,51 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         else:
-            raise SystemExit("gunicorn did not come up")
-
-        rng = random.Random(20261124)
-        items = [item(rng, rw_ids) for _ in range(args.batches * BATCH)]
-        bodies = [json.dumps({"submissions": items[i:i + BATCH]}).encode() for i in range(0, len(items), BATCH)]
-        # Warm-up: every worker loads its caches (definitions, wilayah) before the clock starts.
-        warm = [item(rng, rw_ids) for _ in range(args.workers * 4)]
-        for w in warm:
-            c = http.client.HTTPConnection("127.0.0.1", port)
-            c.request("POST", "/api/v1/submissions", body=json.dumps({"submissions": [w]}),
-                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-            c.getresponse().read()
-            c.close()
-
-        start, out = mp.Event(), mp.Queue()
-        share = [bodies[i::args.clients] for i in range(args.clients)]
-        procs = [mp.Process(target=client, args=(port, token, share[i], start, out)) for i in range(args.clients)]
-        for p in procs:
-            p.start()
-        time.sleep(0.5)
-        began = time.perf_counter()
-        start.set()
-        totals = [out.get() for _ in procs]
-        elapsed = time.perf_counter() - began
-        for p in procs:
-            p.join()
-        created = sum(t[0] for t in totals)
-        problems = sum(t[1] for t in totals)
-        api_rate = created / elapsed
-
+            raise SystemExit("web did not come up")
+        try:
+            rng = random.Random(20261124)
+            warm = [item(rng, rw_ids) for _ in range(20)]
+            for w in warm:  # every web worker loads its caches before the clock starts
+                c = http.client.HTTPConnection("127.0.0.1", port)
+                c.request("POST", "/api/v1/submissions", body=json.dumps({"submissions": [w]}),
+                          headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+                c.getresponse().read()
+                c.close()
+            time.sleep(2)
+            results = []
+            for label, count, per_request, clients in (("one per request, 1 client", args.single, 1, 1),
+                                                       ("one per request, 8 clients", args.eight, 1, 8),
+                                                       ("batches of 100, 4 clients", args.batches * 100, 100, 4)):
+                items = [item(rng, rw_ids) for _ in range(count)]
+                results.append(phase(label, port, token, items, per_request, clients, procs, db_url, store))
+                print(f"  {label}: {results[-1]['rate']:.0f}/s, catch-up {results[-1]['catch_up_s']:.2f} s",
+                      flush=True)
+        finally:
+            procs.stop()
+        sent = len(warm) + sum(r["items"] for r in results)
         with psycopg.connect(db_url) as conn:
-            user_id = conn.execute("SELECT id FROM users").fetchone()[0]
-        server.terminate()
-        server.wait(timeout=30)
-        server = None
-        ceiling = raw_ceiling(db_url, items, user_id)
-        ceiling_parallel = raw_ceiling(db_url, items, user_id, parallel=args.workers)
+            stored = conn.execute("SELECT count(*) FROM submissions").fetchone()[0] - before
+            distinct = conn.execute("SELECT count(DISTINCT id) FROM submissions").fetchone()[0] - before
+        single, multi = ceilings(db_url, 3000, 300)
 
-        print(f"items: {len(items)} in batches of {BATCH}, {args.clients} clients, gunicorn -w {args.workers}")
-        print(f"API:                      {api_rate:8.0f} submissions/s  ({created} created, "
-              f"{problems} not created, {elapsed:.2f} s)")
-        print(f"raw ceiling, 1 connection: {ceiling:8.0f} rows/s  (psycopg, multi-row INSERT … VALUES)")
-        print(f"raw ceiling, {args.workers} connections: {ceiling_parallel:7.0f} rows/s")
-        print(f"ratio: {100 * api_rate / ceiling:.1f}% of the 1-connection ceiling, "
-              f"{100 * api_rate / ceiling_parallel:.1f}% of the {args.workers}-connection one")
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        with psycopg.connect(BASE_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(f"\nPostgreSQL on loopback; {before} submissions before the load; Procfile: web, worker, beat "
+          f"(WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', 'default')}, "
+          f"WORKER_CONCURRENCY={os.environ.get('WORKER_CONCURRENCY', 'default')})")
+    print(f"ceiling, single-row INSERT + commit:     {single:8.0f} rows/s")
+    print(f"ceiling, 100-row INSERT + commit:        {multi:8.0f} rows/s")
+    print(f"{'phase':30} {'accepted/s':>10} {'% ceiling':>9} {'web cpu s':>9} {'worker cpu s':>12} "
+          f"{'worker/web':>10} {'catch-up s':>10}")
+    for r in results:
+        ceiling = single if r["label"].startswith("one") else multi
+        share = r["worker_cpu_s"] / r["web_cpu_s"] if r["web_cpu_s"] else float("nan")
+        print(f"{r['label']:30} {r['rate']:10.0f} {100 * r['rate'] / ceiling:8.1f}% {r['web_cpu_s']:9.1f} "
+              f"{r['worker_cpu_s']:12.1f} {share:10.2f} {r['catch_up_s']:10.2f}"
+              + (f"  ({r['problems']} not created)" if r["problems"] else ""))
+    print(f"items sent {sent}, stored {stored}, distinct {distinct}: "
+          + ("nothing lost or doubled" if stored == distinct == sent else "MISMATCH"))
+    if args.json:
+        args.json.write_text(json.dumps({"before": before, "single_ceiling": single, "multi_ceiling": multi,
+                                         "phases": results, "sent": sent, "stored": stored}, indent=2))
 
 
 if __name__ == "__main__":

@@ -80,6 +80,16 @@ class Config:
     # the login limit keys on the real client address only when this matches the deployment.
     PROXY_FIX_X_FOR = int(os.environ.get("SIKK_PROXY_FIX_X_FOR", "0"))
     TIMEZONE = os.environ.get("SIKK_TIMEZONE", "Asia/Jakarta")
+    # Scoring pipeline (docs/operations.md): a recompute runs this long after the first change of
+    # its interval, with everything that arrived meanwhile (SIKK_SCORING_COALESCE_SECONDS) …
+    SCORING_COALESCE_SECONDS = 0.25
+    # … and a pair's recomputes take at most this share of a worker process (SIKK_SCORING_MAX_SHARE) …
+    SCORING_MAX_SHARE = 0.5
+    # … the beat sweeps outbox rows older than this that no recompute took (SIKK_RELAY_GRACE_SECONDS) …
+    RELAY_GRACE_SECONDS = 2.0
+    # … every RELAY_EVERY_SECONDS (SIKK_RELAY_EVERY_SECONDS); years before this one are never scored.
+    RELAY_EVERY_SECONDS = 5.0
+    SCORING_MIN_YEAR = 2000
     PWA_DIST = os.environ.get("SIKK_PWA_DIST", str(Path(__file__).resolve().parent.parent / "pwa" / "dist"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

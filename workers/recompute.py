@@ -4,7 +4,15 @@ A recompute of year Y writes Y and its four quarters, for the whole kecamatan an
 kelurahan (6 IKU each). It first takes a lock per (kecamatan, year) — a transaction-scoped
 advisory lock on PostgreSQL, the database write lock on SQLite — and only then reads, so two
 runs of the same recompute happen one after the other and the last one reads the newest rows:
-the stored result is always the result of a complete, current read.
+the stored result is always the result of a complete, current read. The outbox rows it covers are
+deleted in the same transaction (before the read), so a row exists exactly while its data waits.
+
+Data of a year also feeds later years' scores: K2 compares with the previous period, and an RW's
+status at a date comes from its latest inspection on or before it, however old (the IKU6
+baseline, K3–K5). So a stale year Y makes later years stale too (:func:`stale_years`): the
+current year and every year in between that has data — never more than the scorable window
+(``SCORING_MIN_YEAR`` to next year), so a hostile year 0 or 9999 cannot fan out into hundreds of
+recomputes.
 
 Used by the Celery tasks (``workers.tasks``), the ``flask --app server recompute`` command and the
 benchmark; no Celery here.
@@ -18,10 +26,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, exists, func, select, text, update
 from sqlalchemy.orm import Session
 
-from server.models import IndicatorResult, Kecamatan, ScoreOutbox, Submission
+from server.models import IndicatorResult, Kecamatan, ScoreOutbox, ScoringSetAside, Submission
 from server.scores import WHOLE_KECAMATAN, upsert_results
 from workers.loader import LoadedKecamatan, load_holidays, load_kecamatan, load_rule_sets, load_service_types
 from workers.scoring import Period, compute_indicators, rules_for
@@ -55,22 +63,37 @@ def lock_kecamatan_years(session: Session, kecamatan_id: int, years: Iterable[in
         session.execute(update(IndicatorResult).where(IndicatorResult.id < 0).values(period=IndicatorResult.period))
 
 
-def absorb_outbox(session: Session, kecamatan_id: int, years: Iterable[int], current_year: int) -> int:
-    """Delete the outbox rows this recompute covers; return how many.
+def absorb_outbox(session: Session, kecamatan_id: int, years: Iterable[int]) -> int:
+    """Delete the outbox rows of these years of the kecamatan; return how many.
 
     Called after the lock and before the read: every submission behind such a row committed with
     it, so the read that follows sees it. Under load this is what coalesces: a recompute that
-    waited in the queue takes the rows that piled up meanwhile, and the next relay finds nothing
-    to send for this pair. Rows of a year whose following year has begun are left to the relay
-    (it also recomputes Y+1). Rows a relay holds (PostgreSQL) are skipped, never waited for.
+    waited in the queue takes the rows that piled up meanwhile.
     """
-    covered = [year for year in set(years) if year + 1 > current_year]
-    if not covered:
+    wanted = sorted(set(years))
+    if not wanted:
         return 0
-    ids = select(ScoreOutbox.id).where(ScoreOutbox.kecamatan_id == kecamatan_id, ScoreOutbox.year.in_(covered))
-    if session.get_bind().dialect.name == "postgresql":
-        ids = ids.with_for_update(skip_locked=True)
-    return session.execute(delete(ScoreOutbox).where(ScoreOutbox.id.in_(ids.scalar_subquery()))).rowcount
+    return session.execute(delete(ScoreOutbox).where(ScoreOutbox.kecamatan_id == kecamatan_id,
+                                                     ScoreOutbox.year.in_(wanted))).rowcount
+
+
+def scorable_window(current_year: int) -> tuple[int, int]:
+    """The years that are ever scored: ``SCORING_MIN_YEAR`` (2000) to next year."""
+    return int(current_app.config.get("SCORING_MIN_YEAR", 2000)), current_year + 1
+
+
+def stale_years(session: Session, kecamatan_id: int, year: int, current_year: int) -> list[int]:
+    """The years a change to ``year``'s data makes stale: itself, then every later year up to the
+    current one that has data, and the current year — all within the scorable window."""
+    low, high = scorable_window(current_year)
+    years = {year} if low <= year <= high else set()
+    if year < current_year:
+        years.add(current_year)
+        t = Submission.__table__
+        for later in range(max(year + 1, low), current_year):
+            if session.scalar(select(exists().where(t.c.kecamatan_id == kecamatan_id, t.c.period_year == later))):
+                years.add(later)
+    return sorted(years)
 
 
 def result_rows(loaded: LoadedKecamatan, years: Iterable[int], computed_at: dt.datetime) -> list[dict]:
@@ -98,27 +121,40 @@ def result_rows(loaded: LoadedKecamatan, years: Iterable[int], computed_at: dt.d
     return rows
 
 
+def current_year_of(today: dt.date | None = None, timezone: str | None = None) -> int:
+    tz = timezone or current_app.config.get("TIMEZONE", "Asia/Jakarta")
+    return (today or dt.datetime.now(ZoneInfo(tz)).date()).year
+
+
 def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequence[int], *,
                               timezone: str | None = None, catalogue: dict | None = None,
-                              today: dt.date | None = None) -> int:
+                              only_if_stale: bool = False, absorb_also: Iterable[int] = ()) -> int:
     """Recompute and store the given years of one kecamatan in one transaction; return rows written.
 
     :param catalogue: optional pre-loaded ``service_types``/``holidays``/``rule_sets`` (a caller
         recomputing many kecamatan in a row reads them once).
-    :param today: the local date deciding which outbox rows this run covers (tests pin it).
+    :param only_if_stale: do nothing (return 0) when no outbox row of these years is left — an
+        earlier recompute already read everything (how duplicate messages cost almost nothing).
+    :param absorb_also: further years whose outbox rows this run covers (a year outside the window).
     :raise LookupError: no such kecamatan.
     """
     years = sorted(set(years))
-    if not years:
+    absorb = sorted(set(years) | set(absorb_also))
+    if not absorb:
         return 0
     tz = timezone or current_app.config.get("TIMEZONE", "Asia/Jakarta")
-    current_year = (today or dt.datetime.now(ZoneInfo(tz)).date()).year
     try:
         lock_kecamatan_years(session, kecamatan_id, years)
-        absorb_outbox(session, kecamatan_id, years, current_year)
+        absorbed = absorb_outbox(session, kecamatan_id, absorb)
+        if not years or (only_if_stale and not absorbed):
+            session.commit()
+            return 0
         loaded = load_kecamatan(session, kecamatan_id, years, tz, **(catalogue or {}))
         rows = result_rows(loaded, years, dt.datetime.now(dt.timezone.utc))
         written = upsert_results(session, rows)
+        # A pair that was set aside after failures is healthy again.
+        session.execute(delete(ScoringSetAside).where(ScoringSetAside.kecamatan_id == kecamatan_id,
+                                                      ScoringSetAside.year.in_(years)))
         session.commit()
     except BaseException:
         session.rollback()
@@ -126,9 +162,60 @@ def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequen
     return written
 
 
+def recompute_stale(session: Session, kecamatan_id: int, year: int, *, today: dt.date | None = None,
+                    only_if_stale: bool = True) -> int:
+    """What one stale mark asks for: recompute ``year`` and the later years it feeds (:func:`stale_years`).
+
+    With ``only_if_stale=False`` (the nightly run, which sends every year with data on its own) only
+    ``year`` itself, when it is scorable.
+    """
+    current_year = current_year_of(today)
+    if only_if_stale:
+        years = stale_years(session, kecamatan_id, year, current_year)
+    else:
+        low, high = scorable_window(current_year)
+        years = [year] if low <= year <= high else []
+    session.rollback()  # end the read transaction before taking locks
+    return recompute_kecamatan_years(session, kecamatan_id, years, only_if_stale=only_if_stale, absorb_also=[year])
+
+
+def last_outbox_id(session: Session) -> int:
+    """The newest outbox row id now (0 when empty): what a run starting now can be held to cover."""
+    newest = session.scalar(select(func.max(ScoreOutbox.id))) or 0
+    session.rollback()
+    return newest
+
+
+def set_aside(session: Session, kecamatan_id: int, year: int, error: BaseException, attempts: int,
+              up_to_id: int) -> None:
+    """Record a recompute that failed for good, and remove the outbox rows it was to cover.
+
+    The pair is retried on its next change (a new outbox row and kick), by the nightly full
+    recompute, or by ``flask --app server recompute``; the first success deletes the record.
+    """
+    session.rollback()
+    message = f"{type(error).__name__}: {error}"[:2000]
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        found = session.get(ScoringSetAside, (kecamatan_id, year))
+        if found is None:
+            session.add(ScoringSetAside(kecamatan_id=kecamatan_id, year=year, error=message, attempts=attempts,
+                                        failed_at=now))
+        else:
+            found.error, found.failed_at, found.attempts = message, now, found.attempts + attempts
+        session.execute(delete(ScoreOutbox).where(ScoreOutbox.kecamatan_id == kecamatan_id, ScoreOutbox.year == year,
+                                                  ScoreOutbox.id <= up_to_id))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
 def years_with_data(session: Session, kecamatan_id: int | None = None) -> dict[int, set[int]]:
-    """For each kecamatan, the years its submissions belong to (plus the current year)."""
-    this_year = dt.datetime.now(ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Jakarta"))).date().year
+    """For each kecamatan, the years its submissions belong to (plus the current year), within the
+    scorable window (a hostile year 0 or 9999 is never scored)."""
+    this_year = current_year_of()
+    low, high = scorable_window(this_year)
     out: dict[int, set[int]] = {kec: {this_year} for kec in session.scalars(select(Kecamatan.id))
                                 if kecamatan_id is None or kec == kecamatan_id}
     t = Submission.__table__
@@ -136,7 +223,7 @@ def years_with_data(session: Session, kecamatan_id: int | None = None) -> dict[i
     if kecamatan_id is not None:
         stmt = stmt.where(t.c.kecamatan_id == kecamatan_id)
     for kec, year in session.execute(stmt.group_by(t.c.kecamatan_id, t.c.period_year)):
-        if kec in out:
+        if kec in out and low <= year <= high:
             out[kec].add(year)
     return out
 

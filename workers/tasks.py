@@ -4,82 +4,105 @@ Every task runs inside a Flask app context (``server.jobs.celery_init_app``) and
 under the name ``server.jobs`` sends (the web never imports this module). Tasks acknowledge late
 (``task_acks_late``): a worker killed mid-task leaves the message to another worker, and running
 a recompute twice is harmless.
+
+A recompute that fails never blocks another pair (each pair is its own message). A database error
+(connection lost, lock timeout, serialization) is retried with exponential backoff; any other error,
+or a database error that outlasts the retries, sets the pair aside (``workers.recompute.set_aside``):
+its error is kept in ``scoring_set_aside`` and shown on ``/api/v1/health/ready`` and the dashboard
+until a recompute of the pair succeeds.
 """
 from __future__ import annotations
 
+import time
+
 from celery import shared_task
 from flask import current_app
+from sqlalchemy.exc import DBAPIError
 
 from server import jobs
 from server.extensions import db
-from workers.queued import QueuedMarks
-from workers.recompute import recompute_kecamatan_years, years_with_data
-from workers.relay import drain_outbox, run_outbox_inline
+from workers.recompute import last_outbox_id, recompute_stale, set_aside, years_with_data
+from workers.relay import sweep_outbox
+
+# Database errors: retried this many times, 1 s, 2 s, 4 s … apart (at most 30 s), then set aside.
+MAX_RETRIES = 5
 
 
-def _marks() -> QueuedMarks:
-    """The queued-recompute marks of this app (none on the embedded broker)."""
-    broker = str(current_app.extensions["celery"].conf.broker_url)
-    redis_url = broker if broker.startswith(("redis://", "rediss://")) else None
-    return QueuedMarks(redis_url, current_app.config["SQLALCHEMY_DATABASE_URI"])
+@shared_task(bind=True, name=jobs.RECOMPUTE_TASK, acks_late=True, ignore_result=True,
+             autoretry_for=(DBAPIError,), max_retries=MAX_RETRIES, retry_backoff=1, retry_backoff_max=30,
+             retry_jitter=False)
+def recompute_kecamatan_year(self, kecamatan_id: int, year: int, force: bool = False) -> int:
+    """Recompute a stale (kecamatan, year) and the later years it feeds; return rows written.
 
-
-@shared_task(name=jobs.RECOMPUTE_TASK, acks_late=True, ignore_result=True)
-def recompute_kecamatan_year(kecamatan_id: int, year: int) -> int:
-    """Recompute the year and its quarters of one kecamatan (whole and per kelurahan); return rows written."""
-    _marks().unclaim(int(kecamatan_id), int(year))  # from here on, a new sync needs a new recompute
+    :param force: recompute even when no outbox row is left (the nightly run); otherwise a message
+        whose rows an earlier recompute already covered costs one lock and one DELETE.
+    """
+    kecamatan_id, year = int(kecamatan_id), int(year)
+    marks = jobs.queued_marks()
+    if not force and _defer_if_hot(self, marks, kecamatan_id, year):
+        return 0
+    marks.unclaim(kecamatan_id, year)  # from here on, a new sync needs a new recompute
+    up_to_id = last_outbox_id(db.session)
+    started = time.time()
     try:
-        return recompute_kecamatan_years(db.session, int(kecamatan_id), [int(year)])
+        written = recompute_stale(db.session, kecamatan_id, year, only_if_stale=not force)
+        if written:
+            marks.record_run(kecamatan_id, year, time.time(), time.time() - started)
+        return written
     except LookupError:
         current_app.logger.warning("recompute of unknown kecamatan %s skipped", kecamatan_id)
         return 0
-
-
-def _enqueue_recompute(kecamatan_id: int, year: int) -> None:
-    """Send one recompute through this app's broker (not Celery's default app), unless one is waiting."""
-    marks = _marks()
-    if not marks.claim(kecamatan_id, year):
-        return  # a queued recompute of the pair has not started yet: it will read these rows too
-    try:
-        current_app.extensions["celery"].send_task(jobs.RECOMPUTE_TASK, (kecamatan_id, year), retry=False)
-    except BaseException:
-        marks.unclaim(kecamatan_id, year)
+    except DBAPIError as err:
+        if self.request.retries >= self.max_retries:
+            _set_aside(kecamatan_id, year, err, self.request.retries + 1, up_to_id)
+        raise  # autoretry_for retries it after a backoff, or (retries spent) the task fails
+    except Exception as err:
+        _set_aside(kecamatan_id, year, err, self.request.retries + 1, up_to_id)
         raise
 
 
-def _embedded_broker() -> bool:
-    """True on kombu's SQLAlchemy transport (the no-server default): no second hop through it."""
-    return str(current_app.extensions["celery"].conf.broker_url).startswith("sqla+")
+def _defer_if_hot(task, marks, kecamatan_id: int, year: int) -> bool:
+    """Bound the worker's share per pair: after a recompute that took d seconds, the next one of the
+    same pair starts no sooner than d × (1 / SCORING_MAX_SHARE − 1) after it ended (d at the default
+    share of 0.5). A message that comes earlier is sent again for that time — its mark stays, with the
+    new due time, so syncs meanwhile still send nothing and are read by it. Returns True when deferred.
+    """
+    last = marks.last_run(kecamatan_id, year)
+    if last is None:
+        return False
+    share = min(1.0, max(0.05, float(current_app.config.get("SCORING_MAX_SHARE", 0.5))))
+    finished, took = last
+    not_before = finished + took * (1 / share - 1)
+    now = time.time()
+    if not_before <= now + 0.01:
+        return False
+    marks.defer(kecamatan_id, year, not_before)
+    task.apply_async((kecamatan_id, year), countdown=not_before - now)
+    return True
 
 
-def _recompute_here(kecamatan_id: int, year: int) -> None:
-    try:
-        recompute_kecamatan_years(db.session, kecamatan_id, [year])
-    except LookupError:
-        current_app.logger.warning("recompute of unknown kecamatan %s skipped", kecamatan_id)
+def _set_aside(kecamatan_id: int, year: int, err: BaseException, attempts: int, up_to_id: int) -> None:
+    current_app.logger.error("recompute of kecamatan %s year %s set aside after %s attempt(s): %r",
+                             kecamatan_id, year, attempts, err)
+    set_aside(db.session, kecamatan_id, year, err, attempts, up_to_id)
 
 
 @shared_task(name=jobs.RELAY_TASK, acks_late=True, ignore_result=True)
 def relay_outbox() -> int:
-    """Drain the scoring outbox: one recompute per stale (kecamatan, year); return how many.
-
-    On a real broker each recompute becomes a task (any worker may take it); on the embedded
-    broker the relay recomputes itself (``workers.relay.run_outbox_inline``).
-    """
-    timezone = current_app.config.get("TIMEZONE", "Asia/Jakarta")
-    if _embedded_broker():
-        return len(run_outbox_inline(db.session, _recompute_here, timezone))
-    return len(drain_outbox(db.session, _enqueue_recompute, timezone))
+    """Sweep the outbox for rows no recompute took yet (lost kick, broker outage); return pairs sent."""
+    return len(sweep_outbox(db.session, lambda k, y: jobs.enqueue_recompute(k, y, throttle=False),
+                            float(current_app.config.get("RELAY_GRACE_SECONDS", 2.0))))
 
 
 @shared_task(name=jobs.RECOMPUTE_ALL_TASK, acks_late=True, ignore_result=True)
 def recompute_all() -> int:
-    """The nightly safety net: one recompute task per (kecamatan, year) that has data."""
+    """The nightly safety net: one forced recompute per (kecamatan, year) that has data."""
     pairs = years_with_data(db.session)
     db.session.rollback()
+    celery_app = current_app.extensions["celery"]
     count = 0
     for kecamatan_id, years in sorted(pairs.items()):
         for year in sorted(years):
-            _enqueue_recompute(kecamatan_id, year)
+            celery_app.send_task(jobs.RECOMPUTE_TASK, (kecamatan_id, year), {"force": True}, retry=False)
             count += 1
     return count

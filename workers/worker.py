@@ -32,3 +32,8 @@ celery_app.conf.update(
 )
 
 import workers.tasks  # noqa: E402,F401 - registers the tasks with celery_app
+
+# SIKK_SCORING_MAX_RETRIES: how often a recompute that hit a database error is retried before it is
+# set aside (tests shorten it; the backoff doubles from 1 s up to 30 s).
+workers.tasks.recompute_kecamatan_year.max_retries = int(flask_app.config.get("SCORING_MAX_RETRIES",
+                                                                              workers.tasks.MAX_RETRIES))

@@ -13,7 +13,7 @@ from server.admin.charts import trend_svg
 from server.admin.context import page_context
 from server.admin.formatting import local_zone, safe_name
 from server.extensions import db
-from server.models import ScoreOutbox
+from server.models import ScoreOutbox, ScoringSetAside
 from server.reports.performance import kelurahan_breakdown, performance_table
 from server.reports.performance_xlsx import build_performance_xlsx, period_label
 
@@ -34,13 +34,25 @@ def dashboard():
     return render_template("admin/dashboard.html", ctx=ctx, table=table, trends=trends, spans=sasaran_spans(table),
                            drill_hints=DRILL_HINTS,
                            period_label=period_label(ctx.period),
-                           recompute_pending=recompute_pending(ctx.kecamatan.id, int(ctx.period[:4])))
+                           recompute_pending=recompute_pending(ctx.kecamatan.id, int(ctx.period[:4])),
+                           scoring_failure=scoring_failure(ctx.kecamatan.id, int(ctx.period[:4])))
 
 
 def recompute_pending(kecamatan_id: int, year: int) -> bool:
-    """True while new records of the year wait in the scoring outbox (the figures are about to change)."""
+    """True while records that change the year's figures wait for their recompute.
+
+    An outbox row lives until the recompute that read its records commits, and a year's figures also
+    read earlier years (K2, the RW baseline): a row of this year or an earlier one means "about to change".
+    """
     return db.session.scalar(select(ScoreOutbox.id).where(ScoreOutbox.kecamatan_id == kecamatan_id,
-                                                          ScoreOutbox.year == year).limit(1)) is not None
+                                                          ScoreOutbox.year <= year).limit(1)) is not None
+
+
+def scoring_failure(kecamatan_id: int, year: int) -> ScoringSetAside | None:
+    """The recompute of this year (or an earlier one it reads) that failed for good, if any."""
+    return db.session.scalars(select(ScoringSetAside).where(ScoringSetAside.kecamatan_id == kecamatan_id,
+                                                            ScoringSetAside.year <= year)
+                              .order_by(ScoringSetAside.failed_at.desc()).limit(1)).first()
 
 
 def sasaran_spans(table) -> dict[str, int]:

@@ -40,6 +40,9 @@ EN: dict[str, str] = {
     "belum dihitung": "not computed yet",
     "baru saja": "just now",
     "data baru sedang dihitung": "new data being computed",
+    "Perhitungan skor gagal dan disisihkan": "Scoring failed and was set aside",
+    "Angka di bawah belum memuat data terbaru; perhitungan dicoba lagi saat data berubah atau malam ini.":
+        "The figures below miss the newest data; scoring is retried when the data changes or tonight.",
     "menit lalu": "minutes ago",
     "jam lalu": "hours ago",
     "hari lalu": "days ago",

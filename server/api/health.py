@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import func, select, text
 
 from server.extensions import db
-from server.models import ScoreOutbox
+from server.models import Kecamatan, ScoreOutbox, ScoringSetAside
 from server.models._types import utcnow
 
 blp = Blueprint("health", __name__, description="Liveness and readiness")
@@ -27,6 +27,10 @@ class ReadySchema(HealthSchema):
     broker = ma.fields.String(required=True, metadata={"description": "`ok`, `error` or `embedded`"})
     outbox_pending = ma.fields.Integer(required=True)
     outbox_lag_seconds = ma.fields.Float(required=True, metadata={"description": "Age of the oldest outbox row"})
+    scoring = ma.fields.String(metadata={"description": "`ok`, or `set_aside` while a recompute failed for good"})
+    scoring_set_aside = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "Up to 20 (kecamatan, year) whose recompute failed repeatedly, newest first: "
+                       "`kecamatan_id`, `kecamatan`, `year`, `error`, `attempts`, `failed_at`"})
 
 
 def _signed(payload: dict, healthy: bool):
@@ -87,10 +91,24 @@ class Ready(MethodView):
                 if oldest.tzinfo is None:
                     oldest = oldest.replace(tzinfo=now.tzinfo)
                 lag = max(0.0, (now - oldest).total_seconds())
+        set_aside = _set_aside() if database else []
+        # A pair set aside does not take the web out of rotation (it serves everything else): it is
+        # reported, with its error, for the operator.
         healthy = database and broker is not False and lag < OUTBOX_LAG_WARN_SECONDS
         return _signed({
             "database": "ok" if database else "error",
             "broker": {None: "embedded", True: "ok", False: "error"}[broker],
             "outbox_pending": pending,
             "outbox_lag_seconds": round(lag, 1),
+            "scoring": "set_aside" if set_aside else "ok",
+            "scoring_set_aside": set_aside,
         }, healthy)
+
+
+def _set_aside() -> list[dict]:
+    """The recomputes that failed for good, newest first (``workers.tasks``)."""
+    rows = db.session.execute(
+        select(ScoringSetAside, Kecamatan.nama).outerjoin(Kecamatan, Kecamatan.id == ScoringSetAside.kecamatan_id)
+        .order_by(ScoringSetAside.failed_at.desc()).limit(20)).all()
+    return [{"kecamatan_id": row.kecamatan_id, "kecamatan": nama, "year": row.year, "error": row.error,
+             "attempts": row.attempts, "failed_at": row.failed_at.isoformat()} for row, nama in rows]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Uuid, and_, false, or_
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, Uuid, and_, false, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -84,7 +84,26 @@ class ScoreOutbox(db.Model):
 
     __tablename__ = "score_outbox"
 
+    __table_args__ = (Index("ix_score_outbox_pair", "kecamatan_id", "year"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     kecamatan_id: Mapped[int] = mapped_column(Integer, index=True)
     year: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ScoringSetAside(db.Model):
+    """A (kecamatan, year) whose recompute failed repeatedly: kept with its error, shown to operators.
+
+    Written by the worker when a recompute fails for good (its outbox rows are removed with it, so the
+    failure is retried on the pair's next change or the nightly run, not every few seconds); deleted by
+    the next recompute of the pair that succeeds.
+    """
+
+    __tablename__ = "scoring_set_aside"
+
+    kecamatan_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

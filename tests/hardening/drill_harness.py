@@ -112,8 +112,8 @@ class Gunicorn:
     def start(self) -> None:
         handle = self.log.open("ab")
         self.process = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}", "--timeout", "60",
-             "server:create_app()"], cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT,
+            [str(VENV_BIN / "gunicorn"), "-k", "gthread", "-w", str(self.workers), "--threads", "4", "-b",
+             f"127.0.0.1:{self.port}", "--timeout", "60", "server:create_app()"], cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT,
             start_new_session=True)
         handle.close()
         wait_for(self._healthy, 30, 0.1)

@@ -6,17 +6,19 @@ import datetime as dt
 import threading
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from server import jobs
 from server.extensions import db
-from server.models import IndicatorResult, ScoreOutbox, Target
+from server.models import IndicatorResult, ScoreOutbox, ScoringSetAside, Target
+from tests.admin.helpers import login
 from tests.factories import auth, make_user, make_wilayah
 from tests.integration import payloads as p
 from workers import tasks
-from workers.recompute import recompute_everything, recompute_kecamatan_years
-from workers.relay import drain_outbox, with_following_years
+from workers.recompute import recompute_everything, recompute_kecamatan_years, stale_years
+from workers.relay import sweep_outbox
 
 
 def _sync(client, token, items):
@@ -34,8 +36,20 @@ def kecamatan(app, client):
         ids = {"kec": w.kecamatan.id, "kel": [k.id for k in w.kelurahan]}
         db.session.add(Target(code="IKU1", year=2026, kecamatan_id=0, value=80.0))
         db.session.commit()
+        _forget_marks()
     _sync(client, token, [p.skm({"kelurahan_id": ids["kel"][0]}, a) for a in p.ANSWERS_B])
     return {**ids, "token": token}
+
+
+def _forget_marks() -> None:
+    """Queued marks and last-run times of earlier tests (ids repeat on SQLite) must not defer this one's."""
+    import redis
+
+    marks = jobs.queued_marks()
+    store = redis.Redis.from_url(marks.redis_url)
+    for key in store.scan_iter(marks.prefix + "*"):
+        store.delete(key)
+    jobs.reset_kick_backoff()
 
 
 def _result(kec: int, kel: int, period: str, code: str) -> IndicatorResult | None:
@@ -58,91 +72,151 @@ def test_recompute_task_stores_every_period_and_scope(app, kecamatan):
         first_computed = iku1.computed_at
         db.session.rollback()
         # Idempotent: a second run rewrites the same rows, it does not add any.
-        assert tasks.recompute_kecamatan_year.run(kec, 2026) == 90
+        assert tasks.recompute_kecamatan_year.run(kec, 2026, force=True) == 90
         assert db.session.scalar(select(func.count()).select_from(IndicatorResult)) == 90
         assert _result(kec, 0, "2026", "IKU1").computed_at >= first_computed
-        assert tasks.recompute_kecamatan_year.run(999_999, 2026) == 0  # unknown kecamatan: nothing, no error
+        assert tasks.recompute_kecamatan_year.run(999_999, 2026, force=True) == 0  # unknown kecamatan: no error
 
 
 def test_a_500_item_sync_becomes_one_recompute(app, client, kecamatan):
     kel = kecamatan["kel"][1]
     for batch in range(5):
         _sync(client, kecamatan["token"], [p.skm({"kelurahan_id": kel}, [3] * 9) for _ in range(100)])
-    enqueued: list[tuple[int, int]] = []
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 6  # 1 + 5 batches
-        pairs = drain_outbox(db.session, lambda k, y: enqueued.append((k, y)), today=dt.date(2026, 6, 1))
-        assert enqueued == [(kecamatan["kec"], 2026)] and pairs == {(kecamatan["kec"], 2026)}
+        assert tasks.recompute_kecamatan_year.run(kecamatan["kec"], 2026) == 90
         assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 0
-        assert drain_outbox(db.session, lambda k, y: enqueued.append((k, y))) == set()
+        assert _result(kecamatan["kec"], 0, "2026", "IKU1").details["respondents"] == 504
+        # Another message of the same pair finds nothing left: it costs a lock and a DELETE, no recompute.
+        assert tasks.recompute_kecamatan_year.run(kecamatan["kec"], 2026) == 0
 
 
-def test_a_late_recompute_absorbs_the_rows_that_piled_up(app, client, kecamatan):
-    """Under load the recompute waits in the queue; when it runs it covers every row of its pair."""
+def test_an_earlier_year_recomputes_the_later_years_it_feeds(app, client, kecamatan):
+    """A 2025 change also makes 2026 stale (K2, the RW baseline): one message recomputes both."""
     kec = kecamatan["kec"]
-    _sync(client, kecamatan["token"], [p.skm({"kelurahan_id": kecamatan["kel"][1]}, [4] * 9)])
     _sync(client, kecamatan["token"], [p.skm({"kecamatan_id": kec}, [4] * 9, "2025-03-01T10:00:00+07:00")])
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 3
-        recompute_kecamatan_years(db.session, kec, [2026], today=dt.date(2026, 6, 1))
-        assert _result(kec, 0, "2026", "IKU1").details["respondents"] == 5
-        # 2025's row stays for the relay (it also recomputes 2026, whose baseline 2025 feeds).
-        assert set(db.session.scalars(select(ScoreOutbox.year))) == {2025}
-        recompute_kecamatan_years(db.session, kec, [2025], today=dt.date(2026, 6, 1))
-        assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 1
+        assert set(db.session.scalars(select(ScoreOutbox.year))) == {2025, 2026}
+        tasks.recompute_kecamatan_year.run(kec, 2025)
+        assert _result(kec, 0, "2025", "IKU1").details["respondents"] == 1
+        assert _result(kec, 0, "2026", "IKU1").details["respondents"] == 4
+        assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 0
 
 
-def test_relay_keeps_rows_when_the_broker_fails(app, kecamatan):
+def test_stale_years_stay_within_the_scorable_window(app, client, kecamatan):
+    kec = kecamatan["kec"]
+    _sync(client, kecamatan["token"], [p.skm({"kecamatan_id": kec}, [4] * 9, "2024-03-01T10:00:00+07:00")])
+    with app.app_context():
+        assert stale_years(db.session, kec, 2026, 2026) == [2026]
+        assert stale_years(db.session, kec, 2022, 2026) == [2022, 2024, 2026]  # 2023, 2025: no data
+        assert stale_years(db.session, kec, 0, 2026) == [2024, 2026]
+        assert stale_years(db.session, kec, 1900, 2026) == [2024, 2026]
+        assert stale_years(db.session, kec, 9999, 2026) == []
+        assert stale_years(db.session, kec, 2027, 2026) == [2027]
+
+
+def test_a_hostile_year_does_not_fan_out(app, client, kecamatan):
+    """Stale marks for years 0, 1900 and 9999 (defect 6): a handful of recomputes, no results of those years."""
+    kec = kecamatan["kec"]
+    with app.app_context():
+        tasks.recompute_kecamatan_year.run(kec, 2026)
+        db.session.execute(insert(ScoreOutbox), [{"kecamatan_id": kec, "year": y} for y in (0, 1900, 9999)])
+        db.session.commit()
+        sent: list[tuple[int, int]] = []
+        assert sweep_outbox(db.session, lambda k, y: sent.append((k, y)), grace_seconds=0) == {
+            (kec, 0), (kec, 1900), (kec, 9999)}
+        for kec_id, year in sent:
+            tasks.recompute_kecamatan_year.run(kec_id, year)
+        assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 0
+        assert set(db.session.scalars(select(IndicatorResult.period).distinct())) == {
+            "2026", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"}
+
+
+def test_the_sweep_leaves_fresh_rows_to_their_kick_and_deletes_nothing(app, kecamatan):
+    with app.app_context():
+        assert sweep_outbox(db.session, lambda k, y: None, grace_seconds=60) == set()
+        got: list = []
+        assert sweep_outbox(db.session, lambda k, y: got.append((k, y)), grace_seconds=0) == {(kecamatan["kec"], 2026)}
+        assert got == [(kecamatan["kec"], 2026)]
+        assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 1  # the recompute deletes it
+
+
+def test_a_broker_failure_stops_the_sweep_and_keeps_the_rows(app, kecamatan):
     def broken(_kec: int, _year: int) -> None:
         raise ConnectionError("broker down")
 
     with app.app_context():
         with pytest.raises(ConnectionError):
-            drain_outbox(db.session, broken)
+            sweep_outbox(db.session, broken, grace_seconds=0)
         assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 1
-        # Once it is back, the next run hands the same work over.
-        got: list = []
-        drain_outbox(db.session, lambda k, y: got.append((k, y)), today=dt.date(2027, 1, 2))
-        assert got == [(kecamatan["kec"], 2026), (kecamatan["kec"], 2027)]  # 2026 data feeds 2027's baseline
-
-
-def test_later_years_up_to_the_current_one_are_stale_too():
-    assert with_following_years({(1, 2025), (2, 2026)}, 2026) == {(1, 2025), (1, 2026), (2, 2026)}
-    # An old inspection can still be an RW's latest: every later year reads it.
-    assert with_following_years({(1, 2022)}, 2025) == {(1, 2022), (1, 2023), (1, 2024), (1, 2025)}
-    assert with_following_years({(1, 2027)}, 2026) == {(1, 2027)}
 
 
 def test_relay_task_enqueues_into_the_broker(app, kecamatan):
-    """The task body sends real messages (the app's broker); what arrives is one recompute."""
+    """The task body sends real messages (the app's broker) for leftover rows."""
     with app.app_context():
-        sent = tasks.relay_outbox.run()
-        assert sent >= 1
+        jobs.reset_kick_backoff()
+        db.session.execute(update(ScoreOutbox).values(created_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)))
+        db.session.commit()
+        jobs.queued_marks().unclaim(kecamatan["kec"], 2026)
+        assert tasks.relay_outbox.run() == 1
+        assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 1
+
+
+def test_a_failing_recompute_is_set_aside_and_shown(app, client, kecamatan, monkeypatch):
+    """A recompute that raises (not a database error) is set aside at once: its rows leave the
+    outbox, its error is on /api/v1/health/ready and the dashboard, and other pairs are unaffected."""
+    import workers.recompute as recompute
+
+    kec = kecamatan["kec"]
+    real = recompute.load_kecamatan
+
+    def poisoned(session, kecamatan_id, years, *args, **kwargs):
+        if kecamatan_id == kec:
+            raise OverflowError("date value out of range")
+        return real(session, kecamatan_id, years, *args, **kwargs)
+
+    monkeypatch.setattr(recompute, "load_kecamatan", poisoned)
+    with app.app_context():
+        other = make_wilayah("Sukasari", "32.73.01", kelurahan=1, rw=1)
+        db.session.commit()
+        other_id = other.kecamatan.id
+        jobs.mark_stale(db.session, {(other_id, 2026)})
+        db.session.commit()
+        with pytest.raises(OverflowError):
+            tasks.recompute_kecamatan_year.run(kec, 2026)
+        assert tasks.recompute_kecamatan_year.run(other_id, 2026) == 5 * 2 * 6
         assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 0
+        failed = db.session.get(ScoringSetAside, (kec, 2026))
+        assert failed.attempts == 1 and "OverflowError: date value out of range" in failed.error
+    ready = client.get("/api/v1/health/ready").get_json()
+    assert ready["scoring"] == "set_aside"
+    assert [(e["kecamatan_id"], e["year"], e["kecamatan"]) for e in ready["scoring_set_aside"]] == [
+        (kec, 2026, "Coblong")]
+    login(client, "camat", "rahasia123")
+    page = client.get("/admin/?period=2026").get_data(as_text=True)
+    assert "Perhitungan skor gagal dan disisihkan" in page and "date value out of range" in page
+    monkeypatch.setattr(recompute, "load_kecamatan", real)
+    with app.app_context():
+        tasks.recompute_kecamatan_year.run(kec, 2026, force=True)  # the nightly run, or the next change
+        assert db.session.get(ScoringSetAside, (kec, 2026)) is None
+    assert client.get("/api/v1/health/ready").get_json()["scoring"] == "ok"
+    assert "Perhitungan skor gagal" not in client.get("/admin/?period=2026").get_data(as_text=True)
 
 
-def test_concurrent_relays_take_disjoint_rows(app, kecamatan, backend):
-    """PostgreSQL: SKIP LOCKED hands a locked row to nobody else; SQLite: the second relay waits."""
-    uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    other = create_engine(uri)
-    try:
-        with app.app_context():
-            from workers.relay import _claim
+def test_being_computed_is_true_until_the_recompute_commits(app, client, kecamatan):
+    """Defect 4c: the hint reads outbox rows, which now live until the recompute that read them commits."""
+    from server.admin.dashboard import recompute_pending
 
-            claimed = _claim(db.session, 100)  # this session now holds the row (or the write lock)
-            assert len(claimed) == 1
-            with Session(other) as second:
-                if backend == "postgresql":
-                    assert drain_outbox(second, lambda k, y: None) == set()
-                else:
-                    second.execute(text("PRAGMA busy_timeout=300"))
-                    with pytest.raises(OperationalError, match="locked"):
-                        drain_outbox(second, lambda k, y: None)
-            db.session.rollback()
-            with Session(other) as second:
-                assert drain_outbox(second, lambda k, y: None, today=dt.date(2026, 5, 1)) == {(kecamatan["kec"], 2026)}
-    finally:
-        other.dispose()
+    kec = kecamatan["kec"]
+    with app.app_context():
+        assert recompute_pending(kec, 2026) is True
+        tasks.relay_outbox.run()  # a sweep hands work over but removes nothing
+        assert recompute_pending(kec, 2026) is True
+        tasks.recompute_kecamatan_year.run(kec, 2026)
+        assert recompute_pending(kec, 2026) is False
+    _sync(client, kecamatan["token"], [p.skm({"kecamatan_id": kec}, [4] * 9, "2025-03-01T10:00:00+07:00")])
+    with app.app_context():
+        assert recompute_pending(kec, 2026) is True  # 2025's data feeds 2026 too
 
 
 def test_concurrent_recomputes_leave_one_correct_result(app, client, kecamatan):
@@ -191,36 +265,6 @@ def test_recompute_cli(app, runner, kecamatan):
     assert bad.exit_code != 0 and "--period" in bad.output
 
 
-def test_inline_relay_recomputes_then_deletes(app, kecamatan):
-    """The embedded broker's relay: recompute first, delete the rows read only afterwards."""
-    from workers.relay import run_outbox_inline
-
-    done: list[tuple[int, int]] = []
-
-    def recompute(kec: int, year: int) -> None:
-        with app.app_context():
-            assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 1  # not deleted yet
-        done.append((kec, year))
-
-    with app.app_context():
-        assert run_outbox_inline(db.session, recompute, today=dt.date(2027, 2, 1)) == {
-            (kecamatan["kec"], 2026), (kecamatan["kec"], 2027)}
-        assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 0
-    assert done == [(kecamatan["kec"], 2026), (kecamatan["kec"], 2027)]
-
-
-def test_inline_relay_keeps_rows_when_a_recompute_fails(app, kecamatan):
-    from workers.relay import run_outbox_inline
-
-    def broken(_kec: int, _year: int) -> None:
-        raise RuntimeError("worker died")
-
-    with app.app_context():
-        with pytest.raises(RuntimeError):
-            run_outbox_inline(db.session, broken)
-        assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 1
-
-
 def test_a_second_recompute_rewrites_what_changed_and_keeps_the_rest(app, client, kecamatan):
     kec, kel2 = kecamatan["kec"], kecamatan["kel"][1]
     with app.app_context():
@@ -253,7 +297,7 @@ def test_full_recompute_in_processes_matches_one_process(app, client, kecamatan,
 
 def test_queued_marks_allow_one_waiting_recompute_per_pair(app):
     from tests.integration.harness import dedicated_redis_db, free_port
-    from workers.queued import QueuedMarks
+    from server.scoring_queue import QueuedMarks
 
     marks = QueuedMarks(dedicated_redis_db(11), app.config["SQLALCHEMY_DATABASE_URI"])
     assert marks.claim(1, 2026) is True
@@ -268,27 +312,66 @@ def test_queued_marks_allow_one_waiting_recompute_per_pair(app):
     dedicated_redis_db(11)
 
 
-def test_relay_skips_a_pair_whose_recompute_waits(app, client, kecamatan):
-    """Relay → mark set; more syncs, relay again → rows covered, no second message; the task clears it."""
-    import redis
+def test_a_hot_pair_is_deferred_to_bound_the_workers_share(app, client, kecamatan, monkeypatch):
+    """After a recompute that took d seconds, the pair's next one waits until d after it ended
+    (SCORING_MAX_SHARE 0.5): the message is sent again for then, its mark moved to that time."""
+    import time
 
-    from workers.tasks import _marks
+    kec = kecamatan["kec"]
+    sent: list[tuple] = []
+    with app.app_context():
+        marks = jobs.queued_marks()
+        marks.record_run(kec, 2026, time.time(), 30.0)  # a 30 s recompute just ended
+        monkeypatch.setattr(tasks.recompute_kecamatan_year, "apply_async",
+                            lambda args, countdown=None, **kw: sent.append((args, countdown)))
+        marks.unclaim(kec, 2026)
+        assert marks.claim(kec, 2026) is True  # the message below was sent with this mark
+        assert tasks.recompute_kecamatan_year.run(kec, 2026) == 0
+        assert sent and sent[0][0] == (kec, 2026) and 29 < sent[0][1] <= 30
+        claimed, due = marks.claim_or_eta(kec, 2026)
+        assert claimed is False and due > time.time() + 29  # the web's throttle now waits for it
+        assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 1  # nothing read yet
+        assert tasks.recompute_kecamatan_year.run(kec, 2026, force=True) == 90  # the nightly run is never deferred
+        marks.record_run(kec, 2026, time.time() - 60, 30.0)  # long ago: no deferral
+        _sync(client, kecamatan["token"], [p.skm({"kelurahan_id": kecamatan["kel"][1]}, [4] * 9)])
+        assert tasks.recompute_kecamatan_year.run(kec, 2026) == 90
+
+
+def test_relay_skips_a_pair_whose_recompute_waits(app, client, kecamatan):
+    """Enqueue → mark set; the sweep finds the pair waiting and sends no second message; the task clears it."""
+    import redis
 
     kec = kecamatan["kec"]
     with app.app_context():
-        marks = _marks()
+        jobs.reset_kick_backoff()
+        marks = jobs.queued_marks()
         marks.unclaim(kec, 2026)
-        assert tasks.relay_outbox.run() >= 1
-        assert marks.claim(kec, 2026) is False  # set by the relay's enqueue
-        db.session.rollback()
-    _sync(client, kecamatan["token"], [p.skm({"kelurahan_id": kecamatan["kel"][1]}, [4] * 9)])
-    with app.app_context():
+        assert jobs.enqueue_recompute(kec, 2026, throttle=False) is True
+        assert marks.claim(kec, 2026) is False  # set by the enqueue
         key = marks.key(kec, 2026)
         store = redis.Redis.from_url(marks.redis_url)
         store.expire(key, 50)  # an enqueue would set it again with the full TTL
-        tasks.relay_outbox.run()
-        assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 0  # covered by the waiting one
+        assert jobs.enqueue_recompute(kec, 2026, throttle=False) is False
         assert 0 < store.ttl(key) <= 50  # not set again: no second message
         tasks.recompute_kecamatan_year.run(kec, 2026)
         assert store.exists(key) == 0  # the recompute cleared it
-        assert _result(kec, 0, "2026", "IKU1").details["respondents"] == 5
+        assert _result(kec, 0, "2026", "IKU1").details["respondents"] == 4
+
+
+def test_the_kick_throttle_sends_one_message_per_pair_and_interval(app, client, kecamatan, monkeypatch):
+    """Per web process: the first sync of an interval sends the recompute (due one interval later);
+    the syncs after it send nothing until then — that recompute will read them."""
+    sent: list[tuple] = []
+    with app.app_context():
+        celery_app = app.extensions["celery"]
+        monkeypatch.setattr(celery_app, "send_task", lambda name, args=None, **kw: sent.append((name, args, kw)))
+        jobs.reset_kick_backoff()
+        jobs.queued_marks().unclaim(kecamatan["kec"], 2026)
+        monkeypatch.setitem(app.config, "SCORING_COALESCE_SECONDS", 30)
+    for _ in range(5):
+        _sync(client, kecamatan["token"], [p.skm({"kelurahan_id": kecamatan["kel"][1]}, [4] * 9)])
+    assert [(name, args, kw.get("countdown")) for name, args, kw in sent] == [
+        (jobs.RECOMPUTE_TASK, (kecamatan["kec"], 2026), 30)]
+    with app.app_context():
+        jobs.queued_marks().unclaim(kecamatan["kec"], 2026)
+        jobs.reset_kick_backoff()
