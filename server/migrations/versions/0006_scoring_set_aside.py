@@ -1,13 +1,13 @@
 """scoring_set_aside: (kecamatan, year) pairs whose recompute failed repeatedly, with the error
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0003
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0006'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
