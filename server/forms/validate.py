@@ -171,6 +171,10 @@ def validate(definition: dict, data: Any, service_types: Collection[str] | None 
     A field hidden by its `show_if` is not required. `service_types` (codes) replaces the static
     choices of a field with ``"choices_from": "service_types"``; None keeps the static ones.
     """
+    if definition.get("source") == "xlsform":  # imported forms: XLSForm rules (server/xlsform/rules.py)
+        from server.xlsform.rules import validate_imported
+
+        return validate_imported(definition, data, service_types)
     if not isinstance(data, dict):
         return {"data": "Harus berupa objek."}
     errors: dict[str, str] = {}
