@@ -143,6 +143,8 @@ def _choices(node: dict, lang: str | None) -> list[dict]:
     out = []
     for choice in node.get("choices") or ():
         label, label_en = _texts(choice.get("label"), lang)
+        if choice.get("name") == "other" and label == "Other":  # pyxform's `or_other` choice
+            label, label_en = "Lainnya", "Other"
         item = {"value": str(choice.get("name")), "label": label or str(choice.get("name"))}
         if label_en:
             item["label_en"] = label_en
@@ -220,6 +222,8 @@ def _question(walk: _Walk, node: dict, group: str | None, group_relevant: str | 
     relevant = bind.get("relevant")
     if relevant and (m := _OTHER.match(relevant)):  # pyxform's own `or_other` question
         relevant = f"selected(${{{m.group(1)}}}, 'other')"
+        if out["label"] == "Specify other.":
+            out.update(label="Lainnya, sebutkan", label_en="Specify other.")
     if relevant:
         m = _SHOW_IF.match(relevant)
         if m and not group_relevant:
@@ -382,7 +386,8 @@ def read_xlsform(path: str | Path) -> dict:
     try:
         doc = xls2json.parse_file_to_json(path, warnings=warnings)
     except PyXFormError as err:
-        raise XLSFormError([f"XLSForm tidak valid: {err}"]) from None
+        message = re.sub(r"\[row\s*:\s*(\d+)\]", r"baris \1:", str(err))
+        raise XLSFormError([f"XLSForm tidak valid: {message}"]) from None
     except Exception as err:  # noqa: BLE001 - a corrupt workbook raises anything from the zip/xml layers
         raise XLSFormError([f"Berkas tidak dapat dibaca sebagai XLSForm: {type(err).__name__}: {err}"]) from None
     return definition_from_pyxform(doc, _row_numbers(path))
