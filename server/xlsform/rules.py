@@ -68,7 +68,10 @@ def validate_imported(definition: dict, data: Any, service_types: Collection[str
         if field["type"] in ("time", "acknowledge", "note", "calculate"):
             message = _check_extra(field, value)
         else:
-            message = _check(field, value, service_types)
+            # min/max/pattern read from a constraint are for clients; the constraint (and its message) rules here.
+            plain = {k: v for k, v in field.items() if k not in ("min", "max", "pattern")} \
+                if field.get("constraint") else field
+            message = _check(plain, value, service_types)
         if message:
             errors[key] = message
             continue
