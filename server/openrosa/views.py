@@ -8,6 +8,7 @@ from xml.sax.saxutils import escape
 
 from flask import Response, current_app, g, request, url_for
 from PIL import Image
+from pyxform.errors import PyXFormError
 from sqlalchemy import select
 
 from server.extensions import db
@@ -72,7 +73,11 @@ def form_list() -> Response:
     for code, definition in sorted(_latest_forms().items()):
         if wanted and code != wanted:
             continue
-        xml = _xform(definition)
+        try:
+            xml = _xform(definition)
+        except PyXFormError:  # one definition pyxform cannot express must not hide the others
+            current_app.logger.warning("form %s v%s has no XForm", code, definition.get("version"), exc_info=True)
+            continue
         url = url_for("openrosa.form_xml", code=code, _external=True)
         items.append(f"<xform><formID>{escape(code)}</formID><name>{escape(definition.get('title') or code)}</name>"
                      f"<version>{definition['version']}</version><hash>{xform_hash(xml)}</hash>"
