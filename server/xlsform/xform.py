@@ -72,6 +72,8 @@ def _xform_cached(_digest: str, key: str) -> str:
     from pyxform.xls2xform import convert
 
     definition, places = json.loads(key)
+    # A sheet's own `rw_id` row is the subject: written like every subject element (with choices).
+    definition = {**definition, "fields": [f for f in definition["fields"] if not f.get("subject_field")]}
     places = {k: [tuple(o) for o in v] for k, v in (places or {}).items()}
     used = [n for n in SUBJECT_ELEMENTS.get(definition.get("subject") or "kelurahan", ()) if places.get(n)]
     places = {n: places[n] for n in used}

@@ -291,3 +291,22 @@ def test_create_app_registers_openrosa_once():
     assert any(r.rule.startswith("/openrosa/key/") for r in create_app({"TESTING": True, "SECRET_KEY": "x",
                                                                         "SQLALCHEMY_DATABASE_URI": "sqlite://"}).url_map.iter_rules())
     assert Attachment  # the photo table is the API's own
+
+
+def test_a_sheets_rw_id_row_is_the_subject_element_with_choices(app, runner, client, world, tmp_path):
+    from tests.xlsform.helpers import write_xlsform
+    path = write_xlsform(tmp_path / "rw.xlsx", [["integer", "rw_id", "RW"], ["integer", "jumlah_kk", "Jumlah KK", None, None, "yes"]],
+                         settings={"form_id": "data-rw", "version": "1", "form_title": "Data RW"})
+    assert runner.invoke(args=["import-form", str(path)]).exit_code == 0
+    xml = client.get(f"/openrosa/key/{world['officer']}/forms/data-rw.xml").data
+    instance = ET.fromstring(xml).find(f".//{XF}instance/{XF}data-rw")
+    assert [el.tag.removeprefix(XF) for el in instance].count("rw_id") == 1
+    assert b"RW 01" in xml  # offered as the officer's RW
+    item = {"id": str(uuid.uuid4()), "form": "data-rw", "form_version": 1, "subject": {"rw_id": world["rw1"]},
+            "observed_at": OBSERVED, "data": {"jumlah_kk": 40}}
+    from tests.openrosa.helpers import instance_xml as to_xml
+    with app.app_context():
+        from server.forms.catalogue import registry
+        definition = registry.form("data-rw", 1).definition
+    resp = post_instance(client, world["officer"], to_xml(item, {**definition, "fields": [f for f in definition["fields"] if f["key"] != "rw_id"]}))
+    assert resp.status_code == 201, resp.data

@@ -59,7 +59,7 @@ function simple(el, extra = {}) {
 
 /** Render one field of an imported form: the new types here, the rest by the built-in renderer (+ hint). */
 export function renderField(field, value, onValue) {
-  if (field.type === 'calculate') {
+  if (field.type === 'calculate' || field.subject_field) { // a sheet's rw_id is the subject select above
     const el = h('div', { hidden: true });
     el.dataset.key = field.key;
     return simple(el, { setVisible() {} });
