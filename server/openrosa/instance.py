@@ -120,6 +120,9 @@ def convert_value(field_def: dict, text: str) -> Any:
         return _number(text, True)
     if kind == "decimal":
         return _number(text, False)
+    if kind == "calculate":  # a number when it reads as one (the field app sends the computed number)
+        value = _number(text, False)
+        return value if isinstance(value, (int, float)) and text.strip() not in ("NaN", "Infinity", "-Infinity") else text
     if kind == "boolean":
         low = text.lower()
         return True if low in _TRUE else False if low in _FALSE else text

@@ -260,7 +260,8 @@ def test_imported_form_submitted_by_openrosa_and_json(app, runner, client, world
         from server.forms.catalogue import registry
         definition = registry.form("posyandu", 1).definition
     data = {"nama_anak": "Ani", "umur_bulan": 12, "berat": 8.5, "jenis_kelamin": "P", "imunisasi": ["bcg"],
-            "gizi_buruk": "tidak", "tanggal": "2026-01-05", "jam_buka": "08:00:00.000+07:00", "setuju": True}
+            "gizi_buruk": "tidak", "tanggal": "2026-01-05", "jam_buka": "08:00:00.000+07:00", "setuju": True,
+            "berat_gram": 8500}
     item = {"id": str(uuid.uuid4()), "form": "posyandu", "form_version": 1, "subject": {"kelurahan_id": world["kel1"]},
             "observed_at": OBSERVED, "data": data}
     xml = instance_xml(item, definition).replace(b"<setuju>true</setuju>", b"<setuju>OK</setuju>")
