@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Flask, Response, current_app, g, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
@@ -115,4 +115,4 @@ def current_scope():
     return g.openrosa_scope
 
 
-__all__ = ["bp", "init_app", "message_response", "OpenRosaError", "url_for"]
+__all__ = ["bp", "init_app", "message_response", "OpenRosaError"]
