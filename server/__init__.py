@@ -23,7 +23,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.from_object(config)
     app.config.from_prefixed_env("SIKK")
 
-    from server import admin, cli, errors, extensions, hardening, jobs, security, webapp
+    from server import admin, cli, errors, extensions, hardening, jobs, openrosa, security, webapp
     from server.api import register_api
 
     extensions.init_sqlite_pragmas()
@@ -37,6 +37,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     webapp.init_app(app)
     cli.init_app(app)
     admin.init_app(app)
+    openrosa.init_app(app)
     hardening.limit_login_endpoints(app)
     hardening.trust_reverse_proxy(app)
     return app

@@ -278,5 +278,7 @@ COMMANDS = (release_command, import_wilayah_command, create_user_command, set_ta
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app's CLI."""
-    for command in COMMANDS:
+    from server.xlsform.cli import import_form_command
+
+    for command in (*COMMANDS, import_form_command):
         app.cli.add_command(command)

@@ -4,8 +4,15 @@
  */
 import { t } from './i18n.js';
 
-/** True when `field` is shown given the other values (SPEC §3 show_if: equals / in). */
+// The imported-form engine (xform/engine.js, loaded on demand) registers itself here.
+let xform = null;
+export function registerXForm(engine) {
+  xform = engine;
+}
+
+/** True when `field` is shown given the other values (SPEC §3 show_if: equals / in; imported: relevant). */
 export function isShown(field, data) {
+  if (field.relevant && xform) return xform.relevant(field, data);
   const cond = field.show_if;
   if (!cond) return true;
   const other = data[cond.field];
@@ -30,7 +37,8 @@ export function fieldError(field, value, data = {}, raw = undefined) {
   if (raw !== undefined && raw !== '' && (value === null || value === undefined)) {
     return field.type === 'integer' ? t('integer') : t('number');
   }
-  if (isEmpty(value)) return field.required ? t('required') : null;
+  if (isEmpty(value)) return field.required && field.type !== 'calculate' ? t('required') : null;
+  if (field.constraint && xform) return xform.constraintError(field, value, data);
   switch (field.type) {
     case 'text':
       if (field.pattern && !new RegExp(field.pattern).test(value)) return t('pattern');

@@ -31,6 +31,7 @@ from server.api.auth import UserSchema
 from server.extensions import db
 from server.models import FormDefinition, Kecamatan, Kelurahan, ServiceType, Submission, User, counts_clause
 from server.security import ALL_ROLES, Scope, current_scope, require_role
+from server.xlsform.assign import assigned_forms
 
 blp = Blueprint("bootstrap", __name__, description="What a device needs to work offline")
 
@@ -186,7 +187,8 @@ def build_bootstrap(scope: Scope, today: dt.date) -> dict:
                                                      "nama": kecamatan.nama},
         "kelurahan": _kelurahan_doc(kelurahan, with_rw=user.role != "kiosk"),
         "units": _units(kecamatan, kelurahan, scope),
-        "forms": _forms(user.role),
+        "forms": assigned_forms(_forms(user.role), user.role,
+                                None if scope.whole_kecamatan else [kel.kode for kel in kelurahan]),
         "service_types": _service_types(),
         "periods": periods(today),
     }

@@ -188,6 +188,10 @@ def validate(definition: dict, data: Any, service_types: Collection[str] | None 
     Every date, datetime and ``periode`` must lie within the date window of ``server.periods``
     (2000-01-01 to one year after ``today``, default the server's date).
     """
+    if definition.get("source") == "xlsform":  # imported forms: XLSForm rules (server/xlsform/rules.py)
+        from server.xlsform.rules import validate_imported
+
+        return validate_imported(definition, data, service_types)
     if not isinstance(data, dict):
         return {"data": "Harus berupa objek."}
     errors: dict[str, str] = {}

@@ -79,6 +79,13 @@ ADMIN_PAGES: dict[str, Page] = {
                                                  managers_only=True, of_kecamatan_a=True),
     "/admin/kelola/perangkat": _fixed("/admin/kelola/perangkat", managers_only=True),
     "/admin/kelola/target": _fixed("/admin/kelola/target", managers_only=True),
+    # issue #13 (server/admin/xforms.py)
+    "/admin/kelola/formulir/": _fixed("/admin/kelola/formulir/", managers_only=True),
+    "/admin/kelola/formulir/<string:code>/<int:version>.xlsx": _fixed("/admin/kelola/formulir/inspeksi-rw/1.xlsx",
+                                                                      managers_only=True),
+    "/admin/kelola/odk/": _fixed("/admin/kelola/odk/", managers_only=True),
+    "/admin/formulir/<string:code>/ringkasan": _fixed("/admin/formulir/inspeksi-rw/ringkasan"),
+    "/admin/formulir/<string:code>/ekspor.<string:fmt>": _fixed("/admin/formulir/inspeksi-rw/ekspor.csv"),
 }
 # POST-only admin routes (those with a GET are in ADMIN_PAGES too); each must refuse a missing CSRF token.
 ADMIN_POSTS: dict[str, Callable[[World], str]] = {

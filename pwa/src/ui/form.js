@@ -98,14 +98,16 @@ export function renderForm(root, code, params) {
   (async () => {
     const record = await loadRecord(code, params, definition, user);
     const def = findDefinition(bootstrap, code, record.form_version) || definition;
+    const engine = def.source === 'xlsform' ? await import('../xform/engine.js') : null; // imported forms
+    engine?.applyDefaults(def, record);
     if (!alive) return;
     for (const field of def.fields) {
       if (field.type === 'boolean' && record.data[field.key] === undefined) record.data[field.key] = false;
     }
-    build(record, def);
+    build(record, def, engine);
   })();
 
-  function build(record, def) {
+  function build(record, def, engine) {
     const data = record.data;
     const raw = {};
     const controls = new Map();
@@ -182,11 +184,12 @@ export function renderForm(root, code, params) {
 
     // -- fields --------------------------------------------------------------------------------
     function updateVisibility() {
+      engine?.recalculate(def, data);
       for (const field of def.fields) controls.get(field.key).setVisible(isShown(field, data));
     }
     const labels = Object.fromEntries(def.fields.map((f) => [f.key, localized(f, 'label')]));
     for (const field of def.fields) {
-      const control = renderField({ ...field, not_before_label: labels[field.not_before] }, data[field.key], (value, typed) => {
+      const control = (engine?.renderField || renderField)({ ...field, not_before_label: labels[field.not_before] }, data[field.key], (value, typed) => {
         if (value === undefined) delete data[field.key];
         else data[field.key] = value;
         raw[field.key] = typed;
@@ -304,6 +307,7 @@ export function renderForm(root, code, params) {
     });
 
     mount(root, form);
+    engine?.enhance(form, def);
     (kelSelect?.select || refSelect?.select || controls.values().next().value)?.focus?.();
   }
 

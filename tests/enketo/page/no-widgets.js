@@ -1,0 +1,2 @@
+// enketo-core without its widget set: plain inputs are all a machine-driven test needs.
+export default [];
