@@ -1,4 +1,4 @@
-"""Submission items as devices send them, with the odd dates real field data has (hypothesis draws).
+"""Submission items as devices send them, with the odd dates real field data has (seeded random draws).
 
 Every builder returns a *valid* item by SPEC §3/§5 (the test asserts it is stored), except those
 in :data:`HOSTILE`, which SPEC §2a and the documented date window require to be refused.
@@ -9,7 +9,7 @@ import copy
 import datetime as dt
 import uuid
 
-from hypothesis import strategies as st
+import random
 
 from tests.invariant import naive
 
@@ -60,34 +60,33 @@ def item(form: str, subject: dict | None, observed_at: str, data: dict, **extra)
 
 # -- drawing instants and dates ----------------------------------------------------------------------
 
-def draw_instant(data, years=(2025, 2026), today_share: bool = False) -> dt.datetime:
+def draw_instant(r: random.Random, years=(2025, 2026), today_share: bool = False) -> dt.datetime:
     """A moment in the field (aware, in the device's offset), always at least an hour ago."""
-    kinds = ["random", "random", "random", "boundary"] + (["today", "today"] if today_share else [])
-    kind = data.draw(st.sampled_from(kinds), label="instant kind")
+    kinds = ["random", "random", "boundary"] + (["today", "today"] if today_share else [])
+    kind = r.choice(kinds)
     latest = now() - dt.timedelta(hours=1)
     if kind == "boundary":
-        t = dt.datetime.fromisoformat(data.draw(st.sampled_from(BOUNDARY_INSTANTS), label="boundary instant"))
+        t = dt.datetime.fromisoformat(r.choice(BOUNDARY_INSTANTS))
         if t.year in years or t.astimezone(naive.TZ).year in years:
             return t
     if kind == "today":
-        minutes = data.draw(st.integers(60, 400), label="minutes ago")
-        return (now() - dt.timedelta(minutes=minutes)).astimezone(zone(data.draw(st.sampled_from(OFFSETS))))
-    year = data.draw(st.sampled_from(years), label="year")
-    t = dt.datetime(year, data.draw(st.integers(1, 12), label="month"), data.draw(st.integers(1, 28), label="day"),
-                    data.draw(st.integers(0, 23), label="hour"), data.draw(st.sampled_from((0, 15, 30, 45))),
-                    tzinfo=zone(data.draw(st.sampled_from(OFFSETS), label="offset")))
+        minutes = r.randint(60, 400)
+        return (now() - dt.timedelta(minutes=minutes)).astimezone(zone(r.choice(OFFSETS)))
+    year = r.choice(years)
+    t = dt.datetime(year, r.randint(1, 12), r.randint(1, 28), r.randint(0, 23), r.choice((0, 15, 30, 45)),
+                    tzinfo=zone(r.choice(OFFSETS)))
     if t > latest:
-        t = (latest - dt.timedelta(hours=data.draw(st.integers(1, 2000), label="hours back"))).astimezone(t.tzinfo)
+        t = (latest - dt.timedelta(hours=r.randint(1, 2000))).astimezone(t.tzinfo)
     return t
 
 
-def draw_date(data, years=(2025, 2026)) -> dt.date:
+def draw_date(r: random.Random, years=(2025, 2026)) -> dt.date:
     """A calendar date (a complaint's tanggal_terima), never after yesterday."""
-    if data.draw(st.integers(0, 4), label="boundary date?") == 0:
-        day = dt.date.fromisoformat(data.draw(st.sampled_from(BOUNDARY_DATES)))
+    if r.randint(0, 4) == 0:
+        day = dt.date.fromisoformat(r.choice(BOUNDARY_DATES))
         if day.year in years:
             return day
-    day = dt.date(data.draw(st.sampled_from(years)), data.draw(st.integers(1, 12)), data.draw(st.integers(1, 28)))
+    day = dt.date(r.choice(years), r.randint(1, 12), r.randint(1, 28))
     return min(day, today() - dt.timedelta(days=1))
 
 
@@ -103,97 +102,138 @@ def at_local(day: dt.date, hour: int, offset: int) -> dt.datetime:
 
 # -- the forms ---------------------------------------------------------------------------------------
 
-def unit_subject(data, kec) -> dict:
-    choice = data.draw(st.sampled_from([*kec.kelurahan, *kec.kelurahan, None]), label="unit")
+def unit_subject(r: random.Random, kec) -> dict:
+    choice = r.choice([*kec.kelurahan, *kec.kelurahan, None])
     return {"kecamatan_id": kec.id} if choice is None else {"kelurahan_id": choice}
 
 
-def skm(data, kec) -> dict:
-    answers = data.draw(st.lists(st.sampled_from((1, 2, 3, 3, 3, 4, 4, 4)), min_size=9, max_size=9), label="answers")
-    return item("skm", unit_subject(data, kec), iso(draw_instant(data)), {f"u{i}": a for i, a in enumerate(answers, 1)})
+def skm(r: random.Random, kec) -> dict:
+    answers = [r.choice((1, 2, 3, 3, 3, 4, 4, 4)) for _ in range(9)]
+    return item("skm", unit_subject(r, kec), iso(draw_instant(r)), {f"u{i}": a for i, a in enumerate(answers, 1)})
 
 
-def pengaduan(data, kec, tanggal: dt.date | None = None) -> dict:
-    tanggal = tanggal or draw_date(data)
-    delay = data.draw(st.sampled_from((0, 0, 0, 1, 3, 20)), label="days until entered")
-    observed = not_after_now(at_local(tanggal + dt.timedelta(days=delay), 10, data.draw(st.sampled_from(OFFSETS))))
-    return item("pengaduan", unit_subject(data, kec), iso(observed),
-                {"tanggal_terima": tanggal.isoformat(), "saluran": data.draw(st.sampled_from(SALURAN)),
-                 "kategori": data.draw(st.sampled_from(KATEGORI)), "uraian": "Uji invarian."})
+def pengaduan(r: random.Random, kec, tanggal: dt.date | None = None) -> dict:
+    tanggal = tanggal or draw_date(r)
+    delay = r.choice((0, 0, 0, 1, 3, 20))
+    observed = not_after_now(at_local(tanggal + dt.timedelta(days=delay), 10, r.choice(OFFSETS)))
+    return item("pengaduan", unit_subject(r, kec), iso(observed),
+                {"tanggal_terima": tanggal.isoformat(), "saluran": r.choice(SALURAN),
+                 "kategori": r.choice(KATEGORI), "uraian": "Uji invarian."})
 
 
-def elapsed(data, code: str) -> dt.timedelta:
+def elapsed(r: random.Random, code: str) -> dt.timedelta:
     if naive.DEFAULT_SOP[code][2] == "minutes":
-        return dt.timedelta(minutes=data.draw(st.integers(1, 100), label="minutes taken"))
-    return dt.timedelta(days=data.draw(st.integers(0, 7), label="days taken"),
-                        hours=data.draw(st.integers(0, 8), label="hours taken"))
+        return dt.timedelta(minutes=r.randint(1, 100))
+    return dt.timedelta(days=r.randint(0, 7), hours=r.randint(0, 8))
 
 
-def layanan(data, kec, open_line: bool | None = None) -> dict:
-    code = data.draw(st.sampled_from(CODES), label="jenis_layanan")
-    received = draw_instant(data, today_share=True)
+def layanan(r: random.Random, kec, open_line: bool | None = None) -> dict:
+    code = r.choice(CODES)
+    received = draw_instant(r, today_share=True)
     payload = {"jenis_layanan": code, "waktu_terima": iso(received)}
     if open_line is None:
-        open_line = data.draw(st.booleans(), label="open line")
+        open_line = r.random() < 0.5
     if not open_line:
-        done = received + elapsed(data, code)
+        done = received + elapsed(r, code)
         if done <= now() - dt.timedelta(minutes=1):
-            payload["waktu_selesai"] = iso(done.astimezone(zone(data.draw(st.sampled_from(OFFSETS)))))
-    return item("layanan", unit_subject(data, kec), iso(received), payload)
+            payload["waktu_selesai"] = iso(done.astimezone(zone(r.choice(OFFSETS))))
+    return item("layanan", unit_subject(r, kec), iso(received), payload)
 
 
-def inspeksi(data, kec) -> dict:
-    rw = data.draw(st.sampled_from([r for rws in kec.rw.values() for r in rws]), label="rw")
-    if data.draw(st.integers(0, 2), label="all good?") > 0:
+def inspeksi(r: random.Random, kec) -> dict:
+    rw = r.choice([rw for rws in kec.rw.values() for rw in rws])
+    if r.randint(0, 2) > 0:
         fields = {"kebun_toga": True, "pengelolaan_sampah": "baik", "status_kumuh": "tidak_kumuh",
                   "lembaga_aktif": True}
     else:
-        fields = {"kebun_toga": data.draw(st.booleans()),
-                  "pengelolaan_sampah": data.draw(st.sampled_from(("baik", "cukup", "buruk"))),
-                  "status_kumuh": data.draw(st.sampled_from(("kumuh", "tidak_kumuh"))),
-                  "lembaga_aktif": data.draw(st.booleans())}
-    fields.update(kejadian_kriminal=data.draw(st.integers(0, 3)), konflik_sosial=data.draw(st.integers(0, 2)))
-    return item("inspeksi-rw", {"rw_id": rw}, iso(draw_instant(data, years=(2024, 2025, 2026))), fields)
+        fields = {"kebun_toga": r.random() < 0.5,
+                  "pengelolaan_sampah": r.choice(("baik", "cukup", "buruk")),
+                  "status_kumuh": r.choice(("kumuh", "tidak_kumuh")),
+                  "lembaga_aktif": r.random() < 0.5}
+    fields.update(kejadian_kriminal=r.randint(0, 3), konflik_sosial=r.randint(0, 2))
+    return item("inspeksi-rw", {"rw_id": rw}, iso(draw_instant(r, years=(2024, 2025, 2026))), fields)
 
 
-def laporan_data(data, periode: str) -> tuple[dict, dt.date]:
+def laporan_data(r: random.Random, periode: str) -> tuple[dict, dt.date]:
     """The fields of a quarterly report (dates mostly on time) and the last of its dates."""
     end = naive.Period.parse(periode).end
     dates = {}
     for key in naive.REPORT_DATES:
-        day = end + dt.timedelta(days=data.draw(st.sampled_from((-5, 2, 5, 8, 10, 10, 11, 20)), label=key))
+        day = end + dt.timedelta(days=r.choice((-5, 2, 5, 8, 10, 10, 11, 20)))
         dates[key] = min(day, today() - dt.timedelta(days=1)).isoformat()
-    fields = {"periode": periode, "lembaga_aktif": data.draw(st.sampled_from((True, True, True, False))),
-              "kejadian_kriminal": data.draw(st.integers(0, 3)), "konflik_sosial": data.draw(st.integers(0, 2)),
+    fields = {"periode": periode, "lembaga_aktif": r.choice((True, True, True, False)),
+              "kejadian_kriminal": r.randint(0, 3), "konflik_sosial": r.randint(0, 2),
               **dates}
     return fields, max(dt.date.fromisoformat(d) for d in dates.values())
 
 
-def laporan(data, kec, kelurahan_id: int | None = None, periode: str | None = None) -> dict:
-    kelurahan_id = kelurahan_id or data.draw(st.sampled_from(kec.kelurahan), label="kelurahan")
-    periode = periode or data.draw(st.sampled_from(QUARTERS), label="periode")
-    fields, last = laporan_data(data, periode)
-    observed = at_local(last + dt.timedelta(days=data.draw(st.integers(0, 3))), data.draw(st.integers(7, 20)),
-                        data.draw(st.sampled_from(OFFSETS)))
+def laporan(r: random.Random, kec, kelurahan_id: int | None = None, periode: str | None = None) -> dict:
+    kelurahan_id = kelurahan_id or r.choice(kec.kelurahan)
+    periode = periode or r.choice(QUARTERS)
+    fields, last = laporan_data(r, periode)
+    observed = at_local(last + dt.timedelta(days=r.randint(0, 3)), r.randint(7, 20),
+                        r.choice(OFFSETS))
     return item("laporan-kelurahan", {"kelurahan_id": kelurahan_id}, iso(not_after_now(observed, 60)), fields)
 
 
-def tindak_lanjut(data, ref: str, not_before: dt.date) -> dict:
-    day = min(not_before + dt.timedelta(days=data.draw(st.sampled_from((0, 1, 5, 30, 90)), label="days to act")),
+# -- rounds: what an officer sends after a day in the field -----------------------------------------
+
+def rw_round(r: random.Random, kec) -> list[dict]:
+    """Inspections of every RW of one kelurahan on one round (mostly all Baik)."""
+    kel = r.choice(kec.kelurahan)
+    start = draw_instant(r, years=(2024, 2025, 2026))
+    good = r.random() < 0.75
+    out = []
+    for n, rw in enumerate(kec.rw[kel]):
+        one = inspeksi(r, kec)
+        one["subject"] = {"rw_id": rw}
+        one["observed_at"] = iso(not_after_now(start + dt.timedelta(minutes=40 * n)))
+        if good:
+            one["data"].update(kebun_toga=True, pengelolaan_sampah="baik", status_kumuh="tidak_kumuh",
+                               lembaga_aktif=True)
+        out.append(one)
+    return out
+
+
+def report_round(r: random.Random, kec) -> list[dict]:
+    """One kelurahan's quarterly reports of a year, sometimes with one quarter missing."""
+    kel = r.choice(kec.kelurahan)
+    year = r.choice((2025, 2026))
+    quarters = [q for q in range(1, 5) if year == 2025 or q < 4 or r.random() < 0.3]
+    if r.random() < 0.3:
+        quarters.remove(r.choice(quarters))
+    return [laporan(r, kec, kel, f"{year}-Q{q}") for q in quarters]
+
+
+def survey_round(r: random.Random, kec) -> list[dict]:
+    """A few satisfied respondents at one unit within one quarter."""
+    subject = unit_subject(r, kec)
+    quarter = naive.Period.parse(r.choice(QUARTERS))
+    out = []
+    for _ in range(r.randint(2, 5)):
+        day = quarter.start + dt.timedelta(days=r.randint(0, (quarter.end - quarter.start).days))
+        observed = not_after_now(at_local(day, r.randint(8, 15), r.choice(OFFSETS)), 120)
+        answers = {f"u{i}": r.choice((3, 3, 4, 4, 4)) for i in range(1, 10)}
+        out.append(item("skm", subject, iso(observed), answers))
+    return out
+
+
+def tindak_lanjut(r: random.Random, ref: str, not_before: dt.date) -> dict:
+    day = min(not_before + dt.timedelta(days=r.choice((0, 1, 5, 30, 90))),
               today())
-    observed = not_after_now(at_local(day, 12, data.draw(st.sampled_from(OFFSETS))))
+    observed = not_after_now(at_local(day, 12, r.choice(OFFSETS)))
     return item("tindak-lanjut", None, iso(observed), {"tanggal": day.isoformat(), "tindakan": "Ditindaklanjuti."},
                 ref=ref)
 
 
-def layanan_selesai(data, ref: str, code: str, received: dt.datetime) -> dict:
-    done = not_after_now(received + elapsed(data, code)).astimezone(zone(data.draw(st.sampled_from(OFFSETS))))
+def layanan_selesai(r: random.Random, ref: str, code: str, received: dt.datetime) -> dict:
+    done = not_after_now(received + elapsed(r, code)).astimezone(zone(r.choice(OFFSETS)))
     return item("layanan-selesai", None, iso(done), {"waktu_selesai": iso(done)}, ref=ref)
 
 
 # -- corrections -------------------------------------------------------------------------------------
 
-def corrected(data, previous: dict) -> dict:
+def corrected(r: random.Random, previous: dict) -> dict:
     """A correction of ``previous`` (a new id that supersedes it), with its content changed."""
     new = copy.deepcopy(previous)
     new["id"] = new_id()
@@ -201,25 +241,25 @@ def corrected(data, previous: dict) -> dict:
     d = new["data"]
     form = new["form"]
     if form == "skm":
-        for key in data.draw(st.lists(st.sampled_from([f"u{i}" for i in range(1, 10)]), min_size=1, max_size=5)):
-            d[key] = data.draw(st.integers(1, 4))
+        for key in r.sample([f"u{i}" for i in range(1, 10)], r.randint(1, 5)):
+            d[key] = r.randint(1, 4)
     elif form == "pengaduan":
-        d["kategori"] = data.draw(st.sampled_from(KATEGORI), label="kategori")
-        back = data.draw(st.sampled_from((0, 0, 1, 10, 40)), label="days earlier")
+        d["kategori"] = r.choice(KATEGORI)
+        back = r.choice((0, 0, 1, 10, 40))
         d["tanggal_terima"] = (dt.date.fromisoformat(d["tanggal_terima"]) - dt.timedelta(days=back)).isoformat()
     elif form == "layanan":
-        minutes = data.draw(st.sampled_from((0, 0, 5, 45, 120)), label="received minutes earlier")
+        minutes = r.choice((0, 0, 5, 45, 120))
         d["waktu_terima"] = iso(dt.datetime.fromisoformat(d["waktu_terima"]) - dt.timedelta(minutes=minutes))
         same_unit = [c for c in CODES if naive.DEFAULT_SOP[c][2] == naive.DEFAULT_SOP[d["jenis_layanan"]][2]]
-        d["jenis_layanan"] = data.draw(st.sampled_from(same_unit), label="jenis_layanan")
+        d["jenis_layanan"] = r.choice(same_unit)
     elif form == "inspeksi-rw":
-        key = data.draw(st.sampled_from(("kebun_toga", "pengelolaan_sampah", "status_kumuh", "lembaga_aktif")))
+        key = r.choice(("kebun_toga", "pengelolaan_sampah", "status_kumuh", "lembaga_aktif"))
         d[key] = {"kebun_toga": not d["kebun_toga"], "lembaga_aktif": not d["lembaga_aktif"],
                   "pengelolaan_sampah": "buruk" if d["pengelolaan_sampah"] == "baik" else "baik",
                   "status_kumuh": "kumuh" if d["status_kumuh"] == "tidak_kumuh" else "tidak_kumuh"}[key]
     elif form == "laporan-kelurahan":
-        fields, _last = laporan_data(data, d["periode"])
-        d.update({k: v for k, v in fields.items() if k not in naive.REPORT_DATES or data.draw(st.booleans())})
+        fields, _last = laporan_data(r, d["periode"])
+        d.update({k: v for k, v in fields.items() if k not in naive.REPORT_DATES or r.random() < 0.5})
     elif form == "tindak-lanjut":
         d["tindakan"] = "Dikoreksi."
     elif form == "layanan-selesai":

@@ -11,6 +11,7 @@ import datetime as dt
 import itertools
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from tests.integration.harness import CeleryProcess
 from tests.invariant import naive
 
 PASSWORD = "rahasia123"
+READERS = 6  # threads reading the indicators
 PERIODS = tuple(p.label for year in (2025, 2026) for p in naive.periods_of(year))
 FIELDS = ("value", "numerator", "denominator", "target", "capaian", "mutu")
 # The targets set once for the session (deployment-wide, through the CLI), by year.
@@ -165,18 +167,61 @@ class Stack:
         self.catalogue[code].append(naive.Sop(effective_from, current.group, value, current.unit))
 
     # -- reading the numbers ---------------------------------------------------------------------
-    def read_indicators(self, kec: Kecamatan) -> dict[tuple[str, int | None, str], dict]:
+    def read_indicators(self, kec: Kecamatan, pages: list[tuple[str, int | None]] | None = None
+                        ) -> dict[tuple[str, int | None, str], dict]:
         """Every stored result of the kecamatan, through GET /api/v1/indicators: (period, scope, code) → fields."""
-        client = self.app.test_client()
+        def one(period: str, scope: int | None) -> tuple[str, int | None, list[dict]]:
+            query = {"period": period} if scope is None else {"period": period, "kelurahan_id": scope}
+            resp = self.app.test_client().get("/api/v1/indicators", query_string=query, headers=auth(kec.camat))
+            assert resp.status_code == 200, resp.get_data(as_text=True)
+            assert resp.get_json()["period"] == period
+            return period, scope, resp.get_json()["indicators"]
+
         out = {}
-        for period in PERIODS:
-            for scope in (None, *kec.kelurahan):
-                query = {"period": period} if scope is None else {"period": period, "kelurahan_id": scope}
-                resp = client.get("/api/v1/indicators", query_string=query, headers=auth(kec.camat))
-                assert resp.status_code == 200, resp.get_data(as_text=True)
-                for item in resp.get_json()["indicators"]:
-                    out[(period, scope, item["code"])] = {f: item.get(f) for f in FIELDS}
+        # Requests side by side, as several browsers would: each waits mostly on the database.
+        wanted = pages or [(p, s) for p in PERIODS for s in (None, *kec.kelurahan)]
+        with ThreadPoolExecutor(READERS) as pool:
+            answers = list(pool.map(lambda args: one(*args), wanted))
+        for period, scope, indicators in answers:
+            assert [i["code"] for i in indicators] == list(naive.CODES)
+            for item in indicators:
+                out[(period, scope, item["code"])] = {f: item.get(f) for f in FIELDS}
         return out
+
+    def read_recomputed(self, kec: Kecamatan) -> dict[tuple[str, int | None, str], dict]:
+        """The rows a recompute just wrote (one query); a scope and period it wrote nothing for is read
+        through the API, which answers it as it answers any result never computed."""
+        rows = self.conn.execute(
+            "SELECT period, kelurahan_id, code, value, numerator, denominator, target, capaian, mutu "
+            "FROM indicator_results WHERE kecamatan_id = %s AND period = ANY(%s)", (kec.id, list(PERIODS))).fetchall()
+        out = {(period, kel or None, code): dict(zip(FIELDS, values)) for period, kel, code, *values in rows}
+        missing = {(p, s) for p in PERIODS for s in (None, *kec.kelurahan)
+                   if any((p, s, code) not in out for code in naive.CODES)}
+        if missing:
+            api = self.read_indicators(kec, sorted(missing, key=lambda k: (k[0], k[1] or 0)))
+            out.update({key: value for key, value in api.items() if key not in out})
+        return out
+
+    def read_criteria(self, kec: Kecamatan) -> dict[tuple[str, int, str], bool]:
+        """K1–K7 behind IKU5 as stored, through GET /api/v1/indicators/criteria: (period, kelurahan, K) → held."""
+        def one(period: str) -> tuple[str, list[dict]]:
+            resp = self.app.test_client().get("/api/v1/indicators/criteria", query_string={"period": period},
+                                              headers=auth(kec.camat))
+            assert resp.status_code == 200, resp.get_data(as_text=True)
+            return period, resp.get_json()["kelurahan"]
+
+        with ThreadPoolExecutor(READERS) as pool:
+            answers = list(pool.map(one, PERIODS))
+        return {(period, k["id"], name): c["held"] for period, kelurahan in answers for k in kelurahan
+                for name, c in k["criteria"].items()}
+
+    def read_recomputed_criteria(self, kec: Kecamatan) -> dict[tuple[str, int, str], bool]:
+        """K1–K7 as the recompute just stored them (the kecamatan-wide IKU5 drill-down)."""
+        rows = self.conn.execute(
+            "SELECT period, details FROM indicator_results WHERE kecamatan_id = %s AND kelurahan_id = 0 "
+            "AND code = 'IKU5' AND period = ANY(%s)", (kec.id, list(PERIODS))).fetchall()
+        return {(period, k["id"], name): c["held"] for period, details in rows
+                for k in (details or {}).get("kelurahan", []) for name, c in k.get("criteria", {}).items()}
 
     def recompute(self) -> str:
         """``flask --app server recompute`` (one process: no fork of the test process)."""
