@@ -240,13 +240,13 @@ class Stack:
 
     # -- waiting for the pipeline ----------------------------------------------------------------
     def busy(self) -> str | None:
-        """What is still pending (outbox rows, queued or unacknowledged tasks, queued marks), or None."""
+        """What is still pending — outbox rows, tasks waiting in a queue or taken and not yet
+        acknowledged (the worker acknowledges late, so a running task counts) — or None."""
         outbox = self.conn.execute("SELECT count(*) FROM score_outbox").fetchone()[0]
         queued = sum(self.broker.llen(q) for q in self.broker.scan_iter(match="celery*", _type="list"))
-        unacked = self.broker.hlen("unacked") if self.broker.exists("unacked") else 0
-        marks = sum(1 for _ in self.broker.scan_iter(match="sikk:queued:*"))
-        if outbox or queued or unacked or marks:
-            return f"outbox={outbox} queued={queued} unacked={unacked} marks={marks}"
+        unacked = self.broker.hlen("unacked")
+        if outbox or queued or unacked:
+            return f"outbox={outbox} queued={queued} unacked={unacked}"
         return None
 
     def wait_caught_up(self, timeout: float = CATCH_UP_SECONDS) -> float:
