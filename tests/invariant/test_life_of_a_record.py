@@ -240,7 +240,7 @@ class LifeOfARecord:
         try:
             self.stack.recompute()
         except AssertionError as err:
-            raise AssertionError(f"after step '{step}': {err}\n\n{self.history()}") from None
+            pytest.fail(f"after step '{step}': {err}\n\n{self.history()}", pytrace=False)
         t3 = time.monotonic()
         recomputed = self.stack.read_recomputed(self.kec)
         recomputed_criteria = self.stack.read_recomputed_criteria(self.kec)
@@ -263,7 +263,7 @@ class LifeOfARecord:
                 self.survey.append(f"sequence {self.name}, after step '{step}': {len(new)} new of {len(lines)}\n"
                                    + "\n".join(new) + "\n" + "\n".join(self.ops[-8:]) + "\n")
             return
-        raise AssertionError(report + "\n\n" + self.history())
+        pytest.fail(report + "\n\n" + self.history(), pytrace=False)
 
     # -- rules ---------------------------------------------------------------------------------------
     def sync_records(self) -> None:
@@ -405,7 +405,7 @@ class LifeOfARecord:
         if result["status"] != "invalid" or kept:
             message = f"hostile item '{kind}' → {result['status']}, stored={kept}: {bad}"
             if not SURVEY:
-                raise AssertionError(message + "\n\n" + self.history())
+                pytest.fail(message + "\n\n" + self.history(), pytrace=False)
             self.survey.append(message + "\n")
             # Exploration goes on: take the item out again, or it poisons every later step.
             self.stack.conn.execute("DELETE FROM submissions WHERE id = %s", (bad["id"],))
