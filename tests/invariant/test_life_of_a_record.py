@@ -20,7 +20,7 @@ A mismatch is reported per period, scope, IKU and field with all three values, m
 
 Each sequence gets a kecamatan of its own (2 kelurahan × 3 RW), so sequences never see each
 other's records; the service catalogue is shared, as in production. The run is bounded
-(``SIKK_INVARIANT_BUDGET`` seconds of steps, 75 by default: about 90 s with the setup) and
+(``SIKK_INVARIANT_BUDGET`` seconds of steps, 60 by default: about 90 s with the setup) and
 reproducible (a fixed seed, printed on failure; ``SIKK_INVARIANT_SEED`` picks another).
 Exploration only: ``SIKK_INVARIANT_SURVEY=FILE`` writes every mismatch to FILE and goes on
 instead of failing at the first step that has one; ``SIKK_INVARIANT_RULES_OFF=hostile,edit_sop``
@@ -47,7 +47,7 @@ from tests.invariant import naive
 from tests.invariant.stack import FIELDS, Kecamatan, Stack
 
 SEED = int(os.environ.get("SIKK_INVARIANT_SEED", "20261203"))
-BUDGET_SECONDS = float(os.environ.get("SIKK_INVARIANT_BUDGET", "75"))  # + ~15 s to set up
+BUDGET_SECONDS = float(os.environ.get("SIKK_INVARIANT_BUDGET", "60"))  # + ~20–30 s to set up
 SEQUENCES = int(os.environ.get("SIKK_INVARIANT_SEQUENCES", "3"))
 STEPS = int(os.environ.get("SIKK_INVARIANT_STEPS", "15"))
 MIN_CHECKS = 8
