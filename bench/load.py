@@ -166,7 +166,8 @@ def report(prefix: Path, sampler: OutboxSampler, drain_seconds: float | None, ru
     pending = [p for _, p, _ in sampler.samples]
     print(f"\nsubmissions stored: {posted_items} in {run_seconds:.0f} s = {posted_items / run_seconds:.1f}/s (+ as many photos)")
     print(f"outbox during the run: max lag {max(lags, default=0):.1f} s, max pending rows {max(pending, default=0)}, "
-          f"mean lag {sum(lags) / max(len(lags), 1):.1f} s")
+          f"mean lag {sum(lags) / max(len(lags), 1):.1f} s, p95 lag {sorted(lags)[int(0.95 * (len(lags) - 1))] if lags else 0:.1f} s")
+    print("  (a row lives until the recompute that read it commits: the lag is how stale the stored scores are)")
     print(f"outbox drained {drain_seconds:.1f} s after the load stopped" if drain_seconds is not None
           else "outbox NOT drained within 120 s after the load stopped")
     print(f"budget: p95 < {P95_BUDGET_MS} ms for ALL and every request type but the admin login, zero failures "
