@@ -14,6 +14,7 @@ from server.admin.context import page_context
 from server.admin.i18n import current_language, translate
 from server.admin.lookups import names_of, period_filter
 from server.admin.review import ReviewError, review_submission
+from server import attachment_links
 from server.extensions import db
 from server.forms.catalogue import registry
 from server.forms.validate import photo_hashes
@@ -98,7 +99,7 @@ def submission_photo(submission_id: str, sha256: str):
     """Serve a photo of a submission in scope (the admin route: scope-checked, never by hash alone)."""
     submission = _get_visible(submission_id)
     form = registry.form(submission.form_code, submission.form_version)
-    if form is None or sha256 not in photo_hashes(form.definition, submission.data or {}):
+    if form is None or not attachment_links.submission_shows(submission.id, sha256):  # stored with it, by its holder
         abort(404)
     attachment = db.session.get(Attachment, sha256)
     if attachment is None:
