@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 
 from server import login_guard
+from server.params import storable
 
 
 def _origin(url: str) -> str:
@@ -40,6 +41,13 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_ENABLED", not app.config.get("TESTING", False))
     login_guard.init_app(app)
     csp = _csp(app)
+
+    @app.before_request
+    def _refuse_unstorable_parameters() -> None:
+        """A NUL or a lone surrogate in a query parameter can reach no database: 400 for every route."""
+        for key, value in request.args.items(multi=True):
+            if not (storable(key) and storable(value)):
+                abort(400, "Parameter berisi karakter yang tidak valid.")
 
     @app.after_request
     def _headers(resp: Response) -> Response:

@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, select
 from server.admin.access import active_kecamatan, admin_required, admin_scope, current_admin
 from server.admin.blueprint import bp
 from server.extensions import db
+from server.params import bounded_int
 from server.models import AuditLog, User
 
 PAGE_SIZE = 100
@@ -18,7 +19,7 @@ def audit_log():
     """List audit entries: a kecamatan admin sees those of their kecamatan's users, a lurah their own."""
     scope = admin_scope()
     kecamatan = active_kecamatan()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = bounded_int("page", 1)
     stmt = select(AuditLog, User.name, User.username).outerjoin(User, User.id == AuditLog.user_id)
     if not scope.whole_kecamatan:
         stmt = stmt.where(AuditLog.user_id == current_admin().id)

@@ -16,6 +16,7 @@ from server.admin.lookups import names_of, period_filter
 from server.admin.review import ReviewError, review_submission
 from server import attachment_links
 from server.extensions import db
+from server.params import bounded_int
 from server.forms.catalogue import registry
 from server.forms.validate import photo_hashes
 from server.models import Attachment, DeviceToken, FormDefinition, Submission, User
@@ -49,7 +50,7 @@ def submissions():
     ctx = page_context()
     form = request.args.get("form") or None
     status = request.args.get("status") or None
-    page = max(1, request.args.get("page", 1, type=int))
+    page = bounded_int("page", 1)  # a 4xx, never an overflow in SQL
     stmt = scope_submissions(select(Submission.id, Submission.form_code, Submission.observed_at,
                                     Submission.received_at, Submission.kelurahan_id, Submission.rw_id,
                                     Submission.review_status, Submission.superseded_by, User.name)

@@ -43,7 +43,8 @@ class IndicatorArgsSchema(Schema):
 class RecordsArgsSchema(IndicatorArgsSchema):
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000),
                            metadata={"description": "Records per page (at most 5000)"})
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0), metadata={"description": "Records to skip"})
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000),
+                            metadata={"description": "Records to skip (at most 1,000,000)"})
 
 
 class IndicatorSchema(Schema):
