@@ -56,6 +56,9 @@ def _load_batch() -> list:
         items = batch_schema.load(payload if isinstance(payload, dict) else {"_": payload})["submissions"]
     except ValidationError as err:
         raise ApiError(422, "invalid", "Amplop batch tidak valid.", err.messages_dict) from None
+    if not items:
+        raise ApiError(400, "bad_request", "Batch kosong: kirim sedikitnya satu pengajuan.",
+                       {"submissions": "min 1 item"})
     limit = current_app.config["MAX_BATCH_ITEMS"]
     if len(items) > limit:
         raise ApiError(413, "payload_too_large", f"Terlalu banyak pengajuan dalam satu batch (maksimal {limit}).",
