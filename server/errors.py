@@ -37,8 +37,12 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
     return resp
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
+    """True when the error should be the JSON shape (the API, or a client that does not take HTML)."""
     return request.path.startswith("/api/") or not request.accept_mimetypes.accept_html
+
+
+_wants_json = wants_json
 
 
 def _fields_of(exc: HTTPException) -> dict[str, Any]:

@@ -13,6 +13,7 @@ RATELIMIT_STORAGE_URI = ``memory://`` for a per-process count (tests only).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 import time
 from zoneinfo import ZoneInfo
@@ -126,7 +127,9 @@ class LoginGuard:
 
     @staticmethod
     def keys(username: str) -> list[str]:
-        return [f"ip:{request.remote_addr or '-'}", f"user:{username.strip().casefold()[:120]}"]
+        """The counters of one attempt; the username is hashed (any text fits, no names in the store)."""
+        name = hashlib.sha256(username.strip().casefold().encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return [f"ip:{(request.remote_addr or '-')[:64]}", f"user:{name}"]
 
     def wait_seconds(self, username: str) -> int:
         """Seconds until this address and username may try again (0 when they may now)."""

@@ -16,7 +16,7 @@ from server.admin import audit
 from server.admin.access import refused_page
 from server.admin.blueprint import bp
 from server.admin.i18n import LANGUAGES, translate
-from server.errors import ApiError
+from server.errors import ApiError, wants_json
 from server.extensions import db
 from server.models import User
 from server.params import safe_next, storable
@@ -30,9 +30,7 @@ def _safe_next(target: str | None) -> str:
 
 def _too_many(err: ApiError):
     """The 429 of the login form: the page with the message (JSON clients get the error shape)."""
-    from server.errors import _wants_json
-
-    if _wants_json():
+    if wants_json():
         raise err
     return render_template("admin/login.html", error=err.description), 429, err.extra_headers
 
