@@ -71,11 +71,17 @@ def _reencoded(body: bytes, content_type: str, max_pixels: int) -> bytes | None:
                 if image.width * image.height > max_pixels:
                     raise _TooManyPixels(image.width * image.height)
                 image.load()
-                upright = ImageOps.exif_transpose(image)
+                options = _SAVE_OPTIONS[fmt]
+                if image.getexif().get(0x0112, 1) in (1, None):  # already upright
+                    upright = image
+                    if fmt == "JPEG":  # the phone's own quantization: no second loss, no bigger file
+                        options = {"quality": "keep", "subsampling": "keep"}
+                else:
+                    upright = ImageOps.exif_transpose(image)
                 if fmt == "JPEG" and upright.mode not in ("RGB", "L"):
-                    upright = upright.convert("RGB")
+                    upright, options = upright.convert("RGB"), _SAVE_OPTIONS[fmt]
                 out = io.BytesIO()
-                upright.save(out, format=fmt, **_SAVE_OPTIONS[fmt])
+                upright.save(out, format=fmt, **options)
                 return out.getvalue()
     except Image.DecompressionBombError:  # beyond Pillow's own hard limit, raised while reading the header
         raise _TooManyPixels(None) from None

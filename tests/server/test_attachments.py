@@ -136,6 +136,13 @@ def test_uploads_are_reencoded_without_exif_and_keep_their_address(client, token
         assert not served.getexif()
         assert served.size == (20, 40)  # turned upright before the orientation tag was dropped
     assert put(client, tokens["officer"], body).status_code == 200  # still addressed by the sent bytes
+    del exif[0x0112]  # already upright: the phone's JPEG quality is kept, the EXIF still dropped
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes(), quality=70)
+    upright = out.getvalue()
+    assert put(client, tokens["officer"], upright).status_code == 201
+    got = client.get(f"/api/v1/attachments/{sha(upright)}", headers=auth(tokens["officer"]))
+    assert b"PhoneMaker" not in got.data and len(got.data) <= len(upright)
 
 
 def test_a_decompression_bomb_is_refused_as_too_many_pixels(client, tokens, app):
