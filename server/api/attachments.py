@@ -39,7 +39,7 @@ _MAGIC = {
 _BINARY_BODY = {"required": True, "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in _MAGIC}}
 
 _PIL_FORMAT = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
-_SAVE_OPTIONS: dict[str, dict] = {"JPEG": {"quality": 90}, "PNG": {}, "WEBP": {"quality": 90}}
+_SAVE_OPTIONS: dict[str, dict] = {"JPEG": {"quality": 85, "optimize": True}, "PNG": {}, "WEBP": {"quality": 85}}
 
 
 class _TooManyPixels(Exception):
@@ -75,7 +75,7 @@ def _reencoded(body: bytes, content_type: str, max_pixels: int) -> bytes | None:
                 if image.getexif().get(0x0112, 1) in (1, None):  # already upright
                     upright = image
                     if fmt == "JPEG":  # the phone's own quantization: no second loss, no bigger file
-                        options = {"quality": "keep", "subsampling": "keep"}
+                        options = {"quality": "keep", "subsampling": "keep", "optimize": True}
                 else:
                     upright = ImageOps.exif_transpose(image)
                 if fmt == "JPEG" and upright.mode not in ("RGB", "L"):
