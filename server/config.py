@@ -73,6 +73,8 @@ class Config:
     MAX_BATCH_ITEMS = int(os.environ.get("SIKK_MAX_BATCH_ITEMS", "100"))
     MAX_CONTENT_LENGTH = int(os.environ.get("SIKK_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
     MAX_ATTACHMENT_BYTES = int(os.environ.get("SIKK_MAX_ATTACHMENT_BYTES", str(5 * 1024 * 1024)))
+    # Pixels of one photo (a 4000 × 3000 camera photo has 12 M); more is refused before decoding (413).
+    MAX_ATTACHMENT_PIXELS = int(os.environ.get("SIKK_MAX_ATTACHMENT_PIXELS", str(24_000_000)))
     CLOCK_SKEW_SECONDS = int(os.environ.get("SIKK_CLOCK_SKEW_SECONDS", "600"))
     # Map tiles under the admin map (a URL template with {z}/{x}/{y}); unset: points and a list only.
     MAP_TILE_URL = os.environ.get("SIKK_MAP_TILE_URL") or None

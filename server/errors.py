@@ -18,11 +18,16 @@ _CODES = {
 class ApiError(HTTPException):
     """An HTTP error with SIKK's code, message and per-field details."""
 
-    def __init__(self, status: int, code: str, message: str, fields: dict | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, fields: dict | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(description=message)
         self.code = status
         self.error_code = code
         self.fields = fields or {}
+        self.extra_headers = headers or {}
+
+    def get_headers(self, environ=None, scope=None):  # the HTML rendering keeps e.g. Retry-After too
+        return [*super().get_headers(environ, scope), *self.extra_headers.items()]
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None) -> Response:
@@ -32,8 +37,12 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
     return resp
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
+    """True when the error should be the JSON shape (the API, or a client that does not take HTML)."""
     return request.path.startswith("/api/") or not request.accept_mimetypes.accept_html
+
+
+_wants_json = wants_json
 
 
 def _fields_of(exc: HTTPException) -> dict[str, Any]:
@@ -57,7 +66,9 @@ def handle_http_exception(exc: HTTPException):
     if not _wants_json():
         return exc
     if isinstance(exc, ApiError):
-        return error_response(status, exc.error_code, exc.description or "", exc.fields)
+        resp = error_response(status, exc.error_code, exc.description or "", exc.fields)
+        resp.headers.update(exc.extra_headers)
+        return resp
     message = exc.description or ""
     if status == 413:
         message = "Request body too large (limit %d bytes)." % (request.max_content_length or 0)

@@ -1,15 +1,12 @@
-"""Security headers on every response, and brute-force limits on the login endpoints."""
+"""Security headers on every response, and the brute-force limit of the login endpoints."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import Flask, Response, abort, request
 
-_LIMITER = "sikk_limiter"
-
-LOGIN_LIMIT = "10 per minute;100 per hour"
+from server import login_guard
+from server.params import storable
 
 
 def _origin(url: str) -> str:
@@ -38,21 +35,19 @@ def _csp(app: Flask) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Bind the limiter (Redis storage when configured) and add the security headers."""
-    redis_url = app.config.get("REDIS_URL")
-    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    """Add the security headers; bind the login guard (Redis when configured, else the database)."""
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "sikk-limits")
-    # A broken limiter store must not lock everybody out of logging in.
-    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    # Test suites log in many times from one address; the limiter's own test turns it on.
+    # Test suites log in wrongly on purpose from one address; the limit's own tests turn it on.
     app.config.setdefault("RATELIMIT_ENABLED", not app.config.get("TESTING", False))
-    # One limiter per app: Flask-Limiter keeps `enabled` and the storage on the instance, so a shared
-    # instance would let the last app built decide for every other one (as test suites build many).
-    # Keyed by client address; storage is Redis when REDIS_URL is set (shared by every web process).
-    limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
-    limiter.init_app(app)
-    app.extensions[_LIMITER] = limiter
+    login_guard.init_app(app)
     csp = _csp(app)
+
+    @app.before_request
+    def _refuse_unstorable_parameters() -> None:
+        """A NUL or a lone surrogate in a query parameter can reach no database: 400 for every route."""
+        for key, value in request.args.items(multi=True):
+            if not (storable(key) and storable(value)):
+                abort(400, "Parameter berisi karakter yang tidak valid.")
 
     @app.after_request
     def _headers(resp: Response) -> Response:
@@ -68,10 +63,7 @@ def init_app(app: Flask) -> None:
 
 
 def limit_login_endpoints(app: Flask) -> None:
-    """Apply LOGIN_LIMIT to the token endpoint and the admin login form (by endpoint name)."""
-    for endpoint, view in list(app.view_functions.items()):
-        if endpoint.startswith("auth.") or endpoint == "admin.login":
-            app.view_functions[endpoint] = app.extensions[_LIMITER].limit(LOGIN_LIMIT, methods=["POST"])(view)
+    """The login doors count wrong passwords themselves (:mod:`server.login_guard`); nothing to wrap."""
 
 
 def trust_reverse_proxy(app: Flask) -> None:

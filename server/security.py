@@ -1,14 +1,25 @@
-"""Passwords, device tokens, the current user and what they may touch (role and scope)."""
+"""Passwords, device tokens, sessions, the current user and what they may touch (role and scope).
+
+Sessions and tokens that really end: every admin cookie session and every device token carries the
+user's *session anchor* from the moment it was made — a keyed hash of the user's session version,
+password hash, role, kecamatan, active flag and kelurahan scope. A request whose anchor no longer
+matches is refused, so a password change (admin page or CLI), a role or scope change, a deactivation
+or reactivation (each bumps ``session_version``) and an admin logout end every session and token of
+that user at once, in every process, with no list of sessions to keep. Cookie sessions also end
+after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after login (an office day).
+"""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 from typing import Callable, Iterable
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request, session
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -40,11 +51,68 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def scope_ids(user: User) -> list[int]:
+    """The kelurahan ids of the user's scope rows, sorted (none: the whole kecamatan)."""
+    return sorted(db.session.scalars(select(UserScope.kelurahan_id).where(UserScope.user_id == user.id)))
+
+
+def session_anchor(user: User, kelurahan_ids: Iterable[int] | None = None) -> str:
+    """The user's current anchor: it changes whenever a session or token of theirs must end."""
+    ids = scope_ids(user) if kelurahan_ids is None else sorted(kelurahan_ids)
+    text = "|".join(str(part) for part in (user.id, user.session_version or 0, user.password_hash, user.role,
+                                           user.kecamatan_id, bool(user.active), ids))
+    return hmac.new(current_app.secret_key.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def end_all_sessions(user: User) -> None:
+    """End every cookie session and device token of the user now (the caller commits)."""
+    user.session_version = (user.session_version or 0) + 1
+    now = utcnow()
+    for token in db.session.scalars(select(DeviceToken).where(DeviceToken.user_id == user.id,
+                                                              DeviceToken.revoked_at.is_(None))):
+        token.revoked_at = now
+
+
 def issue_token(user: User, device: str | None) -> str:
-    """Create a device token for the user; only its digest is stored."""
+    """Create a device token for the user; only its digest (and the user's anchor) is stored."""
     token = secrets.token_urlsafe(32)
-    db.session.add(DeviceToken(user_id=user.id, token_hash=token_digest(token), device=device))
+    db.session.add(DeviceToken(user_id=user.id, token_hash=token_digest(token), device=device,
+                               anchor=session_anchor(user)))
     return token
+
+
+# -- admin cookie sessions ------------------------------------------------------------------------
+
+_ANCHOR, _AUTH_AT, _SEEN_AT = "_sikk_anchor", "_sikk_auth_at", "_sikk_seen_at"
+_SESSION_KEYS = ("_user_id", "_fresh", "_id", _ANCHOR, _AUTH_AT, _SEEN_AT)
+
+
+def start_session(user: User) -> None:
+    """Log the user in on a fresh cookie session bound to their anchor (call after login_user)."""
+    now = int(time.time())
+    session.permanent = True  # the cookie itself expires with SESSION_MAX_HOURS
+    session[_ANCHOR], session[_AUTH_AT], session[_SEEN_AT] = session_anchor(user), now, now
+
+
+def _drop_session_login() -> None:
+    for key in _SESSION_KEYS:
+        session.pop(key, None)
+
+
+def _session_alive(user: User) -> bool:
+    """True while the cookie session still matches the user's anchor and has not timed out."""
+    config = current_app.config
+    now = int(time.time())
+    auth_at, seen_at = session.get(_AUTH_AT), session.get(_SEEN_AT)
+    if not isinstance(auth_at, int) or not isinstance(seen_at, int):
+        return False
+    if now - auth_at > config["SESSION_MAX_HOURS"] * 3600 or now - seen_at > config["SESSION_IDLE_MINUTES"] * 60:
+        return False
+    if not hmac.compare_digest(str(session.get(_ANCHOR, "")), session_anchor(user)):
+        return False
+    if now - seen_at >= 60:  # refresh the idle clock at most once a minute (one Set-Cookie)
+        session[_SEEN_AT] = now
+    return True
 
 
 @dataclass(frozen=True)
@@ -66,7 +134,13 @@ class Scope:
         return self.kecamatan_id is None or self.kecamatan_id == kecamatan_id
 
     def allows_kelurahan(self, kelurahan_id: int, kecamatan_id: int | None) -> bool:
-        """True when the kelurahan is within the user's scope."""
+        """True when the kelurahan is within the user's scope.
+
+        A kiosk without kelurahan stands at the kecamatan office: it surveys that office, not the
+        kelurahan (exactly the units its bootstrap offers).
+        """
+        if self.user.role == "kiosk" and self.kelurahan_ids is None:
+            return False
         if self.kelurahan_ids is not None:
             return kelurahan_id in self.kelurahan_ids
         return self.kecamatan_id is None or self.kecamatan_id == kecamatan_id
@@ -103,10 +177,19 @@ def _bearer_user() -> tuple[User, DeviceToken] | None:
     device_token, user = row
     if device_token.revoked_at is not None or not user.active:
         return None
+    anchor = session_anchor(user)
+    dirty = False
+    if device_token.anchor is None:  # issued before anchors existed: bind it to the user as they are now
+        device_token.anchor, dirty = anchor, True
+    elif not hmac.compare_digest(device_token.anchor, anchor):
+        device_token.revoked_at = utcnow()  # password, role or scope changed: shown as revoked from now on
+        db.session.commit()
+        return None
     now = utcnow()
     last = device_token.last_seen_at
     if last is None or (now - (last if last.tzinfo else last.replace(tzinfo=now.tzinfo))) > _LAST_SEEN_GRANULARITY:
-        device_token.last_seen_at = now
+        device_token.last_seen_at, dirty = now, True
+    if dirty:
         db.session.commit()
     return user, device_token
 
@@ -164,11 +247,23 @@ ADMIN_ROLES = ("kelurahan_admin", "kecamatan_admin")
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The session's user, while the session is alive; an ended session logs out (keeps the language)."""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 12 else None
+    if user is None or not user.active or not _session_alive(user):
+        _drop_session_login()
+        return None
+    return user
 
 
 def init_app(app: Flask) -> None:
-    """Bind Flask-Login and CSRF (admin forms); the API uses bearer tokens and is exempt."""
+    """Bind Flask-Login and CSRF (admin forms); the API uses bearer tokens and is exempt.
+
+    SESSION_IDLE_MINUTES (default 120) and SESSION_MAX_HOURS (default 10: an office day) bound every
+    admin cookie session (env ``SIKK_SESSION_IDLE_MINUTES``, ``SIKK_SESSION_MAX_HOURS``).
+    """
+    app.config.setdefault("SESSION_IDLE_MINUTES", 120)
+    app.config.setdefault("SESSION_MAX_HOURS", 10)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_MAX_HOURS"])
     login_manager.init_app(app)
     login_manager.login_view = "admin.login"
     csrf.init_app(app)

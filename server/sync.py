@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
-from server import jobs
+from server import attachment_links, jobs
 from server.chains import touched_pairs
 from server.extensions import db
 from server.forms.catalogue import registry
@@ -305,6 +305,7 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
         rows = [{k: v for k, v in to_insert[sid].row.items() if not k.startswith("_")} for sid in sorted(to_insert)]
         stmt = _insert(_table).on_conflict_do_nothing(index_elements=["id"]).returning(_table.c.id)
         created = set(db.session.execute(stmt, rows).scalars())
+        attachment_links.link_created(to_insert[sid].row for sid in sorted(created))  # who may see its photos
         not_created = [i for i in to_insert if i not in created]
         hashes = {}
         if not_created:

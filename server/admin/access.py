@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 
 from server.extensions import db
+from server.params import MAX_ID, bounded_int, optional_id
 from server.models import Kecamatan, Kelurahan, Submission, User
 from server.security import ADMIN_ROLES, Scope, scope_of
 
@@ -68,7 +69,7 @@ def active_kecamatan() -> Kecamatan:
     scope = admin_scope()
     kecamatan_id = scope.kecamatan_id
     if kecamatan_id is None:
-        kecamatan_id = request.args.get("kecamatan_id", type=int)
+        kecamatan_id = optional_id("kecamatan_id")
     if kecamatan_id is None and scope.kelurahan_ids:
         kecamatan_id = db.session.scalar(select(Kelurahan.kecamatan_id).where(Kelurahan.id.in_(scope.kelurahan_ids)))
     kecamatan = db.session.get(Kecamatan, kecamatan_id) if kecamatan_id is not None else None
@@ -102,7 +103,7 @@ def chosen_kelurahan_id(kecamatan_id: int) -> int:
     outside their scope in the query string is refused (404, as if it did not exist).
     """
     scope = admin_scope()
-    wanted = request.args.get("kelurahan_id", type=int)
+    wanted = bounded_int("kelurahan_id", None, 0, MAX_ID)
     if wanted in (None, 0):
         if scope.whole_kecamatan:
             return 0

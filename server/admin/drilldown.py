@@ -15,6 +15,7 @@ from server.admin.blueprint import bp
 from server.admin.context import PageContext, page_context
 from server.admin.lookups import PAGE_SIZE, ids_in_section, load_records, names_of
 from server.extensions import db
+from server.params import bounded_int
 from server.models import IndicatorResult
 from server.reports.iku_meta import CRITERIA, IKU_CODES, META_BY_CODE, MUTU_LABELS
 
@@ -64,7 +65,7 @@ def drilldown(code: str):
         record_ids = ids_in_section(record_ids, ctx.kecamatan.id, section)
     view["section"] = section
     view["pager_args"] = ctx.args(**({"section": section} if section else {}))
-    page = max(1, request.args.get("page", 1, type=int))
+    page = bounded_int("page", 1)
     view["records"] = load_records(record_ids, ctx.kecamatan.id, page)
     view["record_total"] = len(record_ids)
     view["page"], view["pages"] = page, max(1, -(-len(record_ids) // PAGE_SIZE))

@@ -16,7 +16,7 @@ from server.models import RW, Kelurahan, Submission, User
 from server.reports.submissions_export import ExportRecord, field_keys, to_csv, to_xlsx
 
 MAX_EXPORT_ROWS = 200_000
-_MIME = {"csv": "text/csv; charset=utf-8",
+_MIME = {"csv": "text/csv",  # Flask adds "; charset=utf-8" to text/* itself
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 

@@ -22,6 +22,7 @@ from server.admin.formatting import local_zone
 from server.admin.i18n import translate
 from server.admin.review import kick_scoring, mark_stale
 from server.extensions import db
+from server.params import bounded_int
 from server.forms.catalogue import registry
 from server.models import Holiday, Kecamatan, RuleSetVersion, ServiceType, Target
 from server.models.forms import ServiceTypeVersion
@@ -59,7 +60,7 @@ def _done(endpoint: str, **values):
 def targets():
     """Set the year's target of each IKU for the kecamatan."""
     kecamatan = active_kecamatan()
-    year = request.values.get("year", current_year(), type=int)
+    year = bounded_int("year", current_year(), 2000, 2100, source=request.values)
     errors: list[str] = []
     if request.method == "POST":
         changes = {}

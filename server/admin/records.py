@@ -14,7 +14,9 @@ from server.admin.context import page_context
 from server.admin.i18n import current_language, translate
 from server.admin.lookups import names_of, period_filter
 from server.admin.review import ReviewError, review_submission
+from server import attachment_links
 from server.extensions import db
+from server.params import bounded_int
 from server.forms.catalogue import registry
 from server.forms.validate import photo_hashes
 from server.models import Attachment, DeviceToken, FormDefinition, Submission, User
@@ -48,7 +50,7 @@ def submissions():
     ctx = page_context()
     form = request.args.get("form") or None
     status = request.args.get("status") or None
-    page = max(1, request.args.get("page", 1, type=int))
+    page = bounded_int("page", 1)  # a 4xx, never an overflow in SQL
     stmt = scope_submissions(select(Submission.id, Submission.form_code, Submission.observed_at,
                                     Submission.received_at, Submission.kelurahan_id, Submission.rw_id,
                                     Submission.review_status, Submission.superseded_by, User.name)
@@ -98,7 +100,7 @@ def submission_photo(submission_id: str, sha256: str):
     """Serve a photo of a submission in scope (the admin route: scope-checked, never by hash alone)."""
     submission = _get_visible(submission_id)
     form = registry.form(submission.form_code, submission.form_version)
-    if form is None or sha256 not in photo_hashes(form.definition, submission.data or {}):
+    if form is None or not attachment_links.submission_shows(submission.id, sha256):  # stored with it, by its holder
         abort(404)
     attachment = db.session.get(Attachment, sha256)
     if attachment is None:

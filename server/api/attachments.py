@@ -1,20 +1,29 @@
-"""Photos by content hash: PUT is idempotent (a retry after a cut connection never stores twice)."""
+"""Photos by content hash: PUT is idempotent (a retry after a cut connection never stores twice).
+
+The address is the SHA-256 of the bytes the device sent, checked on upload; what is stored and
+served is the image decoded and encoded again (no EXIF/GPS block, no trailing bytes), so the served
+bytes hash to something else — the address and the ETag stay the device's hash, which is what its
+submissions name. Who may read a photo is decided in :mod:`server.attachment_links`; a photo the
+caller may not read answers exactly like one that is not stored (404, same body, same headers), on
+GET and on HEAD.
+"""
 from __future__ import annotations
 
 import hashlib
 import io
 import re
+import warnings
 
 from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from PIL import Image
+from PIL import Image, ImageOps
 from sqlalchemy import select
 
-from server.api.submissions import submissions_naming
+from server import attachment_links
 from server.errors import ApiError
 from server.extensions import db
-from server.models import Attachment, Submission
+from server.models import Attachment
 from server.schemas.submissions import AttachmentSchema
 from server.security import ALL_ROLES, current_api_user, current_scope, require_role
 from server.sync import _insert
@@ -29,23 +38,61 @@ _MAGIC = {
 }
 _BINARY_BODY = {"required": True, "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in _MAGIC}}
 
-
 _PIL_FORMAT = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
-_MAX_PIXELS = 40_000_000  # a 1600 px phone photo has 2 M; refuse decompression bombs before decoding
+_SAVE_OPTIONS: dict[str, dict] = {"JPEG": {"quality": 85, "optimize": True}, "PNG": {}, "WEBP": {"quality": 85}}
 
 
-def _is_image(body: bytes, content_type: str) -> bool:
-    """Tell whether the bytes decode as a whole image of the declared type (a header alone is not enough)."""
+class _TooManyPixels(Exception):
+    """The image declares more pixels than MAX_ATTACHMENT_PIXELS (a decompression bomb)."""
+
+    def __init__(self, pixels: int | None) -> None:
+        super().__init__(pixels)
+        self.pixels = pixels
+
+
+def _reencoded(body: bytes, content_type: str, max_pixels: int) -> bytes | None:
+    """Decode the whole image and encode it again; None when it is not an image of that type.
+
+    Only the pixels are kept (turned upright by their EXIF orientation first): every EXIF block —
+    GPS position, phone model, a bystander's whereabouts — and any trailing bytes are dropped. The
+    size in pixels is read from the header and checked before anything is decoded.
+
+    :raise _TooManyPixels: more than ``max_pixels`` pixels.
+    """
     if not _MAGIC[content_type](body):
-        return False
+        return None
+    fmt = _PIL_FORMAT[content_type]
     try:
-        with Image.open(io.BytesIO(body)) as image:
-            if image.format != _PIL_FORMAT[content_type] or image.width * image.height > _MAX_PIXELS:
-                return False
-            image.load()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(body)) as image:
+                if image.format != fmt:
+                    return None
+                if image.width * image.height > max_pixels:
+                    raise _TooManyPixels(image.width * image.height)
+                image.load()
+                options = _SAVE_OPTIONS[fmt]
+                if image.getexif().get(0x0112, 1) in (1, None):  # already upright
+                    upright = image
+                    if fmt == "JPEG":  # the phone's own quantization: no second loss, no bigger file
+                        options = {"quality": "keep", "subsampling": "keep", "optimize": True}
+                else:
+                    upright = ImageOps.exif_transpose(image)
+                if fmt == "JPEG" and upright.mode not in ("RGB", "L"):
+                    upright, options = upright.convert("RGB"), _SAVE_OPTIONS[fmt]
+                out = io.BytesIO()
+                upright.save(out, format=fmt, **options)
+                return out.getvalue()
+    except Image.DecompressionBombError:  # beyond Pillow's own hard limit, raised while reading the header
+        raise _TooManyPixels(None) from None
+    except _TooManyPixels:
+        raise
     except Exception:  # noqa: BLE001 - Pillow raises many types for broken input; all mean "not an image"
-        return False
-    return True
+        return None
+
+
+def _number_id(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
 
 
 def _check_hash(sha256: str) -> None:
@@ -53,20 +100,19 @@ def _check_hash(sha256: str) -> None:
         raise ApiError(400, "bad_request", "Alamat lampiran harus SHA-256 (64 karakter heksadesimal kecil).")
 
 
-def _may_read(sha256: str, uploaded_by: int | None) -> bool:
-    user = current_api_user()
-    if uploaded_by is not None and uploaded_by == user.id:
-        return True
-    if user.role == "kiosk":
-        return False  # a kiosk submits surveys; it reads nothing back
-    scope = current_scope()
-    t = Submission.__table__
-    stmt = submissions_naming(sha256)
-    if scope.kelurahan_ids is not None:
-        stmt = stmt.where(t.c.kelurahan_id.in_(scope.kelurahan_ids))
-    elif scope.kecamatan_id is not None:
-        stmt = stmt.where(t.c.kecamatan_id == scope.kecamatan_id)
-    return db.session.execute(stmt.limit(1)).first() is not None
+def _not_found() -> ApiError:
+    """The one answer for a photo that is not stored *and* for one the caller may not read."""
+    return ApiError(404, "not_found", "Lampiran tidak ditemukan.")
+
+
+def _readable(sha256: str):
+    """The stored photo row when the caller may read it, else None (absent and forbidden look alike)."""
+    row = db.session.execute(
+        select(Attachment.content_type, Attachment.content, Attachment.size).where(Attachment.sha256 == sha256)
+    ).first()
+    if row is None or not attachment_links.may_read(sha256, current_scope()):
+        return None
+    return row
 
 
 @blp.route("/attachments/<string:sha256>")
@@ -75,11 +121,11 @@ class AttachmentResource(MethodView):
     @blp.response(201, AttachmentSchema, description="Stored")
     @blp.alt_response(200, schema=AttachmentSchema, description="Already stored (idempotent retry)")
     @blp.alt_response(400, description="The body's SHA-256 is not the one in the URL")
-    @blp.alt_response(413, description="Larger than MAX_ATTACHMENT_BYTES")
+    @blp.alt_response(413, description="Larger than MAX_ATTACHMENT_BYTES, or more pixels than MAX_ATTACHMENT_PIXELS")
     @blp.alt_response(415, description="Not a JPEG, PNG or WebP image")
     @require_role(*ALL_ROLES)
     def put(self, sha256: str):
-        """Upload a photo's bytes under their SHA-256."""
+        """Upload a photo's bytes under their SHA-256 (stored re-encoded, without EXIF)."""
         _check_hash(sha256)
         content_type = request.mimetype
         if content_type not in _MAGIC:
@@ -91,50 +137,56 @@ class AttachmentResource(MethodView):
         body = request.get_data(cache=False)
         if len(body) > limit:
             raise ApiError(413, "payload_too_large", f"Foto terlalu besar (maksimal {limit} byte).")
-        if not _is_image(body, content_type):
+        max_pixels = current_app.config["MAX_ATTACHMENT_PIXELS"]
+        try:
+            stored = _reencoded(body, content_type, max_pixels)
+        except _TooManyPixels as err:
+            found = f"{_number_id(err.pixels)} piksel" if err.pixels else "lebih dari batas Pillow"
+            raise ApiError(413, "too_many_pixels",
+                           f"Foto terlalu besar dalam piksel ({found}; maksimal {_number_id(max_pixels)} piksel). "
+                           "Perkecil foto lalu kirim lagi.", {"body": f"max {max_pixels} pixels"}) from None
+        if stored is None:
             raise ApiError(415, "unsupported_media_type", f"Isi berkas bukan {content_type}.")
         if hashlib.sha256(body).hexdigest() != sha256:
             raise ApiError(400, "hash_mismatch", "SHA-256 isi berkas tidak sama dengan alamatnya.")
+        user = current_api_user()
         t = Attachment.__table__
-        stmt = (_insert(t).values(sha256=sha256, content_type=content_type, size=len(body), content=body,
-                                  uploaded_by=current_api_user().id)
+        stmt = (_insert(t).values(sha256=sha256, content_type=content_type, size=len(stored), content=stored,
+                                  uploaded_by=user.id)
                 .on_conflict_do_nothing(index_elements=["sha256"]).returning(t.c.sha256))
         created = db.session.execute(stmt).first() is not None
+        attachment_links.record_upload(sha256, user.id)  # holding the bytes is the right to attach them
         db.session.commit()
-        resp = jsonify({"sha256": sha256, "content_type": content_type, "size": len(body)})
+        size = len(stored) if created else db.session.scalar(select(Attachment.size).where(Attachment.sha256 == sha256))
+        resp = jsonify({"sha256": sha256, "content_type": content_type, "size": size})
         resp.status_code = 201 if created else 200
         return resp
 
     @blp.doc(security=[{"bearer": []}])
-    @blp.response(200, description="The photo's bytes", content_type="image/jpeg")
-    @blp.alt_response(403, description="No submission in your scope names it")
-    @blp.alt_response(404, description="Not uploaded (yet)")
+    @blp.response(200, description="The photo's bytes (as re-encoded on upload)", content_type="image/jpeg")
+    @blp.alt_response(404, description="Not uploaded, or not yours to read (the two look alike)")
     @require_role(*ALL_ROLES)
     def get(self, sha256: str):
-        """Download a photo (its uploader, or users whose scope covers a submission naming it)."""
+        """Download a photo: its uploader, or users who may read a submission stored with it."""
         _check_hash(sha256)
-        row = db.session.execute(
-            select(Attachment.content_type, Attachment.content, Attachment.uploaded_by).where(Attachment.sha256 == sha256)
-        ).first()
+        row = _readable(sha256)
         if row is None:
-            raise ApiError(404, "not_found", "Lampiran belum diunggah.")
-        if not _may_read(sha256, row.uploaded_by):
-            raise ApiError(403, "forbidden", "Lampiran ini di luar wilayah Anda.")
+            raise _not_found()
         resp = Response(row.content, mimetype=row.content_type)
         resp.headers["Cache-Control"] = "private, max-age=31536000, immutable"
         resp.headers["ETag"] = f'"{sha256}"'
         return resp
 
     @blp.doc(security=[{"bearer": []}])
-    @blp.response(200, description="Uploaded")
-    @blp.alt_response(404, description="Not uploaded (yet)")
+    @blp.response(200, description="Uploaded (and yours to read)")
+    @blp.alt_response(404, description="Not uploaded, or not yours to read (the two look alike)")
     @require_role(*ALL_ROLES)
     def head(self, sha256: str):
-        """Tell whether a photo is uploaded (lets a device skip a retry)."""
+        """Tell whether a photo is uploaded (lets a device skip a retry); the same rule as GET."""
         _check_hash(sha256)
-        size = db.session.scalar(select(Attachment.size).where(Attachment.sha256 == sha256))
-        if size is None:
-            return Response(status=404)
+        row = _readable(sha256)
+        if row is None:
+            raise _not_found()
         resp = Response(status=200)
-        resp.headers["X-Attachment-Size"] = str(size)
+        resp.headers["X-Attachment-Size"] = str(row.size)
         return resp

@@ -3,7 +3,9 @@
 Tokens are 256-bit random strings of which only the SHA-256 is stored (`server.security`); a
 revoked token is refused by the very next request. An unknown user, a wrong password and an
 inactive account all answer the same 401, in the same time, so the endpoint tells an attacker
-nothing. POST is rate limited per client address (`server.hardening.LOGIN_LIMIT`, 429 beyond it).
+nothing. Wrong passwords are limited per address and per username, shared with the admin login
+(:mod:`server.login_guard`, 429 with Retry-After beyond it). A token ends when revoked, and when the
+user's password, role, scope or active state changes (``server.security.session_anchor``).
 """
 from __future__ import annotations
 
@@ -13,26 +15,17 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
+from server import login_guard
 from server.errors import ApiError
 from server.extensions import db
 from server.models import User
 from server.models._types import utcnow
+from server.params import storable
 from server.security import ALL_ROLES, check_password, current_api_user, issue_token, require_role
 
 blp = Blueprint("auth", __name__, description="Device login: bearer tokens")
 
 BEARER = [{"bearer": []}]
-
-
-def storable(text: str) -> bool:
-    """True for text a database can hold: no NUL byte, no lone surrogate (valid JSON escapes, not UTF-8)."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _storable_field(text: str) -> None:
@@ -78,12 +71,15 @@ class Token(MethodView):
     @blp.response(201, TokenSchema)
     @blp.alt_response(401, description="Bad credentials or inactive user")
     @blp.alt_response(422, description="Malformed body")
-    @blp.alt_response(429, description="Too many login attempts from this address")
+    @blp.alt_response(429, description="Too many wrong passwords from this address or for this username "
+                                        "(Retry-After says when to try again)")
     def post(self, body: dict):
         """Log in: return a new bearer token for this device and the user it belongs to."""
+        login_guard.check(body["username"])
         user = find_user(body["username"])
         password = body["password"] if storable(body["password"]) else ""  # hashing needs UTF-8; "" never matches
         if not check_password(user, password):
+            login_guard.failed(body["username"])
             raise ApiError(401, "invalid_credentials", "Nama pengguna atau kata sandi salah.")
         token = issue_token(user, body.get("device"))
         db.session.commit()

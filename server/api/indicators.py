@@ -7,10 +7,10 @@ fresh. Scope, for admins only (officers and kiosks get 403):
   ``kelurahan_id``. A city-level admin (no kecamatan) names one with ``kecamatan_id`` (or gets
   the only one there is).
 - ``kelurahan_admin``: only the kelurahan of its scope. Without ``kelurahan_id`` it gets its own
-  kelurahan's figures (the first of its scope by kode when it has several); kecamatan-wide figures
-  and other kelurahan are 403.
+  kelurahan's figures (the first of its scope by kode when it has several).
 
-A bad ``period`` is 400; an unknown kelurahan or kecamatan 404.
+A bad ``period`` is 400. A kelurahan or kecamatan outside the caller's scope answers exactly like
+one that does not exist (404, same body), so ids tell nothing about what exists elsewhere.
 """
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ class IndicatorArgsSchema(Schema):
 class RecordsArgsSchema(IndicatorArgsSchema):
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000),
                            metadata={"description": "Records per page (at most 5000)"})
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0), metadata={"description": "Records to skip"})
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000),
+                            metadata={"description": "Records to skip (at most 1,000,000)"})
 
 
 class IndicatorSchema(Schema):
@@ -141,12 +142,12 @@ def _period(args: dict) -> str:
 def _kecamatan_of(scope: Scope, requested: int | None) -> int:
     """The kecamatan the request reads, within the user's scope."""
     if scope.kecamatan_id is not None:
-        if requested is not None and requested != scope.kecamatan_id:
-            raise ApiError(403, "forbidden", "Kecamatan di luar wilayah Anda.")
+        if requested is not None and requested != scope.kecamatan_id:  # as if it did not exist: no oracle
+            raise ApiError(404, "not_found", "Kecamatan tidak ditemukan.")
         return scope.kecamatan_id
     if requested is not None:
         if db.session.get(Kecamatan, requested) is None:
-            raise ApiError(404, "not_found", "Kecamatan tidak dikenal.")
+            raise ApiError(404, "not_found", "Kecamatan tidak ditemukan.")
         return requested
     ids = db.session.scalars(select(Kecamatan.id).order_by(Kecamatan.id).limit(2)).all()
     if len(ids) != 1:
@@ -155,15 +156,13 @@ def _kecamatan_of(scope: Scope, requested: int | None) -> int:
 
 
 def resolve_scope(args: dict) -> tuple[int, int]:
-    """(kecamatan_id, kelurahan_id or 0 for the whole kecamatan) the request may read, or 403/404."""
+    """(kecamatan_id, kelurahan_id or 0 for the whole kecamatan) the request may read, or 404."""
     scope = current_scope()
     requested_kel = args.get("kelurahan_id")
     if requested_kel is not None:
         kel = db.session.get(Kelurahan, requested_kel)
-        if kel is None:
-            raise ApiError(404, "not_found", "Kelurahan tidak dikenal.")
-        if not scope.allows_kelurahan(kel.id, kel.kecamatan_id):
-            raise ApiError(403, "forbidden", "Kelurahan di luar wilayah Anda.")
+        if kel is None or not scope.allows_kelurahan(kel.id, kel.kecamatan_id):  # out of scope looks absent
+            raise ApiError(404, "not_found", "Kelurahan tidak ditemukan.")
         if args.get("kecamatan_id") not in (None, kel.kecamatan_id):
             raise ApiError(400, "bad_request", "Kelurahan itu bukan bagian dari kecamatan itu.")
         return kel.kecamatan_id, kel.id
@@ -192,7 +191,8 @@ class Indicators(MethodView):
     @blp.arguments(IndicatorArgsSchema, location="query")
     @blp.response(200, IndicatorPageSchema)
     @blp.alt_response(400, description="Bad period")
-    @blp.alt_response(403, description="Not an admin, or outside the admin's scope")
+    @blp.alt_response(403, description="Not an admin")
+    @blp.alt_response(404, description="Unknown kelurahan/kecamatan, or outside the admin's scope (alike)")
     def get(self, args: dict):
         """The six IKU of one period (a year or a quarter), kecamatan-wide or for one kelurahan.
 
@@ -211,7 +211,8 @@ class Criteria(MethodView):
     @blp.arguments(IndicatorArgsSchema, location="query")
     @blp.response(200, CriteriaPageSchema)
     @blp.alt_response(400, description="Bad period")
-    @blp.alt_response(403, description="Not an admin, or outside the admin's scope")
+    @blp.alt_response(403, description="Not an admin")
+    @blp.alt_response(404, description="Unknown kelurahan/kecamatan, or outside the admin's scope (alike)")
     def get(self, args: dict):
         """The K1–K7 matrix behind IKU5: per kelurahan in scope, each criterion held or not, and why."""
         period = _period(args)
@@ -228,7 +229,8 @@ class RwStatuses(MethodView):
     @blp.arguments(IndicatorArgsSchema, location="query")
     @blp.response(200, RwPageSchema)
     @blp.alt_response(400, description="Bad period")
-    @blp.alt_response(403, description="Not an admin, or outside the admin's scope")
+    @blp.alt_response(403, description="Not an admin")
+    @blp.alt_response(404, description="Unknown kelurahan/kecamatan, or outside the admin's scope (alike)")
     def get(self, args: dict):
         """The RW statuses behind IKU6: Baik now and at the baseline, changed, and the inspections read."""
         period = _period(args)
@@ -245,8 +247,8 @@ class Records(MethodView):
     @blp.arguments(RecordsArgsSchema, location="query")
     @blp.response(200, RecordsPageSchema)
     @blp.alt_response(400, description="Bad period")
-    @blp.alt_response(403, description="Not an admin, or outside the admin's scope")
-    @blp.alt_response(404, description="Unknown indicator code")
+    @blp.alt_response(403, description="Not an admin")
+    @blp.alt_response(404, description="Unknown indicator code, kelurahan or kecamatan, or outside the scope")
     def get(self, args: dict, code: str):
         """The submissions counted in one indicator's denominator (``details.record_ids``), oldest observed first.
 

@@ -20,7 +20,7 @@ from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
-from sqlalchemy import String, cast, select, tuple_
+from sqlalchemy import select, tuple_
 
 from server import sync
 from server.errors import ApiError
@@ -56,6 +56,9 @@ def _load_batch() -> list:
         items = batch_schema.load(payload if isinstance(payload, dict) else {"_": payload})["submissions"]
     except ValidationError as err:
         raise ApiError(422, "invalid", "Amplop batch tidak valid.", err.messages_dict) from None
+    if not items:
+        raise ApiError(400, "bad_request", "Batch kosong: kirim sedikitnya satu pengajuan.",
+                       {"submissions": "min 1 item"})
     limit = current_app.config["MAX_BATCH_ITEMS"]
     if len(items) > limit:
         raise ApiError(413, "payload_too_large", f"Terlalu banyak pengajuan dalam satu batch (maksimal {limit}).",
@@ -165,8 +168,3 @@ def list_submissions(args: dict) -> dict:
     next_cursor = _encode_cursor(_aware(rows[-1]["received_at"]), rows[-1]["id"]) if more else None
     return {"submissions": out, "next_cursor": next_cursor}
 
-
-def submissions_naming(sha256: str):
-    """A select of submission ids whose data names the photo (for attachment access checks)."""
-    t = Submission.__table__
-    return select(t.c.id).where(cast(t.c.data, String).contains(sha256))

@@ -53,6 +53,10 @@ class PhotoStore:
         self._photos[digest] = content
         return digest
 
+    def hashes(self) -> list[str]:
+        """The SHA-256 of every photo drawn so far."""
+        return list(self._photos)
+
     def save(self, uploaded_by: int | None) -> int:
         """Add the photos not stored yet to the session; return how many were added."""
         have = set(db.session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(self._photos))))

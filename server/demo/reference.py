@@ -94,16 +94,16 @@ def ensure_users(kecamatan: Kecamatan, kelurahan: list[Kelurahan]) -> tuple[dict
     by_suffix = {kel.kode[-4:]: kel for kel in kelurahan}
     users: dict[str, User] = {}
     created = 0
-    password_hash = None  # one slow hash for every demo user: they share a published password anyway
     for spec in DEMO_USERS:
         user = db.session.scalar(select(User).where(User.username == spec.username))
         if user is None:
             name = spec.name
             if spec.username.startswith("kiosk-"):
                 name = f"Kiosk Kelurahan {by_suffix[spec.scope[0]].nama}"
-            password_hash = password_hash or hash_password(DEMO_PASSWORD)
+            # Each user its own salt and hash, even with the one published password: a hash copied from
+            # one account says nothing about another, and changing one password changes only that one.
             user = User(username=spec.username, name=name, role=spec.role, kecamatan_id=kecamatan.id,
-                        password_hash=password_hash, active=True)
+                        password_hash=hash_password(DEMO_PASSWORD), active=True)
             db.session.add(user)
             db.session.flush()
             db.session.add_all(UserScope(user_id=user.id, kelurahan_id=by_suffix[s].id) for s in spec.scope)

@@ -1,12 +1,15 @@
 """SIKK tables, by area. Models hold columns, relationships and invariants only."""
 from server.models.wilayah import Kecamatan, Kelurahan, RW
-from server.models.users import User, UserScope, DeviceToken, ROLES
+from server.models.users import User, UserScope, DeviceToken, LoginFailure, ROLES
 from server.models.forms import FormDefinition, ServiceType, Holiday
 from server.models.submissions import REVIEW_STATES, Attachment, ScoreOutbox, ScoringSetAside, Submission, counts_clause
 from server.models.scores import IndicatorResult, Target, RuleSetVersion, AuditLog
+from server.models.attachments import AttachmentLink, AttachmentUpload
 
 __all__ = [
-    "Kecamatan", "Kelurahan", "RW", "User", "UserScope", "DeviceToken", "ROLES",
-    "FormDefinition", "ServiceType", "Holiday", "Submission", "Attachment", "ScoreOutbox", "ScoringSetAside", "REVIEW_STATES", "counts_clause",
+    "Kecamatan", "Kelurahan", "RW", "User", "UserScope", "DeviceToken", "LoginFailure", "ROLES",
+    "FormDefinition", "ServiceType", "Holiday", "Submission", "Attachment", "ScoreOutbox", "ScoringSetAside",
+    "REVIEW_STATES", "counts_clause",
     "IndicatorResult", "Target", "RuleSetVersion", "AuditLog",
+    "AttachmentLink", "AttachmentUpload",
 ]

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -70,13 +71,19 @@ def _rows(records: Sequence[ExportRecord], keys: list[str], zone: ZoneInfo) -> I
         yield meta + [_cell((r.data or {}).get(k)) for k in keys]
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _NUMBER_LIKE = re.compile(r"^[+-]?\d+([.,]\d+)?(,[+-]?\d+(\.\d+)?)?$")  # -6.9 or a "lat,lon" pair
 
 
 def _formula_like(value: object) -> bool:
     """True for text a spreadsheet would run as a formula (a citizen's complaint may start with '=')."""
-    return isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER_LIKE.match(value)
+    if not isinstance(value, str) or not value:
+        return False
+    # Spreadsheets skip leading blanks and read fullwidth ＝＋－＠ as the ASCII ones: look past both.
+    head = unicodedata.normalize("NFKC", value.lstrip()[:1])
+    if value[0].isspace() and head.startswith(_FORMULA_START):
+        return True
+    return (value.startswith(_FORMULA_START) or head.startswith(_FORMULA_START)) and not _NUMBER_LIKE.match(value)
 
 
 def _csv_value(value: object) -> object:

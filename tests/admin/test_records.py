@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import select
 
 from server.admin.charts import MapPoint, points_svg
+from server import attachment_links
 from server.extensions import db
 from server.models import Attachment, AuditLog, ScoreOutbox, Submission
 from tests.admin.helpers import login, post_form, submission
@@ -27,6 +28,10 @@ def _inspection(app, world, kelurahan, with_photo: bool = True) -> str:
                              "lembaga_aktif": True, "kejadian_kriminal": 0, "konflik_sosial": 0,
                              "foto": [PNG_HASH] if with_photo else [], "lokasi": {"lat": -6.89, "lon": 107.61},
                              "catatan": "Bersih sekali"})
+        db.session.flush()
+        if with_photo:  # what the sync and the officer's upload record (server.attachment_links)
+            attachment_links.link_created([{"id": s.id, "form_code": s.form_code, "form_version": 1, "data": s.data}])
+            attachment_links.record_upload(PNG_HASH, world.petugas.id)
         db.session.commit()
         return str(s.id)
 

@@ -70,7 +70,7 @@ def _place(call: Call, in_: object, sibling: object, out: object) -> object:
 
 
 def _admin_read(url: Callable[[Call], str]) -> Check:
-    """Admins only; within the caller's scope 200, outside it 403."""
+    """Admins only; within the caller's scope 200, outside it 404 (like a kelurahan that does not exist)."""
 
     def check(call: Call) -> None:
         resp = call.client.get(url(call), headers=call.headers())
@@ -79,7 +79,7 @@ def _admin_read(url: Callable[[Call], str]) -> Check:
         elif call.role in ("officer", "kiosk"):
             expected = {403}
         else:
-            expected = {200} if _allowed(call) else {403}
+            expected = {200} if _allowed(call) else {404}
         _status(resp, expected, call)
 
     return check
@@ -174,16 +174,18 @@ def check_submissions_get(call: Call) -> None:
 
 
 def check_attachment_get(call: Call) -> None:
+    """GET and HEAD: 200 within scope; otherwise exactly what a photo that was never uploaded gets."""
     w = call.world
     sha = _place(call, w.photo_in, w.photo_sibling, w.photo_out)
-    resp = call.client.get(f"/api/v1/attachments/{sha}", headers=call.headers())
-    if _unauthenticated(call):
-        expected = {401}
-    elif call.role == "kiosk":
-        expected = {403}  # a kiosk reads nothing back, not even photos of its own kelurahan
-    else:
-        expected = {200} if _allowed(call) else {403}
-    _status(resp, expected, call)
+    for method in ("GET", "HEAD"):
+        resp = call.client.open(f"/api/v1/attachments/{sha}", method=method, headers=call.headers())
+        if _unauthenticated(call):
+            expected = {401}
+        elif call.role == "kiosk":
+            expected = {404}  # a kiosk reads nothing back, not even photos of its own kelurahan
+        else:
+            expected = {200} if _allowed(call) else {404}
+        _status(resp, expected, call)
 
 
 def check_attachment_put(call: Call) -> None:
@@ -258,3 +260,118 @@ def test_deactivated_user_is_refused_at_once(app, client, world):
         db.session.commit()
     assert client.get("/api/v1/bootstrap", headers=auth(world.tokens["officer"])).status_code == 401
     assert client.post("/api/v1/auth/token", json={"username": "petugas", "password": PASSWORD}).status_code == 401
+
+
+# -- no existence oracle: what the caller may not read answers like what does not exist ----------------
+
+def _same_answer(a, b, where) -> None:
+    assert a.status_code == b.status_code, (where, a.status_code, b.status_code)
+    assert a.data == b.data, (where, a.data[:200], b.data[:200])
+    skip = {"Set-Cookie", "Date"}
+    assert sorted((k, v) for k, v in a.headers.items() if k not in skip) == \
+        sorted((k, v) for k, v in b.headers.items() if k not in skip), where
+
+
+def _admin_client(app, username):
+    from tests.hardening.test_web_security import admin_login
+
+    client, status = admin_login(app, username)
+    assert status == 302
+    return client
+
+
+def test_no_existence_oracle_on_any_route(app, client, world):
+    """For every route that names a resource, each caller gets for one it may not read exactly what it
+    gets for one that does not exist: status, body and headers (photos by hash, indicators by
+    kelurahan or kecamatan, admin records, their photos, users, devices)."""
+    import uuid as _uuid
+
+    absent_sha, absent_uuid, absent_id = "f" * 64, str(_uuid.uuid4()), 2**31 - 1
+    w = world
+    # API, every authenticated role: someone else's photo vs a hash never uploaded.
+    unreadable = {"officer": w.photo_out, "kiosk": w.photo_in, "kelurahan_admin": w.photo_sibling,
+                  "kecamatan_admin": w.photo_out, "other_admin": w.photo_in}
+    for role, sha in unreadable.items():
+        for method in ("GET", "HEAD"):
+            call = lambda target: client.open(f"/api/v1/attachments/{target}", method=method,  # noqa: E731
+                                              headers=auth(w.tokens[role]))
+            _same_answer(call(sha), call(absent_sha), (role, method))
+    # Indicators: another kecamatan's kelurahan (or a sibling, for the lurah) vs an id that does not exist.
+    foreign = {"kelurahan_admin": w.kel_in_sibling, "kecamatan_admin": w.kel_out, "other_admin": w.kel_in}
+    for rule in ("", "/criteria", "/rw", "/IKU2/records"):
+        for role, kel in foreign.items():
+            call = lambda k: client.get(f"/api/v1/indicators{rule}?period=2026&kelurahan_id={k}",  # noqa: E731
+                                        headers=auth(w.tokens[role]))
+            _same_answer(call(kel), call(absent_id), (rule, role))
+        call = lambda k: client.get(f"/api/v1/indicators{rule}?period=2026&kecamatan_id={k}",  # noqa: E731
+                                    headers=auth(w.tokens["kecamatan_admin"]))
+        with app.app_context():
+            from server.models import Kelurahan
+
+            kec_out = db.session.get(Kelurahan, w.kel_out).kecamatan_id
+        _same_answer(call(kec_out), call(absent_id), (rule, "kecamatan_id"))
+    # Admin pages: records, their photos, users and devices of another kecamatan (or kelurahan).
+    from server.models import DeviceToken
+
+    with app.app_context():
+        other_device = db.session.scalar(select(DeviceToken.id).where(DeviceToken.user_id == w.user_ids["other_admin"]))
+    for username, sub, sha in (("camat", w.sub_out, w.photo_out), ("lurah", w.sub_sibling, w.photo_sibling),
+                               ("camat-b", w.sub_in, w.photo_in)):
+        admin = _admin_client(app, username)
+        pairs = [(f"/admin/pengajuan/{sub}", f"/admin/pengajuan/{absent_uuid}"),
+                 (f"/admin/pengajuan/{sub}/foto/{sha}", f"/admin/pengajuan/{absent_uuid}/foto/{sha}")]
+        for hidden, missing in pairs:
+            _same_answer(admin.get(hidden), admin.get(missing), (username, hidden))
+    camat = _admin_client(app, "camat")
+    _same_answer(camat.get(f"/admin/kelola/pengguna/{w.user_ids['other_admin']}"),
+                 camat.get(f"/admin/kelola/pengguna/{absent_id}"), "user page")
+    from tests.hardening.test_web_security import csrf_token
+
+    token = csrf_token(camat, "/admin/kelola/perangkat")
+    _same_answer(camat.post(f"/admin/kelola/perangkat/{other_device}/cabut", data={"csrf_token": token}),
+                 camat.post(f"/admin/kelola/perangkat/{absent_id}/cabut", data={"csrf_token": token}), "device")
+    # A photo named by an admin's own record but never held by its sender stays hidden on the admin route too.
+    sneaky = inspeksi_item(w.rw_out, foto=[w.photo_in])
+    assert client.post("/api/v1/submissions", json={"submissions": [sneaky]},
+                       headers=auth(w.tokens["other_admin"])).json["results"][0]["status"] == "created"
+    other = _admin_client(app, "camat-b")
+    _same_answer(other.get(f"/admin/pengajuan/{sneaky['id']}/foto/{w.photo_in}"),
+                 other.get(f"/admin/pengajuan/{sneaky['id']}/foto/{absent_sha}"), "sneaky admin photo")
+    _same_answer(client.get(f"/api/v1/attachments/{w.photo_in}", headers=auth(w.tokens["other_admin"])),
+                 client.get(f"/api/v1/attachments/{absent_sha}", headers=auth(w.tokens["other_admin"])), "sneaky api")
+
+
+# -- sessions and tokens that end, kiosks that stay at their desk --------------------------------------
+
+def test_tokens_end_with_password_role_scope_and_reactivation(app, client, world):
+    """Every change that must end a user's sessions ends their device tokens too, in every process."""
+    from server.models import UserScope
+
+    changes = {
+        "password": lambda u: setattr(u, "password_hash", u.password_hash + "x"),
+        "role": lambda u: setattr(u, "role", "kelurahan_admin"),
+        "scope": lambda u: db.session.add(UserScope(user_id=u.id, kelurahan_id=world.kel_in_sibling)),
+        "deactivate+reactivate": lambda u: (setattr(u, "active", False), db.session.flush(), setattr(u, "active", True)),
+    }
+    for name, change in changes.items():
+        login = client.post("/api/v1/auth/token", json={"username": "petugas", "password": PASSWORD})
+        token = login.json["token"]
+        assert client.get("/api/v1/bootstrap", headers=auth(token)).status_code == 200
+        with app.app_context():
+            user = db.session.scalar(select(User).where(User.username == "petugas"))
+            if name != "password":
+                change(user)
+                db.session.commit()
+                assert client.get("/api/v1/bootstrap", headers=auth(token)).status_code == 401, name
+                # put the officer back as it was (a fresh login follows)
+                user = db.session.scalar(select(User).where(User.username == "petugas"))
+                user.role = "officer"
+                db.session.query(UserScope).filter(UserScope.user_id == user.id,
+                                                   UserScope.kelurahan_id == world.kel_in_sibling).delete()
+                db.session.commit()
+            else:
+                from server.security import hash_password
+
+                user.password_hash = hash_password(PASSWORD)  # the same password, set again: a new hash
+                db.session.commit()
+                assert client.get("/api/v1/bootstrap", headers=auth(token)).status_code == 401, name

@@ -122,17 +122,17 @@ def test_kelurahan_admin_sees_only_its_kelurahan(app, client, world):
     assert own["indicators"][0]["value"] == 81.25
     assert own["indicators"][1]["value"] is None  # the only complaint is kel2's
     assert _get(client, lurah, "/api/v1/indicators", period="2026", kelurahan_id=ids["kel1"]).status_code == 200
-    assert _get(client, lurah, "/api/v1/indicators", period="2026", kelurahan_id=ids["kel2"]).status_code == 403
+    assert _get(client, lurah, "/api/v1/indicators", period="2026", kelurahan_id=ids["kel2"]).status_code == 404
     criteria = _get(client, lurah, "/api/v1/indicators/criteria", period="2026").get_json()
     assert [k["id"] for k in criteria["kelurahan"]] == [ids["kel1"]]
 
 
-def test_other_kecamatan_is_403_and_unknown_kelurahan_404(client, world):
+def test_other_kecamatan_and_unknown_kelurahan_are_alike_404(client, world):
     ids = world["ids"]
     assert _get(client, world["tokens"]["camat2"], "/api/v1/indicators", period="2026",
-                kelurahan_id=ids["kel1"]).status_code == 403
+                kelurahan_id=ids["kel1"]).status_code == 404
     assert _get(client, world["tokens"]["camat"], "/api/v1/indicators", period="2026",
-                kecamatan_id=ids["kec"] + 1000).status_code == 403
+                kecamatan_id=ids["kec"] + 1000).status_code == 404
     assert _get(client, world["tokens"]["camat"], "/api/v1/indicators", period="2026",
                 kelurahan_id=987654).status_code == 404
 

@@ -140,3 +140,74 @@ def test_openapi_documents_auth_with_bearer_scheme(client):
     assert {"post", "delete"} <= set(doc["paths"]["/api/v1/auth/token"])
     assert doc["paths"]["/api/v1/auth/me"]["get"]["security"] == [{"bearer": []}]
     assert "201" in doc["paths"]["/api/v1/auth/token"]["post"]["responses"]
+
+
+# -- the login limit (issue #10): per address AND per username, both doors, every process -------------
+
+def _limited_app(tmp_path, name="limits.sqlite", **overrides):
+    from tests.conftest import make_test_app
+
+    return make_test_app(f"sqlite:///{tmp_path / name}", RATELIMIT_ENABLED=True, **overrides)
+
+
+def _admin_attempt(client, username, password, addr):
+    import re
+
+    page = client.get("/admin/login", environ_base={"REMOTE_ADDR": addr})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    return client.post("/admin/login", data={"username": username, "password": password, "csrf_token": token},
+                       environ_base={"REMOTE_ADDR": addr})
+
+
+def _api_attempt(client, username, password, addr):
+    return client.post("/api/v1/auth/token", json={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": addr})
+
+
+def _assert_429(resp):
+    assert resp.status_code == 429, resp.status_code
+    wait = int(resp.headers["Retry-After"])
+    assert 0 < wait <= 61
+    assert resp.json["error"]["code"] == "too_many_requests" and set(resp.json["error"]) == {"code", "message", "fields"}
+    assert "Coba lagi dalam" in resp.json["error"]["message"] and "pukul" in resp.json["error"]["message"]
+
+
+def test_ten_wrong_passwords_per_username_across_both_doors_and_addresses(tmp_path):
+    """Without Redis the count lives in the database, so two apps (two processes) share it."""
+    one = _limited_app(tmp_path, REDIS_URL=None)
+    two = _limited_app(tmp_path, REDIS_URL=None)  # a second process on the same database
+    with one.app_context():
+        w = make_wilayah()
+        make_user("camat", "kecamatan_admin", w.kecamatan, password="benar-sekali")
+    a, b = one.test_client(), two.test_client()
+    statuses = [_api_attempt(a, "camat", f"salah{i}", f"10.0.0.{i}").status_code for i in range(5)]
+    statuses += [_admin_attempt(b, "camat", f"salah{i}", f"10.0.1.{i}").status_code for i in range(5)]
+    assert statuses == [401] * 10
+    _assert_429(_api_attempt(a, "camat", "benar-sekali", "10.0.2.1"))  # even the right password waits
+    admin = _admin_attempt(b, "camat", "benar-sekali", "10.0.2.2")
+    assert admin.status_code == 429 and "Coba lagi dalam" in admin.get_data(as_text=True)
+    assert 0 < int(admin.headers["Retry-After"]) <= 61
+    # Another user from yet another address is not held up.
+    assert _api_attempt(a, "lain", "salah", "10.0.3.1").status_code == 401
+
+
+def test_ten_wrong_passwords_per_address_across_usernames(tmp_path):
+    app = _limited_app(tmp_path, REDIS_URL=None)
+    client = app.test_client()
+    statuses = [_api_attempt(client, f"tebak{i}", "salah", "10.9.9.9").status_code for i in range(10)]
+    assert statuses == [401] * 10
+    _assert_429(_api_attempt(client, "tebak-lagi", "salah", "10.9.9.9"))
+    assert _api_attempt(client, "tebak-lagi", "salah", "10.9.9.10").status_code == 401
+
+
+def test_the_limit_window_ends(tmp_path, monkeypatch):
+    import server.login_guard as guard
+
+    app = _limited_app(tmp_path, REDIS_URL=None)
+    client = app.test_client()
+    for i in range(10):
+        _api_attempt(client, "camat", "salah", "10.1.1.1")
+    _assert_429(_api_attempt(client, "camat", "salah", "10.1.1.1"))
+    real = guard.time.time
+    monkeypatch.setattr(guard.time, "time", lambda: real() + 61)
+    assert _api_attempt(client, "camat", "salah", "10.1.1.1").status_code == 401

@@ -103,7 +103,7 @@ def test_reverse_proxy_is_trusted_only_when_configured(tmp_path):
         app = make_test_app(f"sqlite:///{tmp_path / 'p.sqlite'}", RATELIMIT_ENABLED=True,
                             RATELIMIT_STORAGE_URI="memory://", **overrides)
         client = app.test_client()
-        return [client.post("/api/v1/auth/token", json={"username": "x", "password": "y"},
+        return [client.post("/api/v1/auth/token", json={"username": f"x{i}", "password": "y"},
                             headers={"X-Forwarded-For": f"10.0.0.{i}"}).status_code for i in range(12)]
 
     # Untrusted header: every request counts against the one proxy address.
