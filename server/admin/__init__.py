@@ -14,7 +14,7 @@ from server.admin.blueprint import bp
 
 # View modules, imported by init_app (views are leaves: nothing else imports them).
 VIEW_MODULES = ("auth", "dashboard", "drilldown", "records", "auditlog", "manage", "manage_catalogue",
-                "imports", "exports")
+                "imports", "exports", "review_queue")
 
 
 def init_app(app: Flask) -> None:

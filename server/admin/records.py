@@ -11,13 +11,16 @@ from server.admin.access import admin_required, current_admin, may_see_submissio
 from server.admin.blueprint import bp
 from server.admin.charts import MapPoint, points_svg
 from server.admin.context import page_context
+from server.admin.describe import (definition_of, device_label, fields_in_order, form_titles, place_label,
+                                   record_label, state_label)
+from server.admin.navigation import back_target
 from server.admin.i18n import current_language, translate
 from server.admin.lookups import names_of, period_filter
 from server.admin.review import ReviewError, review_submission
 from server.extensions import db
 from server.forms.catalogue import registry
 from server.forms.validate import photo_hashes
-from server.models import Attachment, DeviceToken, FormDefinition, Submission, User
+from server.models import Attachment, DeviceToken, FormDefinition, ServiceType, Submission, User
 
 PAGE_SIZE = 50
 MAX_MAP_POINTS = 2000
@@ -72,24 +75,48 @@ def submissions():
 @bp.get("/pengajuan/<submission_id>")
 @admin_required
 def submission_detail(submission_id: str):
-    """Show one submission with everything about it, and the review form."""
+    """One record in people's words (form title, answers in form order, place, officer, device), its
+    chain, and the review form; ``q`` keeps the review queue it was opened from, ``kembali`` the list."""
     submission = _get_visible(submission_id)
-    form = registry.form(submission.form_code, submission.form_version)
-    definition = form.definition if form else {"fields": []}
+    definition = definition_of(submission.form_code, submission.form_version)
     english = current_language() == "en"
-    labels = {f["key"]: (f.get("label_en") if english and f.get("label_en") else f.get("label", f["key"]))
-              for f in definition.get("fields", [])}
-    photos = photo_hashes(definition, submission.data or {})
+    data = submission.data or {}
+    photo_keys = {f["key"] for f in definition.get("fields", []) if f.get("type") == "photo"}
+    photos = photo_hashes(definition, data)
     present = set(db.session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(photos)))) if photos else set()
     officer = db.session.get(User, submission.user_id) if submission.user_id else None
     device = db.session.get(DeviceToken, submission.device_token_id) if submission.device_token_id else None
     reviewer = db.session.get(User, submission.reviewed_by) if submission.reviewed_by else None
-    lokasi = (submission.data or {}).get("lokasi") if isinstance((submission.data or {}).get("lokasi"), dict) else None
+    lokasi = data.get("lokasi") if isinstance(data.get("lokasi"), dict) else None
     names = names_of(submission.kecamatan_id) if submission.kecamatan_id else None
-    return render_template("admin/submission.html", s=submission, labels=labels, photos=photos, present=present,
-                           officer=officer, device=device, reviewer=reviewer, lokasi=lokasi, names=names,
-                           photo_fields={f["key"] for f in definition.get("fields", []) if f.get("type") == "photo"},
-                           tile_url=current_app.config.get("MAP_TILE_URL"))
+    services = dict(db.session.execute(select(ServiceType.code, ServiceType.name)).all())
+    titles = form_titles()
+    related = {key: _related(getattr(submission, key), titles, names)
+               for key in ("ref", "supersedes", "superseded_by")}
+    q = request.args.get("q", "")[:500]
+    return render_template(
+        "admin/submission.html", s=submission, title=titles.get(submission.form_code, definition.get("title")),
+        fields=fields_in_order(definition, data, english, skip=photo_keys, service_names=services),
+        photos=photos, present=present, officer=officer, device=device_label(device.device if device else None),
+        reviewer=reviewer, lokasi=lokasi, names=names, place=place_label(names, submission.kelurahan_id,
+                                                                        submission.rw_id) if names else "–",
+        state=state_label(submission.review_status), related=related, q=q,
+        back=back_target(url_for("admin.review_queue") + (f"?{q}" if q else "") if "q" in request.args
+                         else url_for("admin.submissions")),
+        decided=request.args.get("diputuskan") == "1", tile_url=current_app.config.get("MAP_TILE_URL"))
+
+
+def _related(sid, titles: dict, names) -> dict | None:
+    """A linked record (follow-up's record, the version it corrects or its correction) named in words."""
+    if sid is None:
+        return None
+    row = db.session.execute(select(Submission.form_code, Submission.kelurahan_id, Submission.rw_id,
+                                    Submission.observed_at, Submission.kecamatan_id)
+                             .where(Submission.id == sid)).first()
+    if row is None or names is None:
+        return {"id": str(sid), "label": str(sid)}
+    return {"id": str(sid), "label": record_label(titles.get(row.form_code, row.form_code), names, row.kelurahan_id,
+                                                  row.rw_id, row.observed_at)}
 
 
 @bp.get("/pengajuan/<submission_id>/foto/<sha256>")
@@ -111,16 +138,23 @@ def submission_photo(submission_id: str, sha256: str):
 @bp.post("/pengajuan/<submission_id>/tinjau")
 @admin_required
 def submission_review(submission_id: str):
-    """Accept or reject a submission (with a reason); audited; its scores recompute."""
+    """Accept, reject or return a record (reject and return need an Alasan); audited; its scores recompute.
+
+    Back on the record's page afterwards, with the queue it came from and ``Berikutnya``.
+    """
     submission = _get_visible(submission_id)
+    q = request.form.get("q", "")[:500]
+    kembali = request.form.get("kembali", "")[:500]
+    keep = {k: v for k, v in (("q", q), ("kembali", kembali)) if v}
     try:
         review_submission(submission, request.form.get("decision", ""), request.form.get("reason", ""),
                           current_admin().id)
     except ReviewError as err:
         flash(translate(str(err)), "error")
-        return redirect(url_for("admin.submission_detail", submission_id=submission_id), 303)
-    flash(translate("Tersimpan."), "ok")
-    return redirect(url_for("admin.submission_detail", submission_id=submission_id), 303)
+        return redirect(url_for("admin.submission_detail", submission_id=submission_id, **keep), 303)
+    flash(translate("Tersimpan.") + " " + translate("Status") + ": " + translate(state_label(submission.review_status)),
+          "ok")
+    return redirect(url_for("admin.submission_detail", submission_id=submission_id, diputuskan=1, **keep), 303)
 
 
 @bp.get("/peta")
