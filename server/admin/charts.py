@@ -14,30 +14,39 @@ from server.admin.formatting import number
 
 
 def trend_svg(points: list[tuple[str, float | None]], target: float | None = None,
-              width: int = 160, height: int = 48, title: str = "") -> Markup:
-    """A small line chart of quarterly values (gaps where a quarter has none), with the target line."""
+              width: int = 184, height: int = 48, title: str = "") -> Markup:
+    """A small line chart of quarterly values (gaps where a quarter has none), with the target line.
+
+    The value axis is labelled at its top and bottom (Indonesian numbers), the quarters below.
+    """
     values = [v for _, v in points if v is not None]
     if target is not None:
         values.append(target)
-    pad_x, pad_top, pad_bottom = 8, 6, 14
+    pad_left, pad_x, pad_top, pad_bottom = 32, 8, 6, 14
     plot_h = height - pad_top - pad_bottom
     low, high = (min(values), max(values)) if values else (0.0, 100.0)
     if high - low < 1e-9:
         low, high = low - 1, high + 1
-    step = (width - 2 * pad_x) / max(1, len(points) - 1)
+    step = (width - pad_left - pad_x) / max(1, len(points) - 1)
 
     def y_of(value: float) -> float:
         return pad_top + plot_h - (value - low) / (high - low) * plot_h
 
     parts = [f'<svg class="trend" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
              f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
+    decimals = 0 if high - low >= 10 else 1
+    for value in (high, low):
+        parts.append(f'<text class="axis" x="{pad_left - 4}" y="{y_of(value) + 3:.1f}" font-size="9" '
+                     f'text-anchor="end" fill="#374151">{escape(number(value, decimals))}</text>')
+    parts.append(f'<line x1="{pad_left}" x2="{pad_left}" y1="{pad_top}" y2="{pad_top + plot_h}" stroke="#9ca3af" '
+                 'stroke-width="1"/>')
     if target is not None:
         ty = y_of(target)
-        parts.append(f'<line x1="{pad_x}" x2="{width - pad_x}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="#b45309" '
+        parts.append(f'<line x1="{pad_left}" x2="{width - pad_x}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="#b45309" '
                      'stroke-dasharray="3 3" stroke-width="1"/>')
     segment: list[str] = []
     for index, (label, value) in enumerate(points):
-        x = pad_x + index * step
+        x = pad_left + index * step
         parts.append(f'<text x="{x:.1f}" y="{height - 2}" font-size="9" text-anchor="middle" '
                      f'fill="#555">{escape(label)}</text>')
         if value is None:
