@@ -1,0 +1,122 @@
+"""The admin's desk (issue #11): the dashboard's summary and "belum ada data", pages named after
+the lurah's kelurahan, friendly error pages, and search across records with counts."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from server.extensions import db
+from tests.admin.helpers import login, result, submission
+from tests.admin.test_dashboard import TARGETS, VALUES, _rows, _seed_year
+
+
+def test_summary_line_counts_the_targets_met(client, world, app):
+    _seed_year(app, world)
+    login(client, "camat")
+    html = client.get("/admin/?period=2026").get_data(as_text=True)
+    # IKU2 and IKU4 miss; the other four make it.
+    assert re.search(r'id="summary"[^>]*><strong>4 dari 6 IKU mencapai target</strong>', html)
+
+
+def test_no_value_is_belum_ada_data_not_a_missed_target(client, world, app):
+    with app.app_context():
+        for code in VALUES:
+            value = None if code == "IKU6" else VALUES[code]
+            # A stored row with no value but a (stale) capaian of 0 must still read "belum ada data".
+            result(world.kec_id, code, "2026", value, target=TARGETS[code],
+                   capaian=0.0 if value is None else value / TARGETS[code] * 100)
+        db.session.commit()
+    login(client, "camat")
+    html = client.get("/admin/?period=2026").get_data(as_text=True)
+    rows = _rows(html)
+    assert "belum ada data" in rows["IKU6"] and "Tidak mencapai target" not in rows["IKU6"]
+    assert "3 dari 6 IKU mencapai target</strong> · 1 belum ada data" in html
+
+
+def test_rows_fold_their_long_text_and_trends_have_axis_values(client, world, app):
+    _seed_year(app, world, "2026")
+    _seed_year(app, world, "2026-Q1", scale=0.5)
+    login(client, "camat")
+    rows = _rows(client.get("/admin/?period=2026").get_data(as_text=True))
+    assert "<details" in rows["IKU1"] and "Sekretaris Camat" in rows["IKU1"].split("<details", 1)[1]
+    assert re.search(r'<text class="axis"[^>]*>\d+(,\d)?</text>', rows["IKU3"])
+
+
+def test_lurahs_pages_are_named_after_their_kelurahan(client, world, app):
+    _seed_year(app, world, kelurahan_id=world.kel1.id)
+    login(client, "lurah")
+    html = client.get("/admin/?period=2026").get_data(as_text=True)
+    assert "<title>Dasbor — Kelurahan Coblong Kel 1 · SIKK</title>" in html
+    assert "<h1>Kinerja — Kelurahan Coblong Kel 1</h1>" in html
+    assert ">Kelola<" not in html
+    disposition = client.get("/admin/kinerja.xlsx?period=2026").headers["Content-Disposition"]
+    assert disposition == 'attachment; filename="kinerja-coblong-kel-1-2026.xlsx"'
+    camat = app.test_client()
+    login(camat, "camat")
+    assert ">Kelola<" in camat.get("/admin/").get_data(as_text=True)
+
+
+HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # what a browser sends
+
+
+def test_friendly_error_pages_with_a_way_back(client, world, app, monkeypatch):
+    login(client, "camat")
+    missing = client.get("/admin/pengajuan/00000000-0000-4000-8000-000000000000",
+                         headers={"Referer": "http://localhost/admin/cari?q=x", **HTML})
+    assert missing.status_code == 404
+    html = missing.get_data(as_text=True)
+    assert "Halaman tidak ditemukan" in html and 'href="/admin/cari?q=x"' in html
+    unknown = client.get("/admin/tidak-ada", headers=HTML)
+    assert unknown.status_code == 404 and 'href="/admin/"' in unknown.get_data(as_text=True)
+    assert "Halaman tidak ditemukan" in client.get("/tidak-ada", headers=HTML).get_data(as_text=True)
+    api = client.get("/api/v1/tidak-ada", headers=HTML)
+    assert api.status_code == 404 and api.json["error"]["code"] == "not_found"
+    bad = client.get("/admin/?period=2026-Q9", headers=HTML)
+    assert bad.status_code == 400 and "Permintaan tidak dapat diproses" in bad.get_data(as_text=True)
+
+    import server.admin.dashboard as dashboard
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(dashboard, "performance_table", broken)
+    crashed = client.get("/admin/", headers=HTML)
+    assert crashed.status_code == 500
+    assert "Terjadi gangguan" in crashed.get_data(as_text=True) and "boom" not in crashed.get_data(as_text=True)
+
+
+def _complaints(app, world):
+    with app.app_context():
+        for kel, text in ((world.kel1, "Sampah menumpuk di gang"), (world.kel1, "Lampu jalan mati"),
+                          (world.kel2, "Sampah liar 100% penuh")):
+            submission("pengaduan", kecamatan_id=world.kec_id, kelurahan_id=kel.id, user_id=world.petugas.id,
+                       data={"tanggal_terima": "2026-03-14", "saluran": "kotak", "kategori": "kebersihan",
+                             "uraian": text})
+        rw = world.wilayah.rw[world.kel1.id][1]
+        submission("inspeksi-rw", kecamatan_id=world.kec_id, kelurahan_id=world.kel1.id, rw_id=rw.id,
+                   data={"catatan": "sampah dipilah"}, observed_at=dt.datetime(2025, 5, 1, tzinfo=dt.timezone.utc))
+        db.session.commit()
+        return rw.id
+
+
+def test_search_by_text_place_and_officer_with_counts(client, world, app):
+    rw_id = _complaints(app, world)
+    login(client, "camat")
+    html = client.get("/admin/cari?q=SAMPAH").get_data(as_text=True)
+    assert re.search(r'id="search-total"><strong>3</strong> rekaman', html)
+    assert re.search(r'Pengaduan</a> <span class="count">2</span>', html)
+    assert re.search(r'Inspeksi RW</a> <span class="count">1</span>', html)
+    assert "kembali=" in html
+    one = client.get(f"/admin/cari?q=sampah&kelurahan_id={world.kel1.id}&form=pengaduan").get_data(as_text=True)
+    assert re.search(r'<strong>1</strong> rekaman', one) and "Pengaduan · Coblong Kel 1" in one
+    assert re.search(r"<strong>1</strong>", client.get(f"/admin/cari?rw_id={rw_id}").get_data(as_text=True))
+    assert re.search(r"<strong>1</strong>", client.get("/admin/cari?q=100%25").get_data(as_text=True))
+    assert re.search(r"<strong>0</strong>", client.get("/admin/cari?q=m_t").get_data(as_text=True))
+    assert re.search(r"<strong>3</strong>", client.get(f"/admin/cari?petugas={world.petugas.id}").get_data(as_text=True))
+    assert re.search(r"<strong>1</strong>", client.get("/admin/cari?period=2025").get_data(as_text=True))
+    for junk in ("?rw_id=x", "?period=zz", "?status=x", "?page=-4", "?q=" + "a" * 500):
+        assert client.get("/admin/cari" + junk).status_code == 200, junk
+    lurah = app.test_client()
+    login(lurah, "lurah")
+    scoped = lurah.get(f"/admin/cari?q=sampah&kelurahan_id={world.kel2.id}").get_data(as_text=True)
+    assert re.search(r"<strong>2</strong>", scoped) and "Coblong Kel 2" not in scoped.split('id="results"')[1]
