@@ -18,8 +18,7 @@ from server.forms.catalogue import registry
 from server.forms.validate import parse_datetime
 from server.models import FormDefinition
 
-# review_status → what the admin reads (Indonesian; translated by the i18n table).
-STATE_LABELS = {"pending": "menunggu", "accepted": "diterima", "rejected": "ditolak", "returned": "perlu perbaikan"}
+from server.admin.blueprint import STATE_LABELS  # noqa: E402 - review_status → words, one home
 
 
 def state_label(status: str) -> str:

@@ -20,7 +20,7 @@ from server.admin.review import ReviewError, review_submission
 from server.extensions import db
 from server.forms.catalogue import registry
 from server.forms.validate import photo_hashes
-from server.models import Attachment, DeviceToken, FormDefinition, ServiceType, Submission, User
+from server.models import REVIEW_STATES, Attachment, DeviceToken, FormDefinition, ServiceType, Submission, User
 
 PAGE_SIZE = 50
 MAX_MAP_POINTS = 2000
@@ -61,7 +61,7 @@ def submissions():
         stmt = stmt.where(Submission.kelurahan_id == ctx.kelurahan_id)
     if form:
         stmt = stmt.where(Submission.form_code == form)
-    if status in ("accepted", "rejected"):
+    if status in REVIEW_STATES:
         stmt = stmt.where(Submission.review_status == status)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = db.session.execute(stmt.order_by(Submission.observed_at.desc(), Submission.id)

@@ -120,3 +120,38 @@ def test_search_by_text_place_and_officer_with_counts(client, world, app):
     login(lurah, "lurah")
     scoped = lurah.get(f"/admin/cari?q=sampah&kelurahan_id={world.kel2.id}").get_data(as_text=True)
     assert re.search(r"<strong>2</strong>", scoped) and "Coblong Kel 2" not in scoped.split('id="results"')[1]
+
+
+def test_iku6_says_why_each_rw_counts_with_sort_and_filter(client, world, app):
+    with app.app_context():
+        rw1, rw2, rw3 = world.wilayah.rw[world.kel1.id]
+        good = {"kebun_toga": True, "pengelolaan_sampah": "baik", "status_kumuh": "tidak_kumuh", "lembaga_aktif": True}
+        before = submission("inspeksi-rw", kecamatan_id=world.kec_id, kelurahan_id=world.kel1.id, rw_id=rw1.id,
+                            data={**good, "kebun_toga": False, "pengelolaan_sampah": "buruk"},
+                            observed_at=dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc))
+        now = submission("inspeksi-rw", kecamatan_id=world.kec_id, kelurahan_id=world.kel1.id, rw_id=rw1.id,
+                         data=good)
+        still = submission("inspeksi-rw", kecamatan_id=world.kec_id, kelurahan_id=world.kel1.id, rw_id=rw2.id,
+                           data={**good, "status_kumuh": "kumuh"})
+        db.session.flush()
+        rows = [{"id": rw1.id, "kelurahan_id": world.kel1.id, "now": True, "baseline": False, "changed": True,
+                 "inspection_now": str(now.id), "inspection_baseline": str(before.id)},
+                {"id": rw2.id, "kelurahan_id": world.kel1.id, "now": False, "baseline": False, "changed": False,
+                 "inspection_now": str(still.id), "inspection_baseline": None},
+                {"id": rw3.id, "kelurahan_id": world.kel1.id, "now": False, "baseline": False, "changed": False,
+                 "inspection_now": None, "inspection_baseline": None}]
+        result(world.kec_id, "IKU6", "2026", 33.33, numerator=1, denominator=3, details={"rw": rows})
+        db.session.commit()
+    login(client, "camat")
+    table = client.get("/admin/iku/IKU6?period=2026").get_data(as_text=True).split('id="rw-table"', 1)[1]
+    table = table.split("</table>", 1)[0]
+    assert "Kini terpenuhi: kebun TOGA, sampah dikelola baik; Keempat syarat terpenuhi." in table
+    assert "Tanpa data awal (dianggap belum Baik); Belum terpenuhi: tidak kumuh." in table
+    assert "Belum ada inspeksi sampai akhir periode." in table
+    assert table.index("RW 01") < table.index("RW 02")
+    changed = client.get("/admin/iku/IKU6?period=2026&rw_filter=berubah").get_data(as_text=True)
+    assert "RW 01 · " in changed and "RW 02 · " not in changed.split('id="rw-table"', 1)[1]
+    no_base = client.get("/admin/iku/IKU6?period=2026&rw_filter=tanpa_awal&rw_sort=rw").get_data(as_text=True)
+    body = no_base.split('id="rw-table"', 1)[1]
+    assert "RW 01 · " not in body and body.index("RW 02") < body.index("RW 03")
+    assert client.get("/admin/iku/IKU6?period=2026&rw_filter=x&rw_sort=y").status_code == 200
