@@ -155,3 +155,26 @@ def test_iku6_says_why_each_rw_counts_with_sort_and_filter(client, world, app):
     body = no_base.split('id="rw-table"', 1)[1]
     assert "RW 01 · " not in body and body.index("RW 02") < body.index("RW 03")
     assert client.get("/admin/iku/IKU6?period=2026&rw_filter=x&rw_sort=y").status_code == 200
+
+
+def test_map_points_open_their_record_over_labelled_centroids(client, world, app):
+    with app.app_context():
+        ids = []
+        for n, rw in enumerate(world.wilayah.rw[world.kel1.id][:2]):
+            s = submission("inspeksi-rw", kecamatan_id=world.kec_id, kelurahan_id=world.kel1.id, rw_id=rw.id,
+                           data={"lokasi": {"lat": -6.89 - n / 100, "lon": 107.61 + n / 100}})
+            ids.append(str(s.id))
+        # Last year's inspection still places RW 03 on the base layer.
+        rw3 = world.wilayah.rw[world.kel1.id][2]
+        submission("inspeksi-rw", kecamatan_id=world.kec_id, kelurahan_id=world.kel1.id, rw_id=rw3.id,
+                   data={"lokasi": {"lat": -6.905, "lon": 107.605}},
+                   observed_at=dt.datetime(2025, 3, 1, tzinfo=dt.timezone.utc))
+        db.session.commit()
+    login(client, "camat")
+    html = client.get("/admin/peta?period=2026").get_data(as_text=True)
+    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    for sid in ids:
+        assert re.search(rf'<a href="/admin/pengajuan/{sid}\?kembali=[^"]+" aria-label="RW 0\d', svg)
+    assert svg.count("<circle") == 2
+    assert ">RW 01</text>" in svg and ">RW 03</text>" in svg and ">Coblong Kel 1</text>" in svg
+    assert "<image" not in svg  # no tiles unless configured
