@@ -75,7 +75,8 @@ def performance_xlsx():
     breakdown = None
     if ctx.kelurahan_id == 0:
         breakdown = kelurahan_breakdown(ctx.kecamatan.id, ctx.period, [(k.id, k.kode, k.nama) for k in ctx.kelurahan])
-    content = build_performance_xlsx(table, ctx.kecamatan.nama, scope_label, now, breakdown)
+    signer = f"Lurah {ctx.kelurahan_nama}" if ctx.kelurahan_id else f"Camat {ctx.kecamatan.nama}"
+    content = build_performance_xlsx(table, ctx.kecamatan.nama, scope_label, now, breakdown, signer)
     audit.record("export.performance", f"kecamatan:{ctx.kecamatan.id}", period=ctx.period,
                  kelurahan_id=ctx.kelurahan_id)
     db.session.commit()

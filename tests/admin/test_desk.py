@@ -178,3 +178,33 @@ def test_map_points_open_their_record_over_labelled_centroids(client, world, app
     assert svg.count("<circle") == 2
     assert ">RW 01</text>" in svg and ">RW 03</text>" in svg and ">Coblong Kel 1</text>" in svg
     assert "<image" not in svg  # no tiles unless configured
+
+
+def test_performance_xlsx_has_figures_signature_and_a4_landscape_everywhere(client, world, app):
+    import io
+
+    from openpyxl import load_workbook
+
+    _seed_year(app, world)
+    login(client, "camat")
+    wb = load_workbook(io.BytesIO(client.get("/admin/kinerja.xlsx?period=2026").data))
+    ws = wb["Kinerja"]
+    header = next(r for r in range(1, 20) if ws.cell(r, 2).value == "Kode")
+    heads = [ws.cell(header, c).value for c in range(1, 15)]
+    assert heads[8:14] == ["Target", "Realisasi", "Capaian (%)", "Mutu", "Pembilang", "Penyebut"]
+    iku2 = next(r for r in range(header, header + 10) if ws.cell(r, 2).value == "IKU2")
+    assert ws.cell(iku2, 13).value == 3 and ws.cell(iku2, 14).value == 7
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Camat Coblong" in texts and any(t.startswith("NIP.") for t in texts)
+    assert any(re.match(r"Coblong, \d{1,2} \w+ \d{4}$", t) for t in texts)
+    assert len(wb.worksheets) == 2
+    for sheet in wb.worksheets:
+        assert sheet.page_setup.orientation == "landscape" and str(sheet.page_setup.paperSize) == "9", sheet.title
+    raw = load_workbook(io.BytesIO(client.get("/admin/ekspor/pengaduan.xlsx?period=2026").data)).active
+    assert raw.page_setup.orientation == "landscape" and str(raw.page_setup.paperSize) == "9"
+    assert [c.value for c in raw[1]][:3] == ["ID", "Versi formulir", "Kode kelurahan"]
+    lurah = app.test_client()
+    login(lurah, "lurah")
+    _seed_year(app, world, kelurahan_id=world.kel1.id)
+    mine = load_workbook(io.BytesIO(lurah.get("/admin/kinerja.xlsx?period=2026").data))["Kinerja"]
+    assert "Lurah Coblong Kel 1" in [c.value for row in mine.iter_rows() for c in row]
