@@ -53,6 +53,14 @@ def _choice_labels(field: dict, english: bool) -> dict:
             for c in field.get("choices") or ()}
 
 
+def coordinates(lokasi: dict) -> str:
+    """"-6.895000, 107.618667": a location to six decimals (about 10 cm), as typed into a map."""
+    try:
+        return f"{float(lokasi['lat']):.6f}, {float(lokasi['lon']):.6f}"
+    except (KeyError, TypeError, ValueError):
+        return "–"
+
+
 def value_text(field: dict, value, english: bool = False, service_names: dict[str, str] | None = None) -> str:
     """A stored value in words: choice labels, Ya/Tidak, dates day-first, lists joined."""
     kind = field.get("type")
@@ -69,7 +77,7 @@ def value_text(field: dict, value, english: bool = False, service_names: dict[st
         return ", ".join(str(choices.get(v, v)) for v in value)
     if isinstance(value, dict):
         if "lat" in value and "lon" in value:
-            return f"{value['lat']}, {value['lon']}"
+            return coordinates(value)
         return ", ".join(f"{k}: {v}" for k, v in sorted(value.items()))
     if value in choices:
         return str(choices[value])

@@ -11,7 +11,7 @@ from server.admin.access import admin_required, current_admin, may_see_submissio
 from server.admin.blueprint import bp
 from server.admin.charts import MapPoint, Place, points_svg
 from server.admin.context import page_context
-from server.admin.describe import (definition_of, device_label, fields_in_order, form_titles, place_label,
+from server.admin.describe import (coordinates, definition_of, device_label, fields_in_order, form_titles, place_label,
                                    record_label, state_label)
 from server.admin.navigation import back_target
 from server.admin.i18n import current_language, translate
@@ -103,7 +103,8 @@ def submission_detail(submission_id: str):
         state=state_label(submission.review_status), related=related, q=q,
         back=back_target(url_for("admin.review_queue") + (f"?{q}" if q else "") if "q" in request.args
                          else url_for("admin.submissions")),
-        decided=request.args.get("diputuskan") == "1", tile_url=current_app.config.get("MAP_TILE_URL"))
+        decided=request.args.get("diputuskan") == "1", tile_url=current_app.config.get("MAP_TILE_URL"),
+        coordinates=coordinates(lokasi) if lokasi else "–")
 
 
 def _related(sid, titles: dict, names) -> dict | None:
