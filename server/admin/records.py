@@ -14,6 +14,7 @@ from server.admin.context import page_context
 from server.admin.describe import (coordinates, definition_of, device_label, fields_in_order, form_titles, place_label,
                                    record_label, state_label)
 from server.admin.navigation import back_target
+from server.admin.queue import filter_from_q, next_record
 from server.admin.i18n import current_language, translate
 from server.admin.lookups import names_of, period_filter
 from server.admin.review import ReviewError, review_submission
@@ -94,6 +95,13 @@ def submission_detail(submission_id: str):
     related = {key: _related(getattr(submission, key), titles, names)
                for key in ("ref", "supersedes", "superseded_by")}
     q = request.args.get("q", "")[:500]
+    decided = request.args.get("diputuskan") == "1"
+    next_url = None
+    if decided or "q" in request.args:
+        f = filter_from_q(q, submission.kecamatan_id or 0)
+        following = next_record(f, submission.kecamatan_id or 0, submission.id)
+        next_url = (url_for("admin.submission_detail", submission_id=str(following), q=f.query_string())
+                    if following else url_for("admin.review_queue", **f.args(), selesai=1))
     return render_template(
         "admin/submission.html", s=submission, title=titles.get(submission.form_code, definition.get("title")),
         fields=fields_in_order(definition, data, english, skip=photo_keys, service_names=services),
@@ -103,7 +111,7 @@ def submission_detail(submission_id: str):
         state=state_label(submission.review_status), related=related, q=q,
         back=back_target(url_for("admin.review_queue") + (f"?{q}" if q else "") if "q" in request.args
                          else url_for("admin.submissions")),
-        decided=request.args.get("diputuskan") == "1", tile_url=current_app.config.get("MAP_TILE_URL"),
+        decided=decided, next_url=next_url, tile_url=current_app.config.get("MAP_TILE_URL"),
         coordinates=coordinates(lokasi) if lokasi else "–")
 
 

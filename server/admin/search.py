@@ -10,13 +10,12 @@ from __future__ import annotations
 from flask import render_template, request
 from sqlalchemy import String, cast, func, select
 
-from server.admin.access import admin_required, admin_scope, scope_submissions, visible_kelurahan
+from server.admin.access import active_kecamatan, admin_required, admin_scope, scope_submissions, visible_kelurahan
 from server.admin.blueprint import bp
-from server.admin.access import active_kecamatan
+from server.admin.context import valid_period
 from server.admin.describe import STATE_LABELS, form_titles, record_label
 from server.admin.lookups import names_of, period_filter
-from server.admin.review_queue import _int, _officers
-from server.admin.context import valid_period
+from server.admin.queue import officers_in_scope, positive_int
 from server.extensions import db
 from server.models import REVIEW_STATES, RW, Submission, User
 
@@ -39,14 +38,14 @@ def search():
     visible_ids = {k.id for k in visible}
     args = request.args
     text = (args.get("q") or "").strip()[:MAX_TEXT]
-    kel = _int(args.get("kelurahan_id"))
+    kel = positive_int(args.get("kelurahan_id"))
     kel = kel if kel in visible_ids else 0
     rw_choices = db.session.execute(select(RW.id, RW.nomor, RW.kelurahan_id)
                                     .where(RW.kelurahan_id.in_(visible_ids or {0}))
                                     .order_by(RW.kelurahan_id, RW.nomor)).all()
-    rw = _int(args.get("rw_id"))
+    rw = positive_int(args.get("rw_id"))
     rw = rw if rw in {r.id for r in rw_choices} else 0
-    petugas = _int(args.get("petugas"))
+    petugas = positive_int(args.get("petugas"))
     form = (args.get("form") or "")[:40]
     status = args.get("status") if args.get("status") in REVIEW_STATES else ""
     period = args.get("period") or ""
@@ -72,7 +71,7 @@ def search():
     if form:
         base = base.where(Submission.form_code == form)
     total = per_form.get(form, 0) if form else sum(per_form.values())
-    page = max(1, min(_int(args.get("page")) or 1, 10_000))
+    page = max(1, min(positive_int(args.get("page")) or 1, 10_000))
     rows = db.session.execute(
         select(Submission.id, Submission.form_code, Submission.kelurahan_id, Submission.rw_id, Submission.observed_at,
                Submission.review_status, User.name, Submission.superseded_by)
@@ -88,5 +87,5 @@ def search():
         "admin/search.html", items=items, total=total, per_form=sorted(per_form.items(), key=lambda kv: -kv[1]),
         titles=titles, text=text, kel=kel, rw=rw, petugas=petugas, form=form, status=status, period=period,
         kelurahan=visible, rw_choices=[(r.id, names.rw_label(r.id)) for r in rw_choices],
-        officers=_officers(kecamatan.id), states=STATE_LABELS, filters=filters, page=page,
+        officers=officers_in_scope(kecamatan.id), states=STATE_LABELS, filters=filters, page=page,
         pages=max(1, -(-total // PAGE_SIZE)))

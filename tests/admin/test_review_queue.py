@@ -40,7 +40,12 @@ def _status(app, sid: str) -> tuple[str, str | None]:
 
 
 def _links(html: str) -> list[str]:
-    return re.findall(r'href="/admin/pengajuan/([0-9a-f-]{36})', html)
+    """The records linked from the queue's table (or the search results), in order."""
+    for marker in ('id="queue"', 'id="results"'):
+        if marker in html:
+            html = html.split(marker, 1)[1].split("</table>", 1)[0]
+            return re.findall(r'href="/admin/pengajuan/([0-9a-f-]{36})', html)
+    return []
 
 
 def test_queue_lists_waiting_records_as_links_oldest_first(client, world, app):
@@ -72,19 +77,21 @@ def test_return_needs_a_reason_then_berikutnya_opens_the_next(client, world, app
     assert _status(app, first) == ("returned", "Foto buram")
     after = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "Berikutnya" in after and "perlu perbaikan" in after
-    nxt = re.search(r'href="([^"]*/admin/tinjau/berikutnya[^"]*)"', after).group(1).replace("&amp;", "&")
-    assert client.get(nxt).headers["Location"].split("?")[0].endswith(f"/admin/pengajuan/{second}")
+    nxt = re.search(r'<a class="button" href="([^"]+)" data-shortcut="n">Berikutnya</a>', after).group(1)
+    assert nxt.split("?")[0] == f"/admin/pengajuan/{second}"
     # The returned record is listed under its state, with its reason.
     returned = client.get("/admin/tinjau/?status=returned").get_data(as_text=True)
     assert _links(returned) == [first] and "Foto buram" in returned
     with app.app_context():
         assert db.session.scalar(select(AuditLog.action).where(AuditLog.target == f"submission:{first}")) \
             == "submission.return"
-    # The last one: the queue again, saying it is empty.
-    post_form(client, f"/admin/pengajuan/{second}", f"/admin/pengajuan/{second}/tinjau", {"decision": "accept"})
-    end = client.get(f"/admin/tinjau/berikutnya?setelah={second}")
-    assert end.headers["Location"].split("?")[0].endswith("/admin/tinjau/")
-    assert "Tidak ada lagi rekaman" in client.get(end.headers["Location"]).get_data(as_text=True)
+    # The last one: Berikutnya leads back to the queue, saying it is empty.
+    last = post_form(client, f"/admin/pengajuan/{second}", f"/admin/pengajuan/{second}/tinjau",
+                     {"decision": "accept", "q": "status=pending"})
+    page = client.get(last.headers["Location"]).get_data(as_text=True)
+    end = re.search(r'<a class="button" href="([^"]+)" data-shortcut="n">Berikutnya</a>', page).group(1)
+    assert end.startswith("/admin/tinjau/?")
+    assert "Tidak ada lagi rekaman" in client.get(end.replace("&amp;", "&")).get_data(as_text=True)
 
 
 def test_filters_and_counts(client, world, app):
