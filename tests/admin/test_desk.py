@@ -208,3 +208,13 @@ def test_performance_xlsx_has_figures_signature_and_a4_landscape_everywhere(clie
     _seed_year(app, world, kelurahan_id=world.kel1.id)
     mine = load_workbook(io.BytesIO(lurah.get("/admin/kinerja.xlsx?period=2026").data))["Kinerja"]
     assert "Lurah Coblong Kel 1" in [c.value for row in mine.iter_rows() for c in row]
+
+
+def test_lurahs_other_pages_carry_the_kelurahan_name(client, world, app):
+    _seed_year(app, world, kelurahan_id=world.kel1.id)
+    login(client, "lurah")
+    name = "Kelurahan Coblong Kel 1"
+    assert f"<title>IKU2 · {name} · 2026 · SIKK</title>" in client.get("/admin/iku/IKU2?period=2026").get_data(as_text=True)
+    assert f"<title>Peta inspeksi — {name} · SIKK</title>" in client.get("/admin/peta?period=2026").get_data(as_text=True)
+    printed = client.get("/admin/laporan?period=2026").get_data(as_text=True)
+    assert "Lurah Coblong Kel 1" in printed and "Camat" not in printed.split('class="sign"', 1)[1]
