@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
-from server import attachment_links, jobs
+from server import attachment_links, jobs, review_policy
 from server.chains import touched_pairs
 from server.extensions import db
 from server.forms.catalogue import registry
@@ -303,6 +303,7 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
     if to_insert:
         # Sorted by id: concurrent batches holding the same ids lock them in the same order (no deadlock).
         rows = [{k: v for k, v in to_insert[sid].row.items() if not k.startswith("_")} for sid in sorted(to_insert)]
+        review_policy.set_initial_state(rows)  # pending; needs_acceptance from the form's review setting
         stmt = _insert(_table).on_conflict_do_nothing(index_elements=["id"]).returning(_table.c.id)
         created = set(db.session.execute(stmt, rows).scalars())
         attachment_links.link_created(to_insert[sid].row for sid in sorted(created))  # who may see its photos

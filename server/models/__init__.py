@@ -5,11 +5,12 @@ from server.models.forms import FormDefinition, ServiceType, Holiday
 from server.models.submissions import REVIEW_STATES, Attachment, ScoreOutbox, ScoringSetAside, Submission, counts_clause
 from server.models.scores import IndicatorResult, Target, RuleSetVersion, AuditLog
 from server.models.attachments import AttachmentLink, AttachmentUpload
+from server.models.review import ReviewSetting
 
 __all__ = [
     "Kecamatan", "Kelurahan", "RW", "User", "UserScope", "DeviceToken", "LoginFailure", "ROLES",
     "FormDefinition", "ServiceType", "Holiday", "Submission", "Attachment", "ScoreOutbox", "ScoringSetAside",
     "REVIEW_STATES", "counts_clause",
-    "IndicatorResult", "Target", "RuleSetVersion", "AuditLog",
+    "IndicatorResult", "Target", "RuleSetVersion", "AuditLog", "ReviewSetting",
     "AttachmentLink", "AttachmentUpload",
 ]

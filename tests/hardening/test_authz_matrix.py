@@ -132,6 +132,29 @@ def check_token_delete(call: Call) -> None:
         _status(call.client.get("/api/v1/auth/me", headers=auth(token)), {401}, call)
 
 
+def check_reviews(call: Call) -> None:
+    """Anyone signed in reads the decisions on their OWN records only (user_id = caller)."""
+    resp = call.client.get("/api/v1/reviews", headers=call.headers())
+    _status(resp, {401} if _unauthenticated(call) else {200}, call)
+    if resp.status_code == 200:
+        with call.app.app_context():
+            mine = {str(i) for i in db.session.scalars(select(Submission.id).join(User, User.id == Submission.user_id)
+                                                       .where(User.username == USERNAMES[call.role]))}
+        assert {r["id"] for r in resp.json["reviews"]} <= mine, (call.role, resp.json)
+
+
+def check_open_items(call: Call) -> None:
+    """Open complaints and services of the caller's scope only (kiosks: none)."""
+    resp = call.client.get("/api/v1/open-items", headers=call.headers())
+    _status(resp, {401} if _unauthenticated(call) else {200}, call)
+    if resp.status_code == 200:
+        w = call.world
+        expected = {"kecamatan_admin": {w.kel_in, w.kel_in_sibling}, "other_admin": {w.kel_out}}.get(call.role, {w.kel_in})
+        items = resp.json["complaints"] + resp.json["services"]
+        assert {i["subject"].get("kelurahan_id") for i in items if "kelurahan_id" in i["subject"]} <= expected, \
+            (call.role, items)
+
+
 def check_bootstrap(call: Call) -> None:
     resp = call.client.get("/api/v1/bootstrap", headers=call.headers())
     _status(resp, {401} if _unauthenticated(call) else {200}, call)
@@ -204,6 +227,8 @@ MATRIX: dict[tuple[str, str], Check] = {
     ("DELETE", "/api/v1/auth/token"): check_token_delete,
     ("GET", "/api/v1/auth/me"): _signed_in("GET", "/api/v1/auth/me", 200),
     ("GET", "/api/v1/bootstrap"): check_bootstrap,
+    ("GET", "/api/v1/reviews"): check_reviews,
+    ("GET", "/api/v1/open-items"): check_open_items,
     ("POST", "/api/v1/submissions"): check_submissions_post,
     ("GET", "/api/v1/submissions"): check_submissions_get,
     ("GET", "/api/v1/attachments/<string:sha256>"): check_attachment_get,

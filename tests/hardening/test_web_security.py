@@ -86,6 +86,9 @@ ADMIN_PAGES: dict[str, Page] = {
     "/admin/kelola/odk/": _fixed("/admin/kelola/odk/", managers_only=True),
     "/admin/formulir/<string:code>/ringkasan": _fixed("/admin/formulir/inspeksi-rw/ringkasan"),
     "/admin/formulir/<string:code>/ekspor.<string:fmt>": _fixed("/admin/formulir/inspeksi-rw/ekspor.csv"),
+    "/admin/tinjau/": _fixed("/admin/tinjau/"),
+    "/admin/tinjau/pengaturan": _fixed("/admin/tinjau/pengaturan", managers_only=True),
+    "/admin/cari": _fixed("/admin/cari"),
 }
 # POST-only admin routes (those with a GET are in ADMIN_PAGES too); each must refuse a missing CSRF token.
 ADMIN_POSTS: dict[str, Callable[[World], str]] = {
@@ -95,6 +98,7 @@ ADMIN_POSTS: dict[str, Callable[[World], str]] = {
     "/admin/pengajuan/<submission_id>/tinjau": lambda w: f"/admin/pengajuan/{w.sub_in}/tinjau",
     "/admin/kelola/pengguna/<int:user_id>/aktif": lambda w: f"/admin/kelola/pengguna/{w.user_ids['officer']}/aktif",
     "/admin/kelola/perangkat/<int:token_id>/cabut": lambda w: "/admin/kelola/perangkat/1/cabut",
+    "/admin/tinjau/terima": lambda w: "/admin/tinjau/terima",
 }
 NOT_PAGES = {"/admin/login", "/admin/static/<path:filename>"}  # public by design
 
