@@ -10,8 +10,6 @@ import { h, mount } from './ui/dom.js';
 import { renderStatusBar } from './ui/status.js';
 import { renderLogin } from './ui/login.js';
 import { renderHome } from './ui/home.js';
-import { renderForm } from './ui/form.js';
-import { renderKiosk } from './ui/kiosk.js';
 import { registerServiceWorker } from './update.js';
 
 let root;
@@ -59,12 +57,29 @@ export function render() {
   }
   mount(root, header(), renderStatusBar(), view);
   if (isKiosk) {
-    cleanup = renderKiosk(view);
+    cleanup = onDemand(() => import('./ui/kiosk.js'), (module) => module.renderKiosk(view));
   } else if (state.formOpen) {
-    cleanup = renderForm(view, route.path[1], route.params);
+    cleanup = onDemand(() => import('./ui/form.js'), (module) => module.renderForm(view, route.path[1], route.params));
   } else {
     cleanup = renderHome(view);
   }
+}
+
+/**
+ * Screens other than home load on demand (their chunks are precached by the service worker, so
+ * this works offline): the first load stays small. Returns the cleanup for the screen, which also
+ * covers a screen left before its module arrived.
+ */
+function onDemand(load, draw) {
+  let inner = null;
+  let left = false;
+  load().then((module) => {
+    if (!left) inner = draw(module);
+  });
+  return () => {
+    left = true;
+    inner?.();
+  };
 }
 
 /** Boot: language, stored state, service worker, sync schedule, first render. */

@@ -1,5 +1,7 @@
 /**
- * photo: the camera input (several photos up to the field's max). Each photo is downscaled and
+ * photo: a camera button (`Ambil foto`; opens the camera on phones) over a visually hidden file
+ * input that keeps the field's label — no "No file chosen" — and a thumbnail per photo.
+ * Several photos up to the field's max. Each photo is downscaled and
  * compressed on the device, stored in IndexedDB by SHA-256 and named in the form's data by hash.
  */
 import { h } from '../ui/dom.js';
@@ -11,7 +13,9 @@ export function renderPhoto(field, value, onValue, { id, errorId }) {
   let hashes = Array.isArray(value) ? [...value] : [];
   const list = h('ul', { class: 'photos' });
   const status = h('p', { class: 'hint', 'aria-live': 'polite' });
-  const input = h('input', { id, type: 'file', accept: 'image/*', capture: 'environment', multiple: true, 'aria-describedby': errorId });
+  const input = h('input', { id, type: 'file', class: 'visually-hidden', tabindex: '-1', accept: 'image/*', capture: 'environment', multiple: true, 'aria-describedby': errorId });
+  const camera = h('button', { type: 'button', class: 'secondary camera', 'aria-describedby': errorId }, h('span', { 'aria-hidden': 'true' }, '📷 '), t('takePhoto'));
+  camera.addEventListener('click', () => input.click());
 
   let previews = []; // object URLs of the thumbnails on screen, released on every redraw
 
@@ -56,5 +60,5 @@ export function renderPhoto(field, value, onValue, { id, errorId }) {
     draw();
   });
   draw();
-  return { el: h('div', { class: 'photo' }, input, status, list), focus: () => input.focus() };
+  return { el: h('div', { class: 'photo' }, input, camera, status, list), focus: () => camera.focus() };
 }

@@ -4,12 +4,16 @@
  *
  * Modes (from the route): new; `draft=<id>` reopens a draft with every value; `fix=<id>` reopens an
  * item the server called invalid (same id, its field errors shown) or a conflict (sent as new);
- * `correct=<id>` amends a sent record — a new id that `supersedes` it, never an edit in place.
+ * `correct=<id>` amends a sent record — a new id that `supersedes` it, never an edit in place;
+ * `review=<id>` corrects a record a reviewer sent back (from the reviews feed: it may have been made
+ * on another phone), also a new id that `supersedes` it. A new record may come preset from
+ * "Tugas hari ini": `rw=<id>`, `kelurahan=<id>`, `ref=<id>`, `periode=2026-Q3`.
  * Every change is autosaved to the draft (new, draft and correction modes).
  */
-import { getDraft, getOutboxItem, listOutboxByForm, putOutboxItem, saveDraft } from '../db.js';
-import { formatDateTime, isoLocal, localized, t } from '../i18n.js';
+import { getDraft, getOutboxItem, getReview, listOutboxByForm, putOutboxItem, saveDraft } from '../db.js';
+import { formatDate, formatDateTime, isoLocal, localized, t } from '../i18n.js';
 import { enqueue, newId, photoHashes, requeue, STATES } from '../outbox.js';
+import { getOpenItems, normId } from '../news.js';
 import { renderField } from '../render/index.js';
 import { registerBackgroundSync, state, syncNow } from '../state.js';
 import { cleanData, fieldError, formErrors, isShown } from '../validate.js';
@@ -77,11 +81,60 @@ async function loadRecord(code, params, definition, user) {
     const item = await getOutboxItem(params.correct);
     if (item) return { ...base, ...pick(item), supersedes: item.id, mode: 'correct', correctedWhen: item.observed_at };
   }
-  return base;
+  if (params.review) {
+    const review = await getReview(params.review);
+    if (review) {
+      return { ...base, ...pick(review), supersedes: review.id, mode: 'correct', correctedWhen: review.observed_at, reason: review.reason };
+    }
+  }
+  return preset(base, params);
+}
+
+/** A new record preset from the route (a row of "Tugas hari ini"). */
+function preset(base, params) {
+  const record = { ...base, data: { ...base.data } };
+  if (params.rw) record.subject = { rw_id: Number(params.rw) };
+  else if (params.kelurahan) record.subject = { kelurahan_id: Number(params.kelurahan) };
+  if (params.ref) record.ref = normId(params.ref);
+  if (params.periode) record.data.periode = params.periode;
+  return record;
 }
 
 function pick(item) {
-  return { subject: item.subject, ref: item.ref, data: structuredClone(item.data), observed_at: item.observed_at, form_version: item.form_version };
+  return { subject: item.subject || null, ref: item.ref || null, data: structuredClone(item.data || {}), observed_at: item.observed_at, form_version: item.form_version };
+}
+
+/** A server open item as an option's text: "Pengaduan · Cipaganti · 20/11/2026 · kebersihan". */
+function openItemName(entry, refTitle) {
+  const when = entry.tanggal_terima || entry.waktu_terima || entry.observed_at;
+  return [refTitle, entry.kelurahan, when ? formatDate(String(when).slice(0, 10)) : '', entry.kategori || entry.jenis_layanan || ''].filter(Boolean).join(' · ');
+}
+
+/**
+ * The records a follow-up may refer to: this phone's own records of `refForm` first, then the
+ * server's open items of the officer's scope (cached at the last sync, so it works offline).
+ */
+async function fillReferences(select, wrapper, refForm, record, user, bootstrap) {
+  const own = (await listOutboxByForm(refForm))
+    .filter((i) => i.user_id === user.id && i.state !== STATES.INVALID && !i.superseded_by)
+    .sort((a, b) => (a.observed_at < b.observed_at ? 1 : -1));
+  const open = await getOpenItems(user.id);
+  const server = refForm === 'pengaduan' ? open.complaints : refForm === 'layanan' ? open.services : [];
+  const known = new Set(own.map((i) => normId(i.id)));
+  const others = server.filter((entry) => !known.has(normId(entry.id)));
+  const refTitle = localized(findDefinition(bootstrap, refForm) || { title: refForm }, 'title');
+  const current = normId(record.ref);
+  const option = (value, text) => h('option', { value, selected: value === current }, text);
+  const ownOptions = own.map((item) => option(item.id, recordName(findDefinition(bootstrap, item.form, item.form_version), item, bootstrap, item.observed_at)));
+  const serverOptions = others.map((entry) => option(normId(entry.id), openItemName(entry, refTitle)));
+  if (!ownOptions.length && !serverOptions.length) wrapper.append(h('p', { class: 'hint' }, t('noRecords')));
+  if (ownOptions.length && serverOptions.length) {
+    select.append(h('optgroup', { label: t('fromDevice') }, ownOptions), h('optgroup', { label: t('fromServer') }, serverOptions));
+  } else {
+    select.append(...ownOptions, ...serverOptions);
+  }
+  if (current && select.value !== current) select.value = current;
+  select.dispatchEvent(new Event('sikk:refs'));
 }
 
 export function renderForm(root, code, params) {
@@ -99,9 +152,7 @@ export function renderForm(root, code, params) {
     const record = await loadRecord(code, params, definition, user);
     const def = findDefinition(bootstrap, code, record.form_version) || definition;
     if (!alive) return;
-    for (const field of def.fields) {
-      if (field.type === 'boolean' && record.data[field.key] === undefined) record.data[field.key] = false;
-    }
+    // Yes/no questions start unanswered (no silent "Tidak"): a required one must be answered.
     build(record, def);
   })();
 
@@ -122,7 +173,7 @@ export function renderForm(root, code, params) {
     async function saveAsDraft() {
       clearTimeout(autosaveTimer);
       if (record.mode === 'fix' || submitted) return;
-      const { mode, correctedWhen, conflictOf, ...draft } = record;
+      const { mode, correctedWhen, conflictOf, ...draft } = record; // `reason` stays: a reopened draft shows it
       await saveDraft({ ...draft, data: { ...data } });
     }
 
@@ -169,15 +220,11 @@ export function renderForm(root, code, params) {
         scheduleAutosave();
       });
       subjectParts.push(refSelect.el);
-      const refForm = def.ref_form;
-      listOutboxByForm(refForm).then((items) => {
-        const candidates = items.filter((i) => i.user_id === user.id && i.state !== STATES.INVALID).sort((a, b) => (a.observed_at < b.observed_at ? 1 : -1));
-        if (!candidates.length) refSelect.el.append(h('p', { class: 'hint' }, t('noRecords')));
-        for (const item of candidates) {
-          const option = h('option', { value: item.id, selected: item.id === record.ref }, item.label || recordName(findDefinition(bootstrap, item.form), item, bootstrap, item.observed_at));
-          refSelect.select.append(option);
-        }
+      refSelect.select.addEventListener('sikk:refs', () => {
+        const chosen = refSelect.select.selectedOptions[0];
+        if (record.ref && chosen?.value) record.ref_label = chosen.textContent;
       });
+      fillReferences(refSelect.select, refSelect.el, def.ref_form, record, user, bootstrap);
     }
 
     // -- fields --------------------------------------------------------------------------------
@@ -218,6 +265,7 @@ export function renderForm(root, code, params) {
       banner.append(h('div', { class: 'banner warn', role: 'alert' }, h('p', {}, t('serverErrors')), general.length ? h('p', {}, general.join(' ')) : null));
     }
     if (record.mode === 'correct') banner.append(h('p', { class: 'banner' }, t('correctionOf', { when: formatDateTime(record.correctedWhen || record.observed_at) })));
+    if (record.reason) banner.append(h('p', { class: 'banner warn' }, t('reason', { reason: record.reason })));
 
     // -- actions -------------------------------------------------------------------------------
     const message = h('p', { class: 'error', role: 'alert' });
@@ -297,7 +345,8 @@ export function renderForm(root, code, params) {
       }
       clearTimeout(autosaveTimer);
       alive = false;
-      sessionStorage.setItem('flash', t('queued'));
+      sessionStorage.setItem('flash', t('queuedItem', { name: submission.label }));
+      sessionStorage.setItem('flash_item', record.id);
       location.hash = '#/';
       registerBackgroundSync();
       syncNow(true);
