@@ -8,6 +8,7 @@ import { getLang, setLang, t } from './i18n.js';
 import { loadState, logout, startSyncSchedule, state, subscribe, syncNow } from './state.js';
 import { h, mount } from './ui/dom.js';
 import { renderStatusBar } from './ui/status.js';
+import { kioskHeader } from './ui/staff.js';
 import { renderLogin } from './ui/login.js';
 import { renderHome } from './ui/home.js';
 import { registerServiceWorker } from './update.js';
@@ -36,6 +37,11 @@ function header() {
     location.hash = '#/';
     render();
   });
+  if (state.session?.user.role === 'kiosk') {
+    const sync = h('button', { type: 'button' }, t('sync'));
+    sync.addEventListener('click', () => syncNow(true));
+    return kioskHeader([sync, toggle, out]);
+  }
   const who = state.session ? h('span', { class: 'who' }, state.session.user.name || state.session.user.username) : null;
   return h('header', { class: 'top' }, h('span', { class: 'brand' }, t('appName')), who, h('span', { class: 'spacer' }), toggle, out);
 }
@@ -55,7 +61,7 @@ export function render() {
     renderLogin(view, { username: relogin || '', onDone: () => { relogin = null; location.hash = '#/'; render(); syncNow(true); } });
     return;
   }
-  mount(root, header(), renderStatusBar(), view);
+  mount(root, header(), renderStatusBar({ syncButton: !isKiosk }), view);
   if (isKiosk) {
     cleanup = onDemand(() => import('./ui/kiosk.js'), (module) => module.renderKiosk(view));
   } else if (state.formOpen) {

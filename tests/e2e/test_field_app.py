@@ -26,6 +26,11 @@ def expect_sent(page: Page, count: int) -> None:
     expect(outbox.get_by_text("Terkirim", exact=True)).to_have_count(count)
 
 
+def open_sent(page: Page) -> None:
+    """Unfold the outbox's group of sent items (collapsed by default)."""
+    page.get_by_role("region", name="Kotak keluar").get_by_text(re.compile(r"^Terkirim \(\d+\)$")).click()
+
+
 def fill_inspection(page: Page, kelurahan: str, rw: str = "01", kriminal: str = "2") -> None:
     """Open `Inspeksi RW` from home and fill every scored field plus a note."""
     page.get_by_role("link", name="Inspeksi RW", exact=True).click()
@@ -57,6 +62,7 @@ def test_login_fill_send_sync_exactly_once(page: Page, live_server: LiveServer):
     assert _data(rows[0]) == INSPECTION
     assert rows[0].rw_id == kel["rw"][0]["id"]
     # The sent record can be corrected (a new record that supersedes it).
+    open_sent(page)
     expect(page.get_by_role("button", name=re.compile(r"^Koreksi Inspeksi RW"))).to_be_visible()
 
 
@@ -283,6 +289,7 @@ def test_complaint_follow_up_and_correction(page: Page, live_server: LiveServer)
     (follow_up,) = live_server.sql("SELECT ref FROM submissions WHERE form_code = 'tindak-lanjut'")
     assert str(follow_up.ref).replace("-", "") == str(complaint.id).replace("-", "")
 
+    open_sent(page)
     page.get_by_role("button", name=re.compile(r"^Koreksi Pengaduan")).click()
     expect(page.get_by_text(re.compile(r"^Koreksi atas data"))).to_be_visible()
     expect(other).to_have_value("Parkir liar")

@@ -55,6 +55,7 @@ def test_every_field_type_round_trips(page: Page, live_server: LiveServer):
     masalah.fill("Saluran air tersumbat")
     page.get_by_role("button", name="Kirim", exact=True).click()
     outbox = page.get_by_role("region", name="Kotak keluar")
+    outbox.get_by_text(re.compile(r"^Terkirim \(\d+\)$")).click()
     expect(outbox.get_by_role("button", name=re.compile(r"^Koreksi Uji Jenis Isian"))).to_be_visible()
     (row,) = live_server.sql("SELECT data, kelurahan_id FROM submissions WHERE form_code = 'uji-jenis'")
     data = row.data if isinstance(row.data, dict) else json.loads(row.data)
