@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
-from server import jobs
+from server import jobs, review_policy
 from server.extensions import db
 from server.forms.catalogue import registry
 from server.forms.validate import parse_datetime, photo_hashes, validate
@@ -309,6 +309,7 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
     if to_insert:
         # Sorted by id: concurrent batches holding the same ids lock them in the same order (no deadlock).
         rows = [{k: v for k, v in to_insert[sid].row.items() if not k.startswith("_")} for sid in sorted(to_insert)]
+        review_policy.set_initial_state(rows)  # pending; needs_acceptance from the form's review setting
         stmt = _insert(_table).on_conflict_do_nothing(index_elements=["id"]).returning(_table.c.id)
         created = set(db.session.execute(stmt, rows).scalars())
         not_created = [i for i in to_insert if i not in created]

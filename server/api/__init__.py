@@ -6,7 +6,8 @@ from flask import Flask
 from server.extensions import api, csrf
 
 # Modules under server/api/ whose `blp` is registered, in this order.
-API_MODULES = ("health", "auth", "bootstrap", "submissions", "attachments", "indicators")
+API_MODULES = ("health", "auth", "bootstrap", "submissions", "attachments", "indicators", "reviews",
+               "open_items")
 
 
 def register_api(app: Flask) -> None:

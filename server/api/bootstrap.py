@@ -4,7 +4,10 @@ The user; their kecamatan; the kelurahan and RW they may report on; `units`, the
 unit forms (`skm`, `pengaduan`, `layanan`: the kecamatan office and/or kelurahan offices); every
 published version of the forms their role may fill (the latest for new records, older ones to
 reopen drafts made with them); the active service types; the periods (this year and last, with
-their quarters); and the server's clock.
+their quarters); ``report_due_days``, the days after a quarter's end a ``laporan-kelurahan`` is due
+(the value of the rule set in force today; the phone's plan of due work reads it); and the
+server's clock. Each form carries a one-line Indonesian ``description`` (the definition's own,
+else the shipped one of the default catalogue).
 
 A kiosk stands at one service desk: with kelurahan in its scope it surveys for those kelurahan
 offices, without it for the kecamatan office; it never reports on RW, so its RW lists are empty.
@@ -29,7 +32,8 @@ from sqlalchemy.orm import selectinload
 
 from server.api.auth import UserSchema
 from server.extensions import db
-from server.models import FormDefinition, Kecamatan, Kelurahan, ServiceType, Submission, User, counts_clause
+from server.models import (FormDefinition, Kecamatan, Kelurahan, RuleSetVersion, ServiceType, Submission, User,
+                           counts_clause)
 from server.security import ALL_ROLES, Scope, current_scope, require_role
 
 blp = Blueprint("bootstrap", __name__, description="What a device needs to work offline")
@@ -93,6 +97,8 @@ class BootstrapSchema(Schema):
                                                  "every published version; new records use the highest"})
     service_types = fields.List(fields.Nested(ServiceTypeSchema), required=True)
     periods = fields.List(fields.Nested(PeriodSchema), required=True)
+    report_due_days = fields.Integer(required=True, metadata={
+        "description": "Days after a quarter's end a laporan-kelurahan is due (the rule in force today)"})
     server_time = fields.DateTime(required=True, metadata={"description": "UTC; not part of the ETag"})
 
 
@@ -152,7 +158,51 @@ def _forms(role: str) -> list[dict]:
         select(FormDefinition.definition).where(FormDefinition.published.is_(True))
         .order_by(FormDefinition.code, FormDefinition.version)
     )
-    return [definition for definition in rows if role in definition.get("roles", ())]
+    return [_described(definition) for definition in rows if role in definition.get("roles", ())]
+
+
+# One line per default form, for the home screen; a definition's own `description` wins.
+DESCRIPTIONS = {
+    "inspeksi-rw": "Kunjungan ke RW: TOGA, sampah, kekumuhan, lembaga, kejadian.",
+    "laporan-kelurahan": "Laporan triwulan kelurahan: lembaga, kejadian dan tanggal laporan.",
+    "skm": "Survei kepuasan masyarakat setelah dilayani (9 unsur).",
+    "pengaduan": "Pengaduan warga dari kotak, langsung, telepon atau daring.",
+    "tindak-lanjut": "Tindak lanjut atas pengaduan yang sudah tercatat.",
+    "layanan": "Buku register layanan: jenis layanan, waktu terima dan selesai.",
+    "layanan-selesai": "Waktu selesai untuk layanan yang sudah tercatat.",
+}
+
+
+def _described(definition: dict) -> dict:
+    if definition.get("description") or definition.get("code") not in DESCRIPTIONS:
+        return definition
+    return {**definition, "description": DESCRIPTIONS[definition["code"]]}
+
+
+def _period_start(label: str) -> dt.date | None:
+    """The first day of a period label ("2026" or "2026-Q3"), None when it is not one."""
+    try:
+        year, _, quarter = label.partition("-Q")
+        return dt.date(int(year), 3 * int(quarter or 1) - 2, 1)
+    except (ValueError, TypeError):
+        return None
+
+
+def report_due_days(today: dt.date) -> int:
+    """``report_due_days`` of the rule set in force today: the latest ``effective_from`` on or before
+    the current quarter's start, the highest version among equals (as the scoring picks); 10 without one."""
+    quarter_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    in_force = []
+    for version, effective_from, rules in db.session.execute(
+            select(RuleSetVersion.version, RuleSetVersion.effective_from, RuleSetVersion.rules)):
+        start = _period_start(effective_from)
+        if start is not None and start <= quarter_start:
+            in_force.append((start, version, rules))
+    if in_force:
+        rules = max(in_force, key=lambda r: (r[0], r[1]))[2]
+        if isinstance(rules, dict) and isinstance(rules.get("report_due_days"), int):
+            return rules["report_due_days"]
+    return 10
 
 
 def _service_types() -> list[dict]:
@@ -189,6 +239,7 @@ def build_bootstrap(scope: Scope, today: dt.date) -> dict:
         "forms": _forms(user.role),
         "service_types": _service_types(),
         "periods": periods(today),
+        "report_due_days": report_due_days(today),
     }
 
 

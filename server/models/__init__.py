@@ -4,9 +4,10 @@ from server.models.users import User, UserScope, DeviceToken, ROLES
 from server.models.forms import FormDefinition, ServiceType, Holiday
 from server.models.submissions import REVIEW_STATES, Attachment, ScoreOutbox, Submission, counts_clause
 from server.models.scores import IndicatorResult, Target, RuleSetVersion, AuditLog
+from server.models.review import ReviewSetting
 
 __all__ = [
     "Kecamatan", "Kelurahan", "RW", "User", "UserScope", "DeviceToken", "ROLES",
     "FormDefinition", "ServiceType", "Holiday", "Submission", "Attachment", "ScoreOutbox", "REVIEW_STATES", "counts_clause",
-    "IndicatorResult", "Target", "RuleSetVersion", "AuditLog",
+    "IndicatorResult", "Target", "RuleSetVersion", "AuditLog", "ReviewSetting",
 ]

@@ -18,6 +18,7 @@ class Submission(db.Model):
     __table_args__ = (
         Index("ix_submissions_scope", "kecamatan_id", "form_code", "period_year"),
         Index("ix_submissions_received", "received_at", "id"),
+        Index("ix_submissions_reviewed", "user_id", "reviewed_at"),  # the officer's review feed
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

@@ -36,7 +36,7 @@ def test_shape_for_the_kecamatan_admin(client, tokens):
     assert resp.status_code == 200
     body = resp.json
     assert set(body) == {"user", "kecamatan", "kelurahan", "units", "forms", "service_types", "periods",
-                         "server_time"}
+                         "report_due_days", "server_time"}
     assert body["user"]["username"] == "camat" and body["user"]["role"] == "kecamatan_admin"
     assert set(body["user"]) == {"id", "username", "name", "role"}
     assert body["kecamatan"] == {"id": tokens["ids"]["kec"], "kode": "32.73.02", "nama": "Coblong"}

@@ -268,7 +268,7 @@ def test_list_is_admin_only_and_scoped(client, world):
     first = everything["submissions"][0]
     assert set(first) >= {"id", "form", "form_version", "subject", "ref", "supersedes", "observed_at",
                           "received_at", "data", "review_status", "superseded_by", "incomplete"}
-    assert first["form"] == "inspeksi-rw" and first["review_status"] == "accepted"
+    assert first["form"] == "inspeksi-rw" and first["review_status"] == "pending"
 
 
 def test_list_pagination_since_and_bad_input(client, world):

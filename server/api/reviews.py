@@ -1,0 +1,131 @@
+"""GET /api/v1/reviews: the decisions on the caller's own records, for the phone's next sync.
+
+An officer learns here that a record was accepted, rejected (with its reason) or sent back for a
+correction ("perlu perbaikan", with its reason). Only submissions the caller sent (``user_id`` =
+caller) are listed, each with its current state, ordered by (``reviewed_at``, id), oldest first,
+at most :data:`PAGE_SIZE` per page. Without ``since`` the feed starts 90 days back.
+
+``next_cursor`` is always present: pass it back as ``since``; when nothing new was decided it is
+the cursor that was sent. A record decided again later (say, accepted after being sent back)
+appears again with its new state. A record that was later corrected carries ``superseded_by``.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import uuid
+
+from flask import jsonify
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select, tuple_
+
+from server.errors import ApiError
+from server.extensions import db
+from server.models import Submission
+from server.security import ALL_ROLES, current_api_user, require_role
+
+blp = Blueprint("reviews", __name__, description="Review decisions on the caller's own records")
+
+PAGE_SIZE = 200
+DEFAULT_DAYS = 90
+
+
+class ReviewArgsSchema(Schema):
+    since = fields.String(validate=validate.Length(max=200),
+                          metadata={"description": "next_cursor of the previous call (opaque)"})
+
+
+class ReviewSchema(Schema):
+    id = fields.UUID(required=True)
+    form = fields.String(required=True)
+    form_version = fields.Integer(required=True)
+    subject = fields.Dict(allow_none=True, required=True)
+    ref = fields.UUID(allow_none=True, required=True)
+    supersedes = fields.UUID(allow_none=True, required=True)
+    observed_at = fields.DateTime(required=True)
+    data = fields.Dict(required=True)
+    status = fields.String(required=True, metadata={"description": "accepted | rejected | returned | pending"})
+    reason = fields.String(allow_none=True, required=True)
+    reviewed_at = fields.DateTime(required=True)
+    superseded_by = fields.UUID(allow_none=True, required=True)
+
+
+class ReviewPageSchema(Schema):
+    reviews = fields.List(fields.Nested(ReviewSchema), required=True)
+    next_cursor = fields.String(required=True)
+
+
+def encode_cursor(at: dt.datetime, sid: uuid.UUID) -> str:
+    """An opaque cursor: the position (reviewed_at, id) after which the next call reads."""
+    raw = json.dumps([at.isoformat(), str(sid)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
+    """The position a cursor names; :raise ApiError: 400 when it is not one of ours."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, sid = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        when = dt.datetime.fromisoformat(at)
+        if when.tzinfo is None:
+            raise ValueError
+        return when.astimezone(dt.timezone.utc), uuid.UUID(sid)
+    except (ValueError, TypeError, AttributeError, UnicodeDecodeError, OverflowError):
+        raise ApiError(400, "bad_request", "Kursor tidak valid.", {"since": "Kursor tidak valid."}) from None
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _subject(row) -> dict | None:
+    kind = row.subject_type
+    if kind == "rw":
+        return {"rw_id": row.rw_id}
+    if kind == "kelurahan":
+        return {"kelurahan_id": row.kelurahan_id}
+    if kind == "kecamatan":
+        return {"kecamatan_id": row.kecamatan_id}
+    return None
+
+
+def reviews_page(user_id: int, since: str | None, now: dt.datetime) -> dict:
+    """One page of the feed of ``user_id`` after the cursor ``since`` (None: the last 90 days)."""
+    if since:
+        at, sid = decode_cursor(since)
+    else:
+        at, sid = now - dt.timedelta(days=DEFAULT_DAYS), uuid.UUID(int=0)
+    s = Submission
+    rows = db.session.scalars(
+        select(s).where(s.user_id == user_id, s.reviewed_at.is_not(None),
+                        tuple_(s.reviewed_at, s.id) > tuple_(at, sid))
+        .order_by(s.reviewed_at, s.id).limit(PAGE_SIZE)).all()
+    out = [{"id": str(r.id), "form": r.form_code, "form_version": r.form_version, "subject": _subject(r),
+            "ref": str(r.ref) if r.ref else None, "supersedes": str(r.supersedes) if r.supersedes else None,
+            "observed_at": _aware(r.observed_at).isoformat(), "data": r.data, "status": r.review_status,
+            "reason": r.review_reason, "reviewed_at": _aware(r.reviewed_at).isoformat(),
+            "superseded_by": str(r.superseded_by) if r.superseded_by else None} for r in rows]
+    if rows:
+        next_cursor = encode_cursor(_aware(rows[-1].reviewed_at), rows[-1].id)
+    else:
+        next_cursor = since or encode_cursor(at, sid)
+    return {"reviews": out, "next_cursor": next_cursor}
+
+
+@blp.route("/reviews")
+class Reviews(MethodView):
+    @require_role(*ALL_ROLES)  # authenticate before the query string is parsed
+    @blp.doc(security=[{"bearer": []}])
+    @blp.arguments(ReviewArgsSchema, location="query")
+    @blp.response(200, ReviewPageSchema)
+    @blp.alt_response(400, description="Bad cursor")
+    @blp.alt_response(401, description="No valid bearer token")
+    def get(self, args: dict):
+        """Decisions on the caller's own submissions since the cursor, oldest first (at most 200)."""
+        page = reviews_page(current_api_user().id, args.get("since"), dt.datetime.now(dt.timezone.utc))
+        resp = jsonify(page)
+        resp.headers["Cache-Control"] = "private, no-store"
+        return resp
