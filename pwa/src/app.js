@@ -94,7 +94,11 @@ export async function startApp(element) {
   registerServiceWorker(); // first: the shell is precached while the officer logs in
   setLang((await getMeta('lang')) || 'id');
   await loadState();
-  window.addEventListener('hashchange', render);
+  window.addEventListener('hashchange', () => {
+    // A kiosk has one screen: a changed address (back button, typed hash) must not restart it.
+    if (state.session?.user.role === 'kiosk' && root.querySelector('.kiosk')) return;
+    render();
+  });
   document.addEventListener('sikk:relogin', async () => {
     relogin = state.session?.user.username || '';
     await logout();
