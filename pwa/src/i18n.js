@@ -289,9 +289,20 @@ export function t(key, params = {}) {
   return template.replace(/\{(\w+)\}/g, (_, name) => (params[name] ?? ''));
 }
 
-/** A definition's text in the current language (`label_en`, `title_en` when English). */
+const WORDS = { en: {} };
+
+/** English for data words that come without `*_en` (src/render/words.js, loaded on demand). */
+export function addWords(english) {
+  Object.assign(WORDS.en, english);
+}
+
+/**
+ * A definition's text in the current language (`label_en`, `title_en` when English; else the
+ * app's own English for that word, else the Indonesian text).
+ */
 export function localized(object, key) {
   if (lang === 'en' && object[`${key}_en`]) return object[`${key}_en`];
+  if (lang === 'en' && typeof object[key] === 'string' && WORDS.en[object[key]]) return WORDS.en[object[key]];
   return object[key];
 }
 

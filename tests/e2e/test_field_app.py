@@ -85,8 +85,13 @@ def test_english_is_switchable_and_remembered(page: Page, live_server: LiveServe
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("status")).to_contain_text("Online · Not sent: 0")
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="Today's tasks")).to_be_visible()
     page.get_by_role("link", name="RW inspection", exact=True).click()
     expect(page.get_by_label("Crime incidents")).to_be_visible()
+    # The app's own words are English too: answer choices, yes/no, the camera button.
+    expect(page.get_by_label("Waste management").locator("option", has_text="Good")).to_have_count(1)
+    expect(page.get_by_role("radio", name="No", exact=True).first).to_be_visible()
+    expect(page.get_by_role("button", name="Take photo")).to_be_visible()
     page.reload()
     expect(page.get_by_label("Crime incidents")).to_be_visible()
     page.get_by_role("button", name="Bahasa Indonesia").click()

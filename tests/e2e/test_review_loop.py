@@ -28,11 +28,14 @@ def _inspection_id(live_server: LiveServer, rw_id: int, kriminal: int):
     return rows[0].id
 
 
-def test_returned_record_is_corrected_offline_and_reaches_the_server(context: BrowserContext, page: Page,
+def test_returned_record_is_corrected_offline_and_reaches_the_server(context_for_audit: BrowserContext,
                                                                      live_server: LiveServer):
     """The camat sends an inspection back with a reason → the officer syncs and sees it under
     `Perlu perbaikan` with the `Alasan` → opens it (prefilled as a correction) offline, changes a
-    value, `Kirim` → back online the correction reaches the server with `supersedes`."""
+    value, `Kirim` → back online the correction reaches the server with `supersedes`. The new
+    screens have no axe-core WCAG A/AA violation."""
+    context = context_for_audit
+    page = context.new_page()
     kel = new_area(live_server, "Sukajadi", "32.73.11", {"petugas_sj": "officer"})[1]
     rw = kel["rw"][2]
     login(page, "petugas_sj")
@@ -53,6 +56,7 @@ def test_returned_record_is_corrected_offline_and_reaches_the_server(context: Br
     # The outbox item says what happened to it as well.
     page.get_by_role("region", name="Kotak keluar").get_by_text(re.compile(r"^Terkirim \(\d+\)$")).click()
     expect(page.get_by_role("region", name="Kotak keluar").get_by_text("Perlu perbaikan", exact=True)).to_be_visible()
+    found = {"home with Perlu perbaikan": _axe_violations(page)}
 
     context.set_offline(True)
     entry.click()
@@ -64,6 +68,7 @@ def test_returned_record_is_corrected_offline_and_reaches_the_server(context: Br
     kriminal = page.get_by_label("Jumlah kejadian kriminal")
     expect(kriminal).to_have_value("11")
     kriminal.fill("12")
+    found["correction form"] = _axe_violations(page)
     page.get_by_role("button", name="Kirim", exact=True).click()
     status = page.get_by_role("status")
     expect(status).to_contain_text("Belum terkirim: 1")
@@ -76,6 +81,7 @@ def test_returned_record_is_corrected_offline_and_reaches_the_server(context: Br
     assert len(rows) == 1
     assert _hex(rows[0].supersedes) == _hex(returned_id)
     assert _data(rows[0])["kejadian_kriminal"] == 12
+    assert {screen: v for screen, v in found.items() if v} == {}, json.dumps(found, indent=1)
 
 
 def test_rejected_record_shows_its_reason_and_the_rw_is_due_again(context_for_audit: BrowserContext,
@@ -177,7 +183,8 @@ def test_today_rows_open_their_form_with_the_subject_chosen(page: Page, live_ser
     expect(page.get_by_role("region", name="Formulir").get_by_text(re.compile(r"0 draf · 0 belum terkirim · \d+ terkirim")).first).to_be_visible()
 
 
-def test_a_citizen_cannot_leave_the_kiosk_survey(page: Page, live_server: LiveServer):
+def test_a_citizen_cannot_leave_the_kiosk_survey(context_for_audit: BrowserContext, live_server: LiveServer):
+    page = context_for_audit.new_page()
     login(page, "kiosk")
     for name in ("Keluar", "Sinkronkan", "English"):
         expect(page.get_by_role("button", name=name)).to_be_hidden()
@@ -197,9 +204,12 @@ def test_a_citizen_cannot_leave_the_kiosk_survey(page: Page, live_server: LiveSe
     page.get_by_role("button", name="Sebelumnya").click()
     expect(page.get_by_role("button", name="Sesuai", exact=True)).to_have_attribute("aria-pressed", "true")
     expect(page.get_by_role("button", name="Sangat sesuai", exact=True)).to_have_attribute("aria-pressed", "false")
+    found = {"kiosk question going back": _axe_violations(page)}
     # A short tap on the mark does nothing; the staff's long press opens their controls.
     page.locator("[data-long-press=staff]").click()
     expect(page.get_by_role("button", name="Keluar")).to_be_hidden()
     staff_menu(page)
+    found["kiosk staff menu"] = _axe_violations(page)
+    assert {screen: v for screen, v in found.items() if v} == {}, json.dumps(found, indent=1)
     page.get_by_role("button", name="Keluar").click()
     expect(page.get_by_label("Nama pengguna")).to_be_visible()

@@ -9,6 +9,7 @@ import { renderBasic } from './basic.js';
 import { renderChoices } from './choices.js';
 import { renderGeopoint } from './geo.js';
 import { renderPhoto } from './photo.js';
+import './words.js';
 
 const FAMILIES = {
   text: renderBasic, integer: renderBasic, decimal: renderBasic, date: renderBasic, datetime: renderBasic,
