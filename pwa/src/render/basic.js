@@ -47,7 +47,8 @@ export function renderBasic(field, value, onValue, ids) {
       };
       input.addEventListener('input', emit);
       input.addEventListener('change', () => { const d = parseDateTime(input.value); if (d) input.value = formatDateTime(d); });
-      const now = h('button', { type: 'button', class: 'secondary small' }, t('now'));
+      // Two date-times on a form: each button says which one it fills ("Sekarang: Waktu selesai").
+      const now = h('button', { type: 'button', class: 'secondary small', 'aria-label': `${t('now')}: ${ids.label}` }, t('now'));
       now.addEventListener('click', () => {
         input.value = formatDateTime(new Date());
         emit();

@@ -5,6 +5,7 @@
  * compressed on the device, stored in IndexedDB by SHA-256 and named in the form's data by hash.
  */
 import { h } from '../ui/dom.js';
+import { camera } from '../ui/icons.js';
 import { t } from '../i18n.js';
 import { getPhoto, putPhoto } from '../db.js';
 import { preparePhoto } from '../photo.js';
@@ -14,8 +15,8 @@ export function renderPhoto(field, value, onValue, { id, errorId }) {
   const list = h('ul', { class: 'photos' });
   const status = h('p', { class: 'hint', 'aria-live': 'polite' });
   const input = h('input', { id, type: 'file', class: 'visually-hidden', tabindex: '-1', accept: 'image/*', capture: 'environment', multiple: true, 'aria-describedby': errorId });
-  const camera = h('button', { type: 'button', class: 'secondary camera', 'aria-describedby': errorId }, h('span', { 'aria-hidden': 'true' }, '📷 '), t('takePhoto'));
-  camera.addEventListener('click', () => input.click());
+  const cameraButton = h('button', { type: 'button', class: 'secondary camera', 'aria-describedby': errorId }, camera(), t('takePhoto'));
+  cameraButton.addEventListener('click', () => input.click());
 
   let previews = []; // object URLs of the thumbnails on screen, released on every redraw
 
@@ -60,5 +61,5 @@ export function renderPhoto(field, value, onValue, { id, errorId }) {
     draw();
   });
   draw();
-  return { el: h('div', { class: 'photo' }, input, camera, status, list), focus: () => camera.focus() };
+  return { el: h('div', { class: 'photo' }, input, cameraButton, status, list), focus: () => cameraButton.focus() };
 }

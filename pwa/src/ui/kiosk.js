@@ -19,10 +19,9 @@ import { cleanData } from '../validate.js';
 import { findDefinition, recordName } from './forms.js';
 import { unitOptions } from './form.js';
 import { h, mount } from './dom.js';
+import { face } from './icons.js';
 
 const RESET_AFTER_MS = 8000;
-/** A face per answer, from worst (1) to best (4); decorative (the words carry the meaning). */
-const FACES = { 1: '😞', 2: '🙁', 3: '🙂', 4: '😄' };
 
 /**
  * The SKM elements as questions people ask (the regulation's element names are the fields'
@@ -117,7 +116,7 @@ export function renderKiosk(root) {
     const buttons = (question.choices || []).map((choice) => {
       const chosen = answers[question.key] === choice.value;
       const button = h('button', { type: 'button', class: `big answer a${choice.value}${chosen ? ' chosen' : ''}`, 'aria-pressed': String(chosen) },
-        h('span', { class: 'face', 'aria-hidden': 'true' }, FACES[choice.value] || ''), h('span', {}, localized(choice, 'label')));
+        face(choice.value), h('span', {}, localized(choice, 'label')));
       button.addEventListener('click', () => {
         answers[question.key] = choice.value;
         ask(index + 1);
