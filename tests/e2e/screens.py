@@ -97,7 +97,7 @@ def main() -> None:
             shoot(page, "follow-up", width)
             page.get_by_role("link", name="Kembali ke beranda").click()
             page.get_by_role("link", name="Register Layanan", exact=True).click()
-            page.get_by_role("button", name="Sekarang: Waktu berkas diterima").click()
+            page.get_by_role("button", name="Sekarang").first.click()
             shoot(page, "dates", width)
             context.close()
 

@@ -47,8 +47,9 @@ export function renderBasic(field, value, onValue, ids) {
       };
       input.addEventListener('input', emit);
       input.addEventListener('change', () => { const d = parseDateTime(input.value); if (d) input.value = formatDateTime(d); });
-      // Two date-times on a form: each button says which one it fills ("Sekarang: Waktu selesai").
-      const now = h('button', { type: 'button', class: 'secondary small', 'aria-label': `${t('now')}: ${ids.label}` }, t('now'));
+      // Named "Sekarang" only: an aria-label holding the field's label would make the field's label
+      // point at two controls (get_by_label), and it sits right next to its field anyway.
+      const now = h('button', { type: 'button', class: 'secondary small' }, t('now'));
       now.addEventListener('click', () => {
         input.value = formatDateTime(new Date());
         emit();
