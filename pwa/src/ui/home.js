@@ -11,7 +11,7 @@
  *   Kotak keluar   unsent items with their state and action; sent items grouped and collapsed
  */
 import { deleteDraft, getMeta, listDrafts, listOutbox, listReviews } from '../db.js';
-import { formatBytes, localized, t } from '../i18n.js';
+import { formatBytes, getLang, localized, t } from '../i18n.js';
 import { STATES } from '../outbox.js';
 import { getOpenItems, pendingCorrections, rejected } from '../news.js';
 import { dueWork, formCounts } from '../today.js';
@@ -53,13 +53,6 @@ export function renderHome(root) {
   const draftsBox = h('div');
   const outboxBox = h('div');
   const storageBox = h('p', { class: 'hint' });
-
-  mount(root, flash, reviewBox,
-    section('h-today', t('today'), todayBox),
-    section('h-forms', t('forms'), formsBox),
-    section('h-drafts', t('drafts'), draftsBox),
-    section('h-outbox', t('outbox'), outboxBox),
-    storageBox);
 
   async function load() {
     const [drafts, outbox, reviews, openItems, remembered] = await Promise.all([
@@ -180,6 +173,20 @@ export function renderHome(root) {
     if (info.low) storageBox.append(h('strong', { class: 'error', role: 'alert' }, ` ${t('storageLow')}`));
   }
 
+  /**
+   * What the screen shows depends on these only: when a state event changes none of them (most
+   * events at start-up: online check, counts), the DOM is left alone — no work, no layout shift.
+   */
+  function signature(data) {
+    return JSON.stringify([
+      getLang(),
+      data.drafts.map((d) => [d.id, d.updated_at]), data.outbox.map((i) => [i.id, i.state, i.review?.status, i.superseded_by]),
+      data.reviews.map((r) => [r.id, r.status, r.superseded_by]), data.openItems, data.remembered,
+    ]);
+  }
+
+  let shown = null;
+  let shownBootstrap = null;
   let pending = null;
   let again = false;
   async function redraw() {
@@ -189,7 +196,11 @@ export function renderHome(root) {
     }
     pending = (async () => {
       const data = await load();
-      if (!alive) return;
+      const sig = signature(data);
+      if (!alive || (sig === shown && state.bootstrap === shownBootstrap)) return;
+      const first = shown === null;
+      shown = sig;
+      shownBootstrap = state.bootstrap;
       const sentOpen = outboxBox.querySelector('details.sent')?.open;
       drawFlash(data);
       drawReviews(data);
@@ -198,6 +209,21 @@ export function renderHome(root) {
       drawDrafts(data);
       drawOutbox(data);
       if (sentOpen) outboxBox.querySelector('details.sent').open = true;
+      // The whole screen appears at once, filled (nothing below it moves as parts arrive).
+      if (first) {
+        mount(root, flash, reviewBox,
+          section('h-today', t('today'), todayBox),
+          section('h-forms', t('forms'), formsBox),
+          section('h-drafts', t('drafts'), draftsBox),
+          section('h-outbox', t('outbox'), outboxBox),
+          storageBox);
+        drawStorage();
+        // After `Kirim` the confirmation is where the officer looks: at the top, focused.
+        if (flash) {
+          flash.tabIndex = -1;
+          flash.focus();
+        }
+      }
     })().finally(() => {
       pending = null;
       if (again) {
@@ -209,7 +235,6 @@ export function renderHome(root) {
   }
   document.addEventListener('sikk:state', redraw);
   redraw();
-  drawStorage();
   return () => {
     alive = false;
     document.removeEventListener('sikk:state', redraw);
