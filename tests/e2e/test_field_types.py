@@ -14,7 +14,8 @@ EVERY_TYPE = {
     "code": "uji-jenis", "version": 1, "title": "Uji Jenis Isian", "title_en": "Field type check",
     "subject": "kelurahan", "roles": ["officer"],
     "fields": [
-        {"key": "luas", "type": "decimal", "label": "Luas lahan (ha)", "required": True, "min": 0, "max": 100},
+        {"key": "luas", "type": "decimal", "label": "Luas lahan (ha)", "required": True, "min": 0, "max": 100,
+         "hint": "Dalam hektare; boleh desimal, mis. 2,5"},
         {"key": "fasilitas", "type": "select_multiple", "label": "Fasilitas", "required": True,
          "choices": [{"value": "posyandu", "label": "Posyandu"}, {"value": "pos_ronda", "label": "Pos ronda"},
                      {"value": "taman", "label": "Taman"}]},
@@ -37,6 +38,9 @@ def test_every_field_type_round_trips(page: Page, live_server: LiveServer):
     login(page)
     page.get_by_role("link", name="Uji Jenis Isian", exact=True).click()
     page.get_by_label("Kelurahan").select_option(label=kel["nama"])
+    # Help text from the definition sits under the field and is read with it.
+    expect(page.get_by_text("Dalam hektare; boleh desimal, mis. 2,5")).to_be_visible()
+    expect(page.get_by_label("Luas lahan (ha)")).to_have_accessible_description(re.compile("Dalam hektare"))
     page.get_by_label("Luas lahan (ha)").fill("2,5")
     fasilitas = page.get_by_role("group", name="Fasilitas")
     fasilitas.get_by_label("Posyandu").check()
