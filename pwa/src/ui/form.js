@@ -137,6 +137,106 @@ async function fillReferences(select, wrapper, refForm, record, user, bootstrap)
   select.dispatchEvent(new Event('sikk:refs'));
 }
 
+/**
+ * The record's subject: `Kelurahan` + `RW` selects (RW forms), `Kelurahan` (kelurahan and unit
+ * forms) or `Rujukan` (follow-ups). Choices write into `record` and call `changed()`.
+ * @returns {{kind: string, parts: HTMLElement[], kelSelect, rwSelect, refSelect, check: () => boolean}}
+ *          `check()` marks a missing subject and says whether one is missing
+ */
+function subjectControls(def, record, { bootstrap, user, changed }) {
+  const parts = [];
+  const kelurahan = bootstrap?.kelurahan || [];
+  let kelSelect = null;
+  let rwSelect = null;
+  let refSelect = null;
+  const kind = def.subject || 'none';
+  if (kind === 'rw') {
+    const currentRw = record.subject?.rw_id;
+    const currentKel = kelurahan.find((k) => (k.rw || []).some((r) => r.id === currentRw))?.id ?? record.kelurahan_hint;
+    const rwOptions = (kelId) => (kelurahan.find((k) => String(k.id) === String(kelId))?.rw || []).map((r) => ({ value: r.id, label: r.nomor }));
+    kelSelect = select('subject-kelurahan', t('kelurahan'), kelurahan.map((k) => ({ value: k.id, label: k.nama })), currentKel, (value) => {
+      rwSelect.select.replaceChildren(h('option', { value: '' }, t('choose')), ...rwOptions(value).map((o) => h('option', { value: String(o.value) }, o.label)));
+      record.subject = null;
+      record.kelurahan_hint = value ? Number(value) : null; // a draft restores the choice before RW
+      changed();
+    });
+    rwSelect = select('subject-rw', t('rw'), rwOptions(currentKel), currentRw, (value) => {
+      record.subject = value ? { rw_id: Number(value) } : null;
+      rwSelect.setError(null);
+      changed();
+    });
+    parts.push(kelSelect.el, rwSelect.el);
+  } else if (kind === 'kelurahan' || kind === 'unit') {
+    const options = kind === 'unit'
+      ? unitOptions(bootstrap)
+      : kelurahan.map((k) => ({ value: String(k.id), label: k.nama, subject: { kelurahan_id: k.id } }));
+    const current = options.find((o) => JSON.stringify(o.subject) === JSON.stringify(record.subject))?.value;
+    kelSelect = select('subject-kelurahan', t('kelurahan'), options, current, (value) => {
+      record.subject = options.find((o) => o.value === value)?.subject || null;
+      kelSelect.setError(null);
+      changed();
+    });
+    parts.push(kelSelect.el);
+  } else if (kind === 'ref') {
+    refSelect = select('subject-ref', t('ref'), [], record.ref, (value) => {
+      record.ref = value || null;
+      const chosen = [...refSelect.select.options].find((o) => o.value === value);
+      record.ref_label = chosen ? chosen.textContent : null;
+      refSelect.setError(null);
+      changed();
+    });
+    parts.push(refSelect.el);
+    refSelect.select.addEventListener('sikk:refs', () => {
+      const chosen = refSelect.select.selectedOptions[0];
+      if (record.ref && chosen?.value) record.ref_label = chosen.textContent;
+    });
+    fillReferences(refSelect.select, refSelect.el, def.ref_form, record, user, bootstrap);
+  }
+
+  function check() {
+    if (kind === 'rw' && !record.subject?.rw_id) {
+      if (!kelSelect.select.value) kelSelect.setError(t('required'));
+      rwSelect.setError(t('required'));
+      return true;
+    }
+    if ((kind === 'kelurahan' || kind === 'unit') && !record.subject) {
+      kelSelect.setError(t('required'));
+      return true;
+    }
+    if (kind === 'ref' && !record.ref) {
+      refSelect.setError(t('required'));
+      return true;
+    }
+    return false;
+  }
+  return { kind, parts, kelSelect, rwSelect, refSelect, check };
+}
+
+/**
+ * Server errors of a set-aside item, on their fields ("data.<key>"), on the subject or reference
+ * selects, on the observation time (a phone with a wrong clock: an extra field, returned); anything
+ * else at the top, in `banner`.
+ */
+function showServerErrors(record, controls, { kelSelect, rwSelect, refSelect }, banner) {
+  if (record.mode !== 'fix' || !record.errors) return null;
+  let observedControl = null;
+  const general = [];
+  for (const [rawKey, text] of Object.entries(record.errors)) {
+    const key = rawKey.startsWith('data.') ? rawKey.slice(5) : rawKey;
+    if (controls.has(key)) controls.get(key).setError(text);
+    else if (key === 'subject' && (rwSelect || kelSelect)) (rwSelect || kelSelect).setError(text);
+    else if (key === 'ref' && refSelect) refSelect.setError(text);
+    else if (key === 'observed_at') {
+      observedControl = renderField({ key: 'observed_at', type: 'datetime', label: t('observedAt'), required: true }, record.observed_at, (value) => {
+        if (value) record.observed_at = value;
+      });
+      observedControl.setError(text);
+    } else general.push(`${key === '_' || key === '_item' ? '' : `${key}: `}${text}`);
+  }
+  banner.append(h('div', { class: 'banner warn', role: 'alert' }, h('p', {}, t('serverErrors')), general.length ? h('p', {}, general.join(' ')) : null));
+  return observedControl;
+}
+
 export function renderForm(root, code, params) {
   let alive = true;
   let autosaveTimer = null;
@@ -178,54 +278,8 @@ export function renderForm(root, code, params) {
     }
 
     // -- subject -------------------------------------------------------------------------------
-    const subjectParts = [];
-    const kelurahan = bootstrap?.kelurahan || [];
-    let kelSelect = null;
-    let rwSelect = null;
-    let refSelect = null;
-    const subjectKind = def.subject || 'none';
-    if (subjectKind === 'rw') {
-      const currentRw = record.subject?.rw_id;
-      const currentKel = kelurahan.find((k) => (k.rw || []).some((r) => r.id === currentRw))?.id ?? record.kelurahan_hint;
-      const rwOptions = (kelId) => (kelurahan.find((k) => String(k.id) === String(kelId))?.rw || []).map((r) => ({ value: r.id, label: r.nomor }));
-      kelSelect = select('subject-kelurahan', t('kelurahan'), kelurahan.map((k) => ({ value: k.id, label: k.nama })), currentKel, (value) => {
-        rwSelect.select.replaceChildren(h('option', { value: '' }, t('choose')), ...rwOptions(value).map((o) => h('option', { value: String(o.value) }, o.label)));
-        record.subject = null;
-        record.kelurahan_hint = value ? Number(value) : null; // a draft restores the choice before RW
-        scheduleAutosave();
-      });
-      rwSelect = select('subject-rw', t('rw'), rwOptions(currentKel), currentRw, (value) => {
-        record.subject = value ? { rw_id: Number(value) } : null;
-        rwSelect.setError(null);
-        scheduleAutosave();
-      });
-      subjectParts.push(kelSelect.el, rwSelect.el);
-    } else if (subjectKind === 'kelurahan' || subjectKind === 'unit') {
-      const options = subjectKind === 'unit'
-        ? unitOptions(bootstrap)
-        : kelurahan.map((k) => ({ value: String(k.id), label: k.nama, subject: { kelurahan_id: k.id } }));
-      const current = options.find((o) => JSON.stringify(o.subject) === JSON.stringify(record.subject))?.value;
-      kelSelect = select('subject-kelurahan', t('kelurahan'), options, current, (value) => {
-        record.subject = options.find((o) => o.value === value)?.subject || null;
-        kelSelect.setError(null);
-        scheduleAutosave();
-      });
-      subjectParts.push(kelSelect.el);
-    } else if (subjectKind === 'ref') {
-      refSelect = select('subject-ref', t('ref'), [], record.ref, (value) => {
-        record.ref = value || null;
-        const chosen = [...refSelect.select.options].find((o) => o.value === value);
-        record.ref_label = chosen ? chosen.textContent : null;
-        refSelect.setError(null);
-        scheduleAutosave();
-      });
-      subjectParts.push(refSelect.el);
-      refSelect.select.addEventListener('sikk:refs', () => {
-        const chosen = refSelect.select.selectedOptions[0];
-        if (record.ref && chosen?.value) record.ref_label = chosen.textContent;
-      });
-      fillReferences(refSelect.select, refSelect.el, def.ref_form, record, user, bootstrap);
-    }
+    const subject = subjectControls(def, record, { bootstrap, user, changed: scheduleAutosave });
+    const { parts: subjectParts, kelSelect, rwSelect, refSelect } = subject;
 
     // -- fields --------------------------------------------------------------------------------
     function updateVisibility() {
@@ -245,25 +299,7 @@ export function renderForm(root, code, params) {
     }
     updateVisibility();
 
-    // Server errors of a set-aside item, on their fields ("data.<key>"), on the subject or reference
-    // selects, on the observation time (a phone with a wrong clock); anything else at the top.
-    let observedControl = null;
-    if (record.mode === 'fix' && record.errors) {
-      const general = [];
-      for (const [rawKey, text] of Object.entries(record.errors)) {
-        const key = rawKey.startsWith('data.') ? rawKey.slice(5) : rawKey;
-        if (controls.has(key)) controls.get(key).setError(text);
-        else if (key === 'subject' && (rwSelect || kelSelect)) (rwSelect || kelSelect).setError(text);
-        else if (key === 'ref' && refSelect) refSelect.setError(text);
-        else if (key === 'observed_at') {
-          observedControl = renderField({ key: 'observed_at', type: 'datetime', label: t('observedAt'), required: true }, record.observed_at, (value) => {
-            if (value) record.observed_at = value;
-          });
-          observedControl.setError(text);
-        } else general.push(`${key === '_' || key === '_item' ? '' : `${key}: `}${text}`);
-      }
-      banner.append(h('div', { class: 'banner warn', role: 'alert' }, h('p', {}, t('serverErrors')), general.length ? h('p', {}, general.join(' ')) : null));
-    }
+    const observedControl = showServerErrors(record, controls, subject, banner);
     if (record.mode === 'correct') banner.append(h('p', { class: 'banner' }, t('correctionOf', { when: formatDateTime(record.correctedWhen || record.observed_at) })));
     if (record.reason) banner.append(h('p', { class: 'banner warn' }, t('reason', { reason: record.reason })));
 
@@ -271,23 +307,6 @@ export function renderForm(root, code, params) {
     const message = h('p', { class: 'error', role: 'alert' });
     const saveButton = h('button', { type: 'button', class: 'secondary' }, t('saveDraft'));
     const sendButton = h('button', { type: 'submit' }, t('submit'));
-
-    function subjectErrors() {
-      if (subjectKind === 'rw' && !record.subject?.rw_id) {
-        if (!kelSelect.select.value) kelSelect.setError(t('required'));
-        rwSelect.setError(t('required'));
-        return true;
-      }
-      if ((subjectKind === 'kelurahan' || subjectKind === 'unit') && !record.subject) {
-        kelSelect.setError(t('required'));
-        return true;
-      }
-      if (subjectKind === 'ref' && !record.ref) {
-        refSelect.setError(t('required'));
-        return true;
-      }
-      return false;
-    }
 
     saveButton.addEventListener('click', async () => {
       await saveAsDraft();
@@ -309,7 +328,7 @@ export function renderForm(root, code, params) {
         if (problem) errors[key] = problem;
       }
       for (const [key, control] of controls) control.setError(errors[key] || null);
-      const badSubject = subjectErrors();
+      const badSubject = subject.check();
       if (badSubject || Object.keys(errors).length) {
         message.textContent = t('fixErrors');
         const first = badSubject ? (rwSelect && !record.subject ? rwSelect.select : kelSelect?.select || refSelect?.select) : null;
@@ -324,7 +343,7 @@ export function renderForm(root, code, params) {
       const photoField = def.fields.find((f) => f.type === 'photo');
       const submission = {
         id: record.id, user_id: user.id, form: def.code, form_version: def.version,
-        subject: subjectKind === 'ref' ? null : record.subject, ref: record.ref || null, supersedes: record.supersedes || null,
+        subject: subject.kind === 'ref' ? null : record.subject, ref: record.ref || null, supersedes: record.supersedes || null,
         observed_at: record.observed_at, data: clean, photos: photoHashes(def, clean), photo_field: photoField?.key,
         ref_label: record.ref_label || null, created_at: record.created_at,
       };
