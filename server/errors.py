@@ -74,7 +74,7 @@ def handle_unexpected(exc: Exception):
 
     current_app.logger.exception("unhandled error")
     if not _wants_json():
-        return InternalServerError()
+        return current_app.handle_http_exception(InternalServerError())  # the friendly page, when registered
     return error_response(500, "internal_error", "Internal server error.")
 
 

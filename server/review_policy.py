@@ -40,7 +40,7 @@ def set_initial_state(rows: list[dict]) -> None:
 def settings_of(kecamatan_id: int) -> dict[str, bool]:
     """form_code → wait_for_review for one kecamatan (forms without a row: absent, i.e. False)."""
     rows = db.session.execute(select(ReviewSetting.form_code, ReviewSetting.wait_for_review)
-                              .where(ReviewSetting.kecamatan_id == kecamatan_id)).tuples()
+                              .where(ReviewSetting.kecamatan_id == kecamatan_id)).all()
     return dict(rows)
 
 

@@ -14,14 +14,15 @@ from server.admin.blueprint import bp
 
 # View modules, imported by init_app (views are leaves: nothing else imports them).
 VIEW_MODULES = ("auth", "dashboard", "drilldown", "records", "auditlog", "manage", "manage_catalogue",
-                "imports", "exports")
+                "imports", "exports", "review_queue", "search")
 
 
 def init_app(app: Flask) -> None:
     """Register the admin blueprint at /admin with its template filters."""
-    from server.admin import formatting
+    from server.admin import error_pages, formatting
 
     for name in VIEW_MODULES:
         importlib.import_module(f"server.admin.{name}")
     formatting.init_app(app)
+    error_pages.init_app(app)
     app.register_blueprint(bp, url_prefix="/admin")

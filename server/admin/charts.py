@@ -14,30 +14,39 @@ from server.admin.formatting import number
 
 
 def trend_svg(points: list[tuple[str, float | None]], target: float | None = None,
-              width: int = 160, height: int = 48, title: str = "") -> Markup:
-    """A small line chart of quarterly values (gaps where a quarter has none), with the target line."""
+              width: int = 184, height: int = 48, title: str = "") -> Markup:
+    """A small line chart of quarterly values (gaps where a quarter has none), with the target line.
+
+    The value axis is labelled at its top and bottom (Indonesian numbers), the quarters below.
+    """
     values = [v for _, v in points if v is not None]
     if target is not None:
         values.append(target)
-    pad_x, pad_top, pad_bottom = 8, 6, 14
+    pad_left, pad_x, pad_top, pad_bottom = 32, 8, 6, 14
     plot_h = height - pad_top - pad_bottom
     low, high = (min(values), max(values)) if values else (0.0, 100.0)
     if high - low < 1e-9:
         low, high = low - 1, high + 1
-    step = (width - 2 * pad_x) / max(1, len(points) - 1)
+    step = (width - pad_left - pad_x) / max(1, len(points) - 1)
 
     def y_of(value: float) -> float:
         return pad_top + plot_h - (value - low) / (high - low) * plot_h
 
     parts = [f'<svg class="trend" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
              f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
+    decimals = 0 if high - low >= 10 else 1
+    for value in (high, low):
+        parts.append(f'<text class="axis" x="{pad_left - 4}" y="{y_of(value) + 3:.1f}" font-size="9" '
+                     f'text-anchor="end" fill="#374151">{escape(number(value, decimals))}</text>')
+    parts.append(f'<line x1="{pad_left}" x2="{pad_left}" y1="{pad_top}" y2="{pad_top + plot_h}" stroke="#9ca3af" '
+                 'stroke-width="1"/>')
     if target is not None:
         ty = y_of(target)
-        parts.append(f'<line x1="{pad_x}" x2="{width - pad_x}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="#b45309" '
+        parts.append(f'<line x1="{pad_left}" x2="{width - pad_x}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="#b45309" '
                      'stroke-dasharray="3 3" stroke-width="1"/>')
     segment: list[str] = []
     for index, (label, value) in enumerate(points):
-        x = pad_x + index * step
+        x = pad_left + index * step
         parts.append(f'<text x="{x:.1f}" y="{height - 2}" font-size="9" text-anchor="middle" '
                      f'fill="#555">{escape(label)}</text>')
         if value is None:
@@ -63,6 +72,17 @@ class MapPoint:
     lon: float
     label: str
     baik: bool | None = None
+    href: str | None = None  # the record's page: the point is a link
+
+
+@dataclass(frozen=True)
+class Place:
+    """A labelled centroid of the offline base layer (a kelurahan or an RW)."""
+
+    lat: float
+    lon: float
+    label: str
+    kind: str  # "kelurahan" | "rw"
 
 
 def _mercator(lat: float, lon: float, zoom: int) -> tuple[float, float]:
@@ -74,23 +94,30 @@ def _mercator(lat: float, lon: float, zoom: int) -> tuple[float, float]:
     return x, y
 
 
-def points_svg(points: list[MapPoint], width: int = 640, height: int = 400, tile_url: str | None = None) -> Markup:
-    """Plot points in Web Mercator, zoomed to fit; with ``tile_url`` (``…/{z}/{x}/{y}.png``) the map
-    tiles are drawn underneath, without it the points stand on a plain background (no network)."""
-    if not points:
+def points_svg(points: list[MapPoint], width: int = 640, height: int = 400, tile_url: str | None = None,
+               places: list[Place] | None = None) -> Markup:
+    """Plot points in Web Mercator, zoomed to fit.
+
+    Underneath, the built-in base layer works offline: ``places`` (kelurahan and RW centroids) drawn
+    as labelled marks. With ``tile_url`` (``…/{z}/{x}/{y}.png``) map tiles are drawn under that.
+    A point with ``href`` is a link to its record (keyboard-focusable, named by its label).
+    """
+    places = places or []
+    if not points and not places:
         return Markup("")
-    pad = 24
+    pad = 28
+    located = [(p.lat, p.lon) for p in points] + [(p.lat, p.lon) for p in places]
     zoom = 18
     while zoom > 1:
-        xs, ys = zip(*(_mercator(p.lat, p.lon, zoom) for p in points))
+        xs, ys = zip(*(_mercator(lat, lon, zoom) for lat, lon in located))
         if max(xs) - min(xs) <= width - 2 * pad and max(ys) - min(ys) <= height - 2 * pad:
             break
         zoom -= 1
-    xs, ys = zip(*(_mercator(p.lat, p.lon, zoom) for p in points))
+    xs, ys = zip(*(_mercator(lat, lon, zoom) for lat, lon in located))
     left = (max(xs) + min(xs)) / 2 - width / 2
     top = (max(ys) + min(ys)) / 2 - height / 2
-    parts = [f'<svg class="map" role="img" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
-             f'<title>Lokasi inspeksi</title>'
+    parts = [f'<svg class="map" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" '
+             f'aria-labelledby="map-title"><title id="map-title">Peta lokasi inspeksi</title>'
              f'<rect x="0" y="0" width="{width}" height="{height}" fill="#f3f4f6" stroke="#9ca3af"/>']
     if tile_url:
         last = 2 ** zoom - 1
@@ -99,9 +126,22 @@ def points_svg(points: list[MapPoint], width: int = 640, height: int = 400, tile
                 href = tile_url.replace("{z}", str(zoom)).replace("{x}", str(tx % (last + 1))).replace("{y}", str(ty))
                 parts.append(f'<image href="{escape(href)}" x="{tx * 256 - left:.1f}" y="{ty * 256 - top:.1f}" '
                              'width="256" height="256"/>')
-    for point, x, y in zip(points, xs, ys):
+    n = len(points)
+    for place, x, y in zip(places, xs[n:], ys[n:]):
+        px, py = x - left, y - top
+        if place.kind == "kelurahan":
+            parts.append(f'<ellipse cx="{px:.1f}" cy="{py:.1f}" rx="44" ry="44" fill="#dbeafe" fill-opacity=".55" '
+                         f'stroke="#93c5fd"/><text x="{px:.1f}" y="{py - 48:.1f}" font-size="12" font-weight="700" '
+                         f'text-anchor="middle" fill="#1e3a8a">{escape(place.label)}</text>')
+        else:
+            parts.append(f'<text x="{px + 9:.1f}" y="{py + 4:.1f}" font-size="10" fill="#374151">'
+                         f'{escape(place.label)}</text>')
+    for point, x, y in zip(points, xs[:n], ys[:n]):
         colour = "#15803d" if point.baik else ("#b91c1c" if point.baik is False else "#1d4ed8")
-        parts.append(f'<circle cx="{x - left:.1f}" cy="{y - top:.1f}" r="6" fill="{colour}" stroke="#fff" '
-                     f'stroke-width="1.5"><title>{escape(point.label)}</title></circle>')
+        circle = (f'<circle cx="{x - left:.1f}" cy="{y - top:.1f}" r="7" fill="{colour}" stroke="#fff" '
+                  f'stroke-width="1.5"><title>{escape(point.label)}</title></circle>')
+        if point.href:
+            circle = f'<a href="{escape(point.href)}" aria-label="{escape(point.label)}">{circle}</a>'
+        parts.append(circle)
     parts.append("</svg>")
-    return Markup("".join(parts))  # nosec B704 - labels and tile URLs are escape()d; the rest are our numbers
+    return Markup("".join(parts))  # nosec B704 - labels, links and tile URLs are escape()d; the rest are our numbers

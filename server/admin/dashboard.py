@@ -32,9 +32,16 @@ def dashboard():
     table = performance_table(ctx.kecamatan.id, ctx.kelurahan_id, ctx.period)
     trends = {row.code: trend_svg(row.trend, row.target, title=f"{row.code} {ctx.period[:4]}") for row in table.rows}
     return render_template("admin/dashboard.html", ctx=ctx, table=table, trends=trends, spans=sasaran_spans(table),
-                           drill_hints=DRILL_HINTS,
+                           drill_hints=DRILL_HINTS, summary=table.summary(), scope_title=scope_title(ctx),
                            period_label=period_label(ctx.period),
                            recompute_pending=recompute_pending(ctx.kecamatan.id, int(ctx.period[:4])))
+
+
+def scope_title(ctx) -> str:
+    """What the pages are about: "Kelurahan Cipaganti" for one kelurahan (a lurah's pages), else the kecamatan."""
+    if ctx.kelurahan_id:
+        return f"Kelurahan {ctx.kelurahan_nama}"
+    return f"Kecamatan {ctx.kecamatan.nama}"
 
 
 def recompute_pending(kecamatan_id: int, year: int) -> bool:
@@ -68,12 +75,13 @@ def performance_xlsx():
     breakdown = None
     if ctx.kelurahan_id == 0:
         breakdown = kelurahan_breakdown(ctx.kecamatan.id, ctx.period, [(k.id, k.kode, k.nama) for k in ctx.kelurahan])
-    content = build_performance_xlsx(table, ctx.kecamatan.nama, scope_label, now, breakdown)
+    signer = f"Lurah {ctx.kelurahan_nama}" if ctx.kelurahan_id else f"Camat {ctx.kecamatan.nama}"
+    content = build_performance_xlsx(table, ctx.kecamatan.nama, scope_label, now, breakdown, signer)
     audit.record("export.performance", f"kecamatan:{ctx.kecamatan.id}", period=ctx.period,
                  kelurahan_id=ctx.kelurahan_id)
     db.session.commit()
-    suffix = f"-{ctx.kelurahan_id}" if ctx.kelurahan_id else ""
-    filename = f"kinerja-{safe_name(ctx.kecamatan.nama)}{suffix}-{ctx.period}.xlsx"
+    # Named after what it covers: kinerja-cipaganti-2026.xlsx for one kelurahan, the kecamatan's name otherwise.
+    filename = f"kinerja-{safe_name(ctx.kelurahan_nama or ctx.kecamatan.nama)}-{ctx.period}.xlsx"
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from server.admin.access import admin_required
 from server.admin.blueprint import bp
 from server.admin.context import PageContext, page_context
-from server.admin.lookups import PAGE_SIZE, ids_in_section, load_records, names_of
+from server.admin.lookups import PAGE_SIZE, as_uuids, ids_in_section, load_records, names_of
 from server.extensions import db
-from server.models import IndicatorResult
+from server.models import IndicatorResult, Submission
 from server.reports.iku_meta import CRITERIA, IKU_CODES, META_BY_CODE, MUTU_LABELS
 
 
@@ -23,6 +23,69 @@ def _result(ctx: PageContext, code: str) -> IndicatorResult | None:
     return db.session.scalar(select(IndicatorResult).where(
         IndicatorResult.kecamatan_id == ctx.kecamatan.id, IndicatorResult.kelurahan_id == ctx.kelurahan_id,
         IndicatorResult.period == ctx.period, IndicatorResult.code == code))
+
+
+# The four conditions of an RW's status "Baik" (SPEC §2, IKU6), in the words of the inspection form.
+RW_CONDITIONS = (("kebun_toga", "kebun TOGA"), ("pengelolaan_sampah", "sampah dikelola baik"),
+                 ("status_kumuh", "tidak kumuh"), ("lembaga_aktif", "lembaga aktif"))
+RW_FILTERS = {"semua": "Semua RW", "berubah": "Berubah", "baik": "Baik sekarang", "tidak_baik": "Tidak Baik sekarang",
+              "tanpa_awal": "Tanpa data awal"}
+
+
+def _conditions(data: dict | None) -> dict[str, bool] | None:
+    """Which of the four conditions an inspection's data holds (None without an inspection)."""
+    if data is None:
+        return None
+    return {"kebun_toga": data.get("kebun_toga") is True, "pengelolaan_sampah": data.get("pengelolaan_sampah") == "baik",
+            "status_kumuh": data.get("status_kumuh") == "tidak_kumuh", "lembaga_aktif": data.get("lembaga_aktif") is True}
+
+
+def why_rw(now: dict[str, bool] | None, baseline: dict[str, bool] | None) -> str:
+    """Why an RW counts or not, in words: which conditions changed between the baseline and now."""
+    if now is None:
+        return "Belum ada inspeksi sampai akhir periode."
+    gained = [label for key, label in RW_CONDITIONS if now[key] and not (baseline or {}).get(key)]
+    lost = [label for key, label in RW_CONDITIONS if baseline and baseline[key] and not now[key]]
+    missing = [label for key, label in RW_CONDITIONS if not now[key]]
+    parts = []
+    if baseline is None:
+        parts.append("Tanpa data awal (dianggap belum Baik)")
+    if gained and baseline is not None:
+        parts.append("Kini terpenuhi: " + ", ".join(gained))
+    if lost:
+        parts.append("Tidak lagi: " + ", ".join(lost))
+    if missing:
+        parts.append("Belum terpenuhi: " + ", ".join(missing))
+    elif baseline is not None and not gained:
+        parts.append("Keempat syarat terpenuhi sejak awal")
+    elif not missing:
+        parts.append("Keempat syarat terpenuhi")
+    return "; ".join(parts) + "."
+
+
+def rw_rows_explained(rows: list[dict], names, rw_filter: str, rw_sort: str) -> list[dict]:
+    """The IKU6 RW rows with the conditions behind them (one query for the inspections), filtered and sorted."""
+    ids = as_uuids([r.get("inspection_now") for r in rows] + [r.get("inspection_baseline") for r in rows])
+    data = dict(db.session.execute(select(Submission.id, Submission.data).where(Submission.id.in_(ids))).all()) \
+        if ids else {}
+    out = []
+    for r in rows:
+        now = _conditions(data.get(_uuid_or_none(r.get("inspection_now"))))
+        baseline = _conditions(data.get(_uuid_or_none(r.get("inspection_baseline"))))
+        out.append({**r, "label": names.rw_label(r.get("id")), "why": why_rw(now, baseline), "now_conditions": now,
+                    "no_baseline": not r.get("inspection_baseline")})
+    keep = {"semua": lambda r: True, "berubah": lambda r: r.get("changed"), "baik": lambda r: r.get("now"),
+            "tidak_baik": lambda r: not r.get("now"), "tanpa_awal": lambda r: r["no_baseline"]}[rw_filter]
+    out = [r for r in out if keep(r)]
+    if rw_sort == "rw":
+        return sorted(out, key=lambda r: r["label"])
+    # Default: the RW that changed come first ("which RW changed" is the question this page answers).
+    return sorted(out, key=lambda r: (not r.get("changed"), not r.get("now"), r["label"]))
+
+
+def _uuid_or_none(value):
+    found = as_uuids([value]) if value else []
+    return found[0] if found else None
 
 
 def _in_scope(ctx: PageContext, kelurahan_id) -> bool:
@@ -54,8 +117,11 @@ def drilldown(code: str):
         view["kelurahan_rows"] = [k for k in details.get("kelurahan") or [] if _in_scope(ctx, k.get("id"))]
     elif code == "IKU6":
         rows = [r for r in details.get("rw") or [] if _in_scope(ctx, r.get("kelurahan_id"))]
-        # The RW that changed come first: "which RW changed" is the question this page answers.
-        view["rw_rows"] = sorted(rows, key=lambda r: (not r.get("changed"), names.rw_label(r.get("id"))))
+        rw_filter = request.args.get("rw_filter") if request.args.get("rw_filter") in RW_FILTERS else "semua"
+        rw_sort = request.args.get("rw_sort") if request.args.get("rw_sort") in ("berubah", "rw") else "berubah"
+        view["rw_rows"] = rw_rows_explained(rows, names, rw_filter, rw_sort)
+        view["rw_filter"], view["rw_sort"], view["rw_filters"] = rw_filter, rw_sort, RW_FILTERS
+        view["rw_total"] = len(rows)
     elif code == "IKU4":
         view["sections"] = details.get("sections") or {}
     record_ids = details.get("record_ids") or []

@@ -13,7 +13,7 @@ from server.admin.lookups import period_filter
 from server.extensions import db
 from server.forms.catalogue import registry
 from server.models import RW, Kelurahan, Submission, User
-from server.reports.submissions_export import ExportRecord, field_keys, to_csv, to_xlsx
+from server.reports.submissions_export import ExportRecord, field_keys, header_row, to_csv, to_xlsx
 
 MAX_EXPORT_ROWS = 200_000
 _MIME = {"csv": "text/csv; charset=utf-8",
@@ -46,8 +46,9 @@ def export_submissions(form_code: str, fmt: str):
             stmt.order_by(Submission.observed_at, Submission.id).limit(MAX_EXPORT_ROWS))
     ]
     keys = field_keys(v.definition for v in versions)
+    header = header_row([v.definition for v in versions], keys)
     zone = local_zone()
-    content = to_csv(records, keys, zone) if fmt == "csv" else to_xlsx(records, keys, zone, form_code)
+    content = to_csv(records, keys, zone, header) if fmt == "csv" else to_xlsx(records, keys, zone, form_code, header)
     audit.record("export.submissions", f"form:{form_code}", format=fmt, period=ctx.period,
                  kelurahan_id=ctx.kelurahan_id, kecamatan_id=ctx.kecamatan.id, rows=len(records))
     db.session.commit()

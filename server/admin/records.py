@@ -9,15 +9,19 @@ from sqlalchemy import func, select
 
 from server.admin.access import admin_required, current_admin, may_see_submission, scope_submissions
 from server.admin.blueprint import bp
-from server.admin.charts import MapPoint, points_svg
+from server.admin.charts import MapPoint, Place, points_svg
 from server.admin.context import page_context
+from server.admin.describe import (coordinates, definition_of, device_label, fields_in_order, form_titles, place_label,
+                                   record_label, state_label)
+from server.admin.navigation import back_target
+from server.admin.queue import filter_from_q, next_record
 from server.admin.i18n import current_language, translate
 from server.admin.lookups import names_of, period_filter
 from server.admin.review import ReviewError, review_submission
 from server.extensions import db
 from server.forms.catalogue import registry
 from server.forms.validate import photo_hashes
-from server.models import Attachment, DeviceToken, FormDefinition, Submission, User
+from server.models import REVIEW_STATES, Attachment, DeviceToken, FormDefinition, ServiceType, Submission, User
 
 PAGE_SIZE = 50
 MAX_MAP_POINTS = 2000
@@ -58,7 +62,7 @@ def submissions():
         stmt = stmt.where(Submission.kelurahan_id == ctx.kelurahan_id)
     if form:
         stmt = stmt.where(Submission.form_code == form)
-    if status in ("accepted", "rejected"):
+    if status in REVIEW_STATES:
         stmt = stmt.where(Submission.review_status == status)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = db.session.execute(stmt.order_by(Submission.observed_at.desc(), Submission.id)
@@ -72,24 +76,56 @@ def submissions():
 @bp.get("/pengajuan/<submission_id>")
 @admin_required
 def submission_detail(submission_id: str):
-    """Show one submission with everything about it, and the review form."""
+    """One record in people's words (form title, answers in form order, place, officer, device), its
+    chain, and the review form; ``q`` keeps the review queue it was opened from, ``kembali`` the list."""
     submission = _get_visible(submission_id)
-    form = registry.form(submission.form_code, submission.form_version)
-    definition = form.definition if form else {"fields": []}
+    definition = definition_of(submission.form_code, submission.form_version)
     english = current_language() == "en"
-    labels = {f["key"]: (f.get("label_en") if english and f.get("label_en") else f.get("label", f["key"]))
-              for f in definition.get("fields", [])}
-    photos = photo_hashes(definition, submission.data or {})
+    data = submission.data or {}
+    photo_keys = {f["key"] for f in definition.get("fields", []) if f.get("type") == "photo"}
+    photos = photo_hashes(definition, data)
     present = set(db.session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(photos)))) if photos else set()
     officer = db.session.get(User, submission.user_id) if submission.user_id else None
     device = db.session.get(DeviceToken, submission.device_token_id) if submission.device_token_id else None
     reviewer = db.session.get(User, submission.reviewed_by) if submission.reviewed_by else None
-    lokasi = (submission.data or {}).get("lokasi") if isinstance((submission.data or {}).get("lokasi"), dict) else None
+    lokasi = data.get("lokasi") if isinstance(data.get("lokasi"), dict) else None
     names = names_of(submission.kecamatan_id) if submission.kecamatan_id else None
-    return render_template("admin/submission.html", s=submission, labels=labels, photos=photos, present=present,
-                           officer=officer, device=device, reviewer=reviewer, lokasi=lokasi, names=names,
-                           photo_fields={f["key"] for f in definition.get("fields", []) if f.get("type") == "photo"},
-                           tile_url=current_app.config.get("MAP_TILE_URL"))
+    services = dict(db.session.execute(select(ServiceType.code, ServiceType.name)).all())
+    titles = form_titles()
+    related = {key: _related(getattr(submission, key), titles, names)
+               for key in ("ref", "supersedes", "superseded_by")}
+    q = request.args.get("q", "")[:500]
+    decided = request.args.get("diputuskan") == "1"
+    next_url = None
+    if decided or "q" in request.args:
+        f = filter_from_q(q, submission.kecamatan_id or 0)
+        following = next_record(f, submission.kecamatan_id or 0, submission.id)
+        next_url = (url_for("admin.submission_detail", submission_id=str(following), q=f.query_string())
+                    if following else url_for("admin.review_queue", **f.args(), selesai=1))
+    return render_template(
+        "admin/submission.html", s=submission, title=titles.get(submission.form_code, definition.get("title")),
+        fields=fields_in_order(definition, data, english, skip=photo_keys, service_names=services),
+        photos=photos, present=present, officer=officer, device=device_label(device.device if device else None),
+        reviewer=reviewer, lokasi=lokasi, names=names, place=place_label(names, submission.kelurahan_id,
+                                                                        submission.rw_id) if names else "–",
+        state=state_label(submission.review_status), related=related, q=q,
+        back=back_target(url_for("admin.review_queue") + (f"?{q}" if q else "") if "q" in request.args
+                         else url_for("admin.submissions")),
+        decided=decided, next_url=next_url, tile_url=current_app.config.get("MAP_TILE_URL"),
+        coordinates=coordinates(lokasi) if lokasi else "–")
+
+
+def _related(sid, titles: dict, names) -> dict | None:
+    """A linked record (follow-up's record, the version it corrects or its correction) named in words."""
+    if sid is None:
+        return None
+    row = db.session.execute(select(Submission.form_code, Submission.kelurahan_id, Submission.rw_id,
+                                    Submission.observed_at, Submission.kecamatan_id)
+                             .where(Submission.id == sid)).first()
+    if row is None or names is None:
+        return {"id": str(sid), "label": str(sid)}
+    return {"id": str(sid), "label": record_label(titles.get(row.form_code, row.form_code), names, row.kelurahan_id,
+                                                  row.rw_id, row.observed_at)}
 
 
 @bp.get("/pengajuan/<submission_id>/foto/<sha256>")
@@ -111,22 +147,35 @@ def submission_photo(submission_id: str, sha256: str):
 @bp.post("/pengajuan/<submission_id>/tinjau")
 @admin_required
 def submission_review(submission_id: str):
-    """Accept or reject a submission (with a reason); audited; its scores recompute."""
+    """Accept, reject or return a record (reject and return need an Alasan); audited; its scores recompute.
+
+    Back on the record's page afterwards, with the queue it came from and ``Berikutnya``.
+    """
     submission = _get_visible(submission_id)
+    q = request.form.get("q", "")[:500]
+    kembali = request.form.get("kembali", "")[:500]
+    keep = {k: v for k, v in (("q", q), ("kembali", kembali)) if v}
     try:
         review_submission(submission, request.form.get("decision", ""), request.form.get("reason", ""),
                           current_admin().id)
     except ReviewError as err:
         flash(translate(str(err)), "error")
-        return redirect(url_for("admin.submission_detail", submission_id=submission_id), 303)
-    flash(translate("Tersimpan."), "ok")
-    return redirect(url_for("admin.submission_detail", submission_id=submission_id), 303)
+        return redirect(url_for("admin.submission_detail", submission_id=submission_id, **keep), 303)
+    flash(translate("Tersimpan.") + " " + translate("Status") + ": " + translate(state_label(submission.review_status)),
+          "ok")
+    return redirect(url_for("admin.submission_detail", submission_id=submission_id, diputuskan=1, **keep), 303)
 
 
 @bp.get("/peta")
 @admin_required
 def inspection_map():
-    """Plot the period's RW inspections that carry a location (server-made SVG), with the list."""
+    """Plot the period's RW inspections that carry a location (server-made SVG), with the list.
+
+    Each point links to its record. The base layer works offline: the centroid of every RW (the
+    mean location of all its inspections on the server, any period) labelled with its number, and
+    of every kelurahan (the mean of its RW) with its name; map tiles go underneath only when
+    ``SIKK_MAP_TILE_URL`` is configured.
+    """
     ctx = page_context()
     data = Submission.data
     stmt = scope_submissions(select(Submission.id, Submission.rw_id, Submission.observed_at, data["lokasi"],
@@ -142,14 +191,58 @@ def inspection_map():
     # Only the five keys the map needs are read out of each record's JSON (not the whole document).
     for sid, rw_id, observed_at, lokasi, toga, sampah, kumuh, lembaga in db.session.execute(
             stmt.order_by(Submission.observed_at).limit(MAX_MAP_POINTS)):
-        if not isinstance(lokasi, dict) or "lat" not in lokasi or "lon" not in lokasi:
+        if not _located(lokasi):
             continue
         # JSON booleans come back as True from PostgreSQL and as 1 from SQLite's json_extract.
         baik = toga in (True, 1) and sampah == "baik" and kumuh == "tidak_kumuh" and lembaga in (True, 1)
         label = f"{names.rw_label(rw_id)} · {observed_at:%d/%m/%Y}"
-        points.append(MapPoint(float(lokasi["lat"]), float(lokasi["lon"]), label, baik))
+        href = url_for("admin.submission_detail", submission_id=str(sid), kembali=request.full_path.rstrip("?"))
+        points.append(MapPoint(float(lokasi["lat"]), float(lokasi["lon"]), label, baik, href))
         items.append({"id": sid, "label": label, "lat": round(float(lokasi["lat"]), 6),
                       "lon": round(float(lokasi["lon"]), 6), "baik": baik})
     tile_url = current_app.config.get("MAP_TILE_URL")
-    return render_template("admin/map.html", ctx=ctx, svg=points_svg(points, tile_url=tile_url), items=items,
-                           tile_url=tile_url)
+    places = _base_layer(ctx, names)
+    title = f"Kelurahan {ctx.kelurahan_nama}" if ctx.kelurahan_id else f"Kecamatan {ctx.kecamatan.nama}"
+    return render_template("admin/map.html", ctx=ctx, svg=points_svg(points, tile_url=tile_url, places=places),
+                           items=items, tile_url=tile_url, title=title)
+
+
+def _located(lokasi) -> bool:
+    if not isinstance(lokasi, dict):
+        return False
+    try:
+        lat, lon = float(lokasi["lat"]), float(lokasi["lon"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return -90 <= lat <= 90 and -180 <= lon <= 180
+
+
+def _base_layer(ctx, names) -> list[Place]:
+    """Labelled centroids of the RW and kelurahan in view, from every located inspection on the server."""
+    stmt = scope_submissions(select(Submission.rw_id, Submission.kelurahan_id, Submission.data["lokasi"])
+                             .where(Submission.form_code == "inspeksi-rw", Submission.rw_id.is_not(None)),
+                             ctx.kecamatan.id)
+    if ctx.kelurahan_id:
+        stmt = stmt.where(Submission.kelurahan_id == ctx.kelurahan_id)
+    sums: dict[int, list[float]] = {}
+    kelurahan_of: dict[int, int] = {}
+    for rw_id, kel_id, lokasi in db.session.execute(stmt.limit(MAX_MAP_POINTS * 5)):
+        if not _located(lokasi):
+            continue
+        acc = sums.setdefault(rw_id, [0.0, 0.0, 0])
+        acc[0] += float(lokasi["lat"])
+        acc[1] += float(lokasi["lon"])
+        acc[2] += 1
+        kelurahan_of[rw_id] = kel_id
+    rw_centroids = {rw: (lat / n, lon / n) for rw, (lat, lon, n) in sums.items()}
+    places = []
+    by_kel: dict[int, list[tuple[float, float]]] = {}
+    for rw_id, (lat, lon) in rw_centroids.items():
+        by_kel.setdefault(kelurahan_of[rw_id], []).append((lat, lon))
+        nomor = names.rw.get(rw_id, ("?", 0))[0]
+        places.append(Place(lat, lon, f"RW {nomor}", "rw"))
+    for kel_id, spots in by_kel.items():
+        lat = sum(p[0] for p in spots) / len(spots)
+        lon = sum(p[1] for p in spots) / len(spots)
+        places.insert(0, Place(lat, lon, names.kelurahan_of(kel_id), "kelurahan"))
+    return places

@@ -39,8 +39,16 @@ class PerformanceRow:
 
     @property
     def missed(self) -> bool:
-        """True when a target exists and the achievement is below 100 %."""
-        return self.capaian is not None and self.capaian < 100
+        """True when there is a value, a target, and the achievement is below 100 %.
+
+        A row without a value is "belum ada data", never "tidak mencapai target" (missing is not zero).
+        """
+        return self.value is not None and self.capaian is not None and self.capaian < 100
+
+    @property
+    def met(self) -> bool:
+        """True when there is a value and a target and the achievement is at least 100 %."""
+        return self.value is not None and self.capaian is not None and self.capaian >= 100
 
 
 @dataclass
@@ -55,6 +63,12 @@ class PerformanceTable:
     kelurahan_id: int
     period: str
     rows: list[PerformanceRow]
+
+    def summary(self) -> dict[str, int]:
+        """The one-line summary: how many IKU met their target, how many have no data or no target."""
+        return {"total": len(self.rows), "met": sum(r.met for r in self.rows),
+                "no_data": sum(r.value is None for r in self.rows),
+                "no_target": sum(r.value is not None and r.capaian is None for r in self.rows)}
 
     @property
     def computed_at(self) -> dt.datetime | None:

@@ -14,10 +14,15 @@ from openpyxl.utils import get_column_letter
 
 from server.reports.iku_meta import IKU_META, MUTU_LABELS
 from server.reports.performance import PerformanceTable
+from server.reports.xlsx_layout import a4_landscape, signature_block
 
+# Columns 1–12 keep their places (Target, Realisasi, Capaian, Mutu are read by position); the
+# figures behind the realisasi (pembilang/penyebut: the count met and the count considered) follow.
 HEADERS = ("No.", "Kode", "Sasaran Strategis", "Indikator Kinerja Utama", "Penjelasan/Formula Perhitungan",
-           "Sumber Data", "Penanggung Jawab", "Satuan", "Target", "Realisasi", "Capaian (%)", "Mutu")
-WIDTHS = (5, 7, 30, 34, 48, 30, 26, 9, 10, 11, 12, 16)
+           "Sumber Data", "Penanggung Jawab", "Satuan", "Target", "Realisasi", "Capaian (%)", "Mutu",
+           "Pembilang", "Penyebut")
+WIDTHS = (5, 7, 30, 34, 48, 30, 26, 9, 10, 11, 12, 16, 11, 11)
+FIGURE_COLUMNS = (9, 10, 11, 13, 14)
 NUMBER_FORMAT = "0.00"
 FIRST_TABLE_ROW = 6  # rows 1–4: title block; 5: blank; 6: headers; 7: column numbers
 
@@ -39,10 +44,15 @@ def period_label(period: str) -> str:
 
 def build_performance_xlsx(table: PerformanceTable, kecamatan_nama: str, scope_label: str,
                            generated_at: dt.datetime,
-                           breakdown: list[tuple[str, str, dict[str, float | None]]] | None = None) -> bytes:
+                           breakdown: list[tuple[str, str, dict[str, float | None]]] | None = None,
+                           signer: str | None = None) -> bytes:
     """Write the table as an XLSX report and return its bytes.
 
+    Every sheet prints on A4 landscape, one page wide; the table ends with the signature block of
+    the printed report (place and date, ``signer``, room to sign, name and NIP).
+
     :param scope_label: ``Seluruh kecamatan`` or the kelurahan's name (what the rows cover).
+    :param signer: who signs, e.g. ``Camat Coblong`` or ``Lurah Cipaganti`` (default: the camat).
     :param breakdown: each kelurahan's own values (a second sheet, ``Per kelurahan``), when given.
     """
     wb = Workbook()
@@ -75,11 +85,12 @@ def build_performance_xlsx(table: PerformanceTable, kecamatan_nama: str, scope_l
         meta = row.meta
         mutu = f"{row.mutu} ({MUTU_LABELS.get(row.mutu, '')})" if row.mutu else None
         values = (offset + 1, meta.code, meta.sasaran, meta.indikator, meta.formula, meta.sumber_data,
-                  meta.penanggung_jawab, meta.unit, _num(row.target), _num(row.value), _num(row.capaian), mutu)
+                  meta.penanggung_jawab, meta.unit, _num(row.target), _num(row.value), _num(row.capaian), mutu,
+                  _num(row.numerator), _num(row.denominator))
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=col, value=value)
             cell.border, cell.alignment = _BORDER, _WRAP
-            if col >= 9 and col <= 11:
+            if col in FIGURE_COLUMNS:
                 cell.number_format = NUMBER_FORMAT
                 cell.alignment = Alignment(horizontal="right", vertical="top")
                 if col == 11 and row.missed:
@@ -87,17 +98,17 @@ def build_performance_xlsx(table: PerformanceTable, kecamatan_nama: str, scope_l
     _merge_sasaran(ws, table, first)
     ws.freeze_panes = ws.cell(row=first, column=3)
     ws.print_title_rows = f"{header_row}:{header_row + 1}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    signature_block(ws, first + len(table.rows) + 2, 11, kecamatan_nama, generated_at.date(),
+                    signer or f"Camat {kecamatan_nama}", width=4)
+    a4_landscape(ws)
     if breakdown:
-        _breakdown_sheet(wb, breakdown, kecamatan_nama, table.period)
+        a4_landscape(_breakdown_sheet(wb, breakdown, kecamatan_nama, table.period))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
-def _breakdown_sheet(wb: Workbook, breakdown, kecamatan_nama: str, period: str) -> None:
+def _breakdown_sheet(wb: Workbook, breakdown, kecamatan_nama: str, period: str):
     """A second sheet: one row per kelurahan, one numeric column per IKU."""
     ws = wb.create_sheet("Per kelurahan")
     codes = [m.code for m in IKU_META]
@@ -116,6 +127,7 @@ def _breakdown_sheet(wb: Workbook, breakdown, kecamatan_nama: str, period: str) 
                 cell.number_format = NUMBER_FORMAT
     for col, width in zip("ABC", (5, 16, 28)):
         ws.column_dimensions[col].width = width
+    return ws
 
 
 def _num(value: float | None) -> float | None:

@@ -30,10 +30,11 @@ def test_csv_export_for_camat(client, world, app):
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     text = resp.data.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert {r["id"] for r in rows} == {a, b}
-    first = next(r for r in rows if r["id"] == a)
-    assert first["uraian"] == "Antrian lama" and first["kelurahan"] == world.kel1.nama
-    assert first["petugas"] == "petugas" and first["observed_at"].startswith("2026-03-14 09:30")
+    assert {r["ID"] for r in rows} == {a, b}
+    first = next(r for r in rows if r["ID"] == a)
+    assert first["Uraian pengaduan"] == "Antrian lama" and first["Kelurahan"] == world.kel1.nama
+    assert first["Petugas"] == "petugas" and first["Waktu observasi"].startswith("2026-03-14 09:30")
+    assert first["Status tinjauan"] == "diterima" and list(rows[0])[:2] == ["ID", "Versi formulir"]
 
 
 def test_xlsx_export_keeps_types(client, world, app):
@@ -48,9 +49,10 @@ def test_xlsx_export_keeps_types(client, world, app):
     ws = load_workbook(io.BytesIO(resp.data)).active
     header = [c.value for c in ws[1]]
     row = {h: c.value for h, c in zip(header, ws[2])}
-    assert row["kebun_toga"] is True and row["kejadian_kriminal"] == 3 and row["rw"] == "01"
-    assert row["lokasi"] == "-6.9,107.6"
-    assert row["observed_at"].year == 2026  # a real date-time cell
+    assert row["Ada kebun TOGA (tanaman obat keluarga)"] is True and row["Jumlah kejadian kriminal"] == 3
+    assert row["RW"] == "01"
+    assert row["Lokasi"] == "-6.9,107.6"
+    assert row["Waktu observasi"].year == 2026  # a real date-time cell
 
 
 def test_lurah_export_holds_only_their_kelurahan(client, world, app):
@@ -113,14 +115,14 @@ def test_formula_like_text_stays_text(client, world, app):
     login(client, "camat")
     text = client.get("/admin/ekspor/pengaduan.csv?period=2026").data.decode("utf-8-sig")
     row = next(csv.DictReader(io.StringIO(text)))
-    assert row["uraian"] == "'" + '=HYPERLINK("http://evil.example","klik")'
+    assert row["Uraian pengaduan"] == "'" + '=HYPERLINK("http://evil.example","klik")'
     ws = load_workbook(io.BytesIO(client.get("/admin/ekspor/pengaduan.xlsx?period=2026").data)).active
     header = [c.value for c in ws[1]]
-    cell = ws.cell(2, header.index("uraian") + 1)
+    cell = ws.cell(2, header.index("Uraian pengaduan") + 1)
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
     text = client.get("/admin/ekspor/inspeksi-rw.csv?period=2026").data.decode("utf-8-sig")
     row = next(csv.DictReader(io.StringIO(text)))
-    assert row["lokasi"] == "-6.9,107.6" and row["catatan"] == "'-5 tempat sampah rusak"
+    assert row["Lokasi"] == "-6.9,107.6" and row["Catatan"] == "'-5 tempat sampah rusak"
 
 
 def test_download_names_are_safe(client, world, app):

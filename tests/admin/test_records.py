@@ -35,7 +35,7 @@ def test_submission_page_shows_everything(client, world, app):
     sid = _inspection(app, world, world.kel1)
     login(client, "camat")
     html = client.get(f"/admin/pengajuan/{sid}").get_data(as_text=True)
-    for text in ("inspeksi-rw", "Petugas", "Bersih sekali", "-6.89, 107.61", "14/03/2026 09:30", "14/03/2026 10:30",
+    for text in ("Inspeksi RW", "Petugas", "Bersih sekali", "-6.890000, 107.610000", "14/03/2026 09:30", "14/03/2026 10:30",
                  "diterima", "Ada kebun TOGA", f"/admin/pengajuan/{sid}/foto/{PNG_HASH}", "Terima", "Tolak"):
         assert text in html, text
     photo = client.get(f"/admin/pengajuan/{sid}/foto/{PNG_HASH}")

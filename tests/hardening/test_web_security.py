@@ -79,6 +79,9 @@ ADMIN_PAGES: dict[str, Page] = {
                                                  managers_only=True, of_kecamatan_a=True),
     "/admin/kelola/perangkat": _fixed("/admin/kelola/perangkat", managers_only=True),
     "/admin/kelola/target": _fixed("/admin/kelola/target", managers_only=True),
+    "/admin/tinjau/": _fixed("/admin/tinjau/"),
+    "/admin/tinjau/pengaturan": _fixed("/admin/tinjau/pengaturan", managers_only=True),
+    "/admin/cari": _fixed("/admin/cari"),
 }
 # POST-only admin routes (those with a GET are in ADMIN_PAGES too); each must refuse a missing CSRF token.
 ADMIN_POSTS: dict[str, Callable[[World], str]] = {
@@ -88,6 +91,7 @@ ADMIN_POSTS: dict[str, Callable[[World], str]] = {
     "/admin/pengajuan/<submission_id>/tinjau": lambda w: f"/admin/pengajuan/{w.sub_in}/tinjau",
     "/admin/kelola/pengguna/<int:user_id>/aktif": lambda w: f"/admin/kelola/pengguna/{w.user_ids['officer']}/aktif",
     "/admin/kelola/perangkat/<int:token_id>/cabut": lambda w: "/admin/kelola/perangkat/1/cabut",
+    "/admin/tinjau/terima": lambda w: "/admin/tinjau/terima",
 }
 NOT_PAGES = {"/admin/login", "/admin/static/<path:filename>"}  # public by design
 
