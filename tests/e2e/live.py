@@ -175,7 +175,8 @@ def new_area(server: LiveServer, nama: str, kode: str, users: dict[str, str]) ->
         kelurahan = [{"id": k.id, "nama": k.nama, "kode": k.kode,
                       "rw": [{"id": r.id, "nomor": r.nomor} for r in wilayah.rw[k.id]]} for k in wilayah.kelurahan]
         for username, role in users.items():
-            user, _ = make_user(username, role, wilayah.kecamatan, wilayah.kelurahan, password=PASSWORD)
+            scope = None if role == "kecamatan_admin" else wilayah.kelurahan
+            user, _ = make_user(username, role, wilayah.kecamatan, scope, password=PASSWORD)
             server.users[username] = user.id
         db.session.remove()
         db.engine.dispose()

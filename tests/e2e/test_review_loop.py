@@ -1,18 +1,19 @@
 """Issue #11 on the phone (360 px, Chromium, the real server): the review loop back to the officer,
 follow-ups of records made on another phone, `Tugas hari ini`, and a kiosk a citizen cannot leave.
 
-The review decisions are made through the admin's use case (tests/e2e/live.py `decide`), exactly
-what `Terima` / `Tolak` / `Kembalikan` on the admin page call.
+The record sent back is sent back by the camat on the admin page (`Alasan`, `Kembalikan`); the
+rejection is made through the same use case directly (tests/e2e/live.py `decide`).
 """
 from __future__ import annotations
 
 import json
 import re
+import uuid
 
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import login, staff_menu, wait_for_service_worker
-from tests.e2e.live import LiveServer, decide, new_area
+from tests.e2e.live import PASSWORD, LiveServer, decide, new_area
 from tests.e2e.test_field_app import _data, expect_sent, fill_inspection
 from tests.e2e.test_pwa_platform import _axe_violations
 
@@ -28,15 +29,35 @@ def _inspection_id(live_server: LiveServer, rw_id: int, kriminal: int):
     return rows[0].id
 
 
-def test_returned_record_is_corrected_offline_and_reaches_the_server(context_for_audit: BrowserContext,
+def _send_back_as_camat(browser, live_server: LiveServer, username: str, submission_id, reason: str) -> None:
+    """The camat, at a 1366 px desk, opens the record's admin page and sends it back (`Kembalikan`)
+    with an `Alasan`."""
+    desk = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 768}, locale="id-ID",
+                               timezone_id="Asia/Jakarta")
+    try:
+        admin = desk.new_page()
+        admin.goto("/admin/login")
+        admin.get_by_label("Nama pengguna").fill(username)
+        admin.get_by_label("Kata sandi").fill(PASSWORD)
+        admin.get_by_role("button", name="Masuk").click()
+        admin.goto(f"/admin/pengajuan/{uuid.UUID(str(submission_id))}")
+        admin.get_by_label("Alasan").fill(reason)
+        admin.get_by_role("button", name="Kembalikan").click()
+        expect(admin.get_by_text("Tersimpan.")).to_be_visible()
+    finally:
+        desk.close()
+
+
+def test_returned_record_is_corrected_offline_and_reaches_the_server(browser, context_for_audit: BrowserContext,
                                                                      live_server: LiveServer):
-    """The camat sends an inspection back with a reason → the officer syncs and sees it under
+    """The camat sends an inspection back with a reason (admin page, `Kembalikan`) → the officer
+    syncs and sees it under
     `Perlu perbaikan` with the `Alasan` → opens it (prefilled as a correction) offline, changes a
     value, `Kirim` → back online the correction reaches the server with `supersedes`. The new
     screens have no axe-core WCAG A/AA violation."""
     context = context_for_audit
     page = context.new_page()
-    kel = new_area(live_server, "Sukajadi", "32.73.11", {"petugas_sj": "officer"})[1]
+    kel = new_area(live_server, "Sukajadi", "32.73.11", {"petugas_sj": "officer", "camat_sj": "kecamatan_admin"})[1]
     rw = kel["rw"][2]
     login(page, "petugas_sj")
     wait_for_service_worker(page)
@@ -46,7 +67,7 @@ def test_returned_record_is_corrected_offline_and_reaches_the_server(context_for
     expect(page.get_by_text(re.compile(r"^Terkirim: Inspeksi RW · RW 03"))).to_be_visible()
     expect_sent(page, 1)
     returned_id = _inspection_id(live_server, rw["id"], 11)
-    decide(live_server, returned_id, "return", "Jumlah kejadian kriminal belum sesuai laporan Babinsa")
+    _send_back_as_camat(browser, live_server, "camat_sj", returned_id, "Jumlah kejadian kriminal belum sesuai laporan Babinsa")
 
     page.get_by_role("button", name="Sinkronkan").click()
     region = page.get_by_role("region", name="Perlu perbaikan")
