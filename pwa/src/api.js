@@ -97,6 +97,21 @@ export function createApi({ baseUrl = '/api/v1', fetch: fetchImpl = globalThis.f
       return { body: await response.json(), etag: response.headers.get('ETag') };
     },
 
+    /** GET /reviews: decisions on the caller's records reviewed after `since` → {reviews, next_cursor}. */
+    async reviews(since) {
+      const query = since ? `?since=${encodeURIComponent(since)}` : '';
+      const response = await call('GET', `/reviews${query}`);
+      return response.json();
+    },
+
+    /** GET /open-items with If-None-Match: {notModified: true} or {body: {complaints, services}, etag}. */
+    async openItems(etag) {
+      const headers = etag ? { 'If-None-Match': etag } : {};
+      const response = await call('GET', '/open-items', { headers, expect: [200, 304] });
+      if (response.status === 304) return { notModified: true };
+      return { body: await response.json(), etag: response.headers.get('ETag') };
+    },
+
     /** POST a batch; returns the per-item results in order. */
     async postSubmissions(items) {
       const response = await call('POST', '/submissions', { json: { submissions: items }, expect: [200] });

@@ -8,10 +8,9 @@ import { getLang, setLang, t } from './i18n.js';
 import { loadState, logout, startSyncSchedule, state, subscribe, syncNow } from './state.js';
 import { h, mount } from './ui/dom.js';
 import { renderStatusBar } from './ui/status.js';
+import { kioskHeader } from './ui/staff.js';
 import { renderLogin } from './ui/login.js';
 import { renderHome } from './ui/home.js';
-import { renderForm } from './ui/form.js';
-import { renderKiosk } from './ui/kiosk.js';
 import { registerServiceWorker } from './update.js';
 
 let root;
@@ -38,6 +37,11 @@ function header() {
     location.hash = '#/';
     render();
   });
+  if (state.session?.user.role === 'kiosk') {
+    const sync = h('button', { type: 'button' }, t('sync'));
+    sync.addEventListener('click', () => syncNow(true));
+    return kioskHeader([sync, toggle, out]);
+  }
   const who = state.session ? h('span', { class: 'who' }, state.session.user.name || state.session.user.username) : null;
   return h('header', { class: 'top' }, h('span', { class: 'brand' }, t('appName')), who, h('span', { class: 'spacer' }), toggle, out);
 }
@@ -57,14 +61,31 @@ export function render() {
     renderLogin(view, { username: relogin || '', onDone: () => { relogin = null; location.hash = '#/'; render(); syncNow(true); } });
     return;
   }
-  mount(root, header(), renderStatusBar(), view);
+  mount(root, header(), renderStatusBar({ syncButton: !isKiosk }), view);
   if (isKiosk) {
-    cleanup = renderKiosk(view);
+    cleanup = onDemand(() => import('./ui/kiosk.js'), (module) => module.renderKiosk(view));
   } else if (state.formOpen) {
-    cleanup = renderForm(view, route.path[1], route.params);
+    cleanup = onDemand(() => import('./ui/form.js'), (module) => module.renderForm(view, route.path[1], route.params));
   } else {
     cleanup = renderHome(view);
   }
+}
+
+/**
+ * Screens other than home load on demand (their chunks are precached by the service worker, so
+ * this works offline): the first load stays small. Returns the cleanup for the screen, which also
+ * covers a screen left before its module arrived.
+ */
+function onDemand(load, draw) {
+  let inner = null;
+  let left = false;
+  load().then((module) => {
+    if (!left) inner = draw(module);
+  });
+  return () => {
+    left = true;
+    inner?.();
+  };
 }
 
 /** Boot: language, stored state, service worker, sync schedule, first render. */
@@ -73,7 +94,11 @@ export async function startApp(element) {
   registerServiceWorker(); // first: the shell is precached while the officer logs in
   setLang((await getMeta('lang')) || 'id');
   await loadState();
-  window.addEventListener('hashchange', render);
+  window.addEventListener('hashchange', () => {
+    // A kiosk has one screen: a changed address (back button, typed hash) must not restart it.
+    if (state.session?.user.role === 'kiosk' && root.querySelector('.kiosk')) return;
+    render();
+  });
   document.addEventListener('sikk:relogin', async () => {
     relogin = state.session?.user.username || '';
     await logout();

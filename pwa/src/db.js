@@ -7,7 +7,10 @@
  *              (sent items stay as the officer's own records: follow-ups, corrections, the day's plan)
  *   photos     photo blobs by SHA-256, kept until the server acknowledges the upload
  *   bootstrap  the last GET /api/v1/bootstrap body and its ETag (key "current")
- *   meta       small key/values: session {token, user}, language, last sync, kiosk unit …
+ *   meta       small key/values: session {token, user}, language, last sync, kiosk unit, the
+ *              review feed's cursor, the cached open items, the last inspection per RW …
+ *   reviews    review decisions on the officer's own records, from GET /api/v1/reviews
+ *              ({id, user_id, form, subject, ref, data, status, reason, reviewed_at, superseded_by})
  *
  * Upgrades never drop a store that holds data; each step only adds (see UPGRADES).
  */
@@ -30,6 +33,11 @@ const UPGRADES = [
   (db, tx) => {
     // v2: find the officer's own records of a form quickly (follow-ups, the day's plan).
     tx.objectStore('outbox').createIndex('form', 'form');
+  },
+  (db) => {
+    // v3: the review decisions the server sends back (Perlu perbaikan, Ditolak, Diterima).
+    const reviews = db.createObjectStore('reviews', { keyPath: 'id' });
+    reviews.createIndex('user_id', 'user_id');
   },
 ];
 
@@ -123,6 +131,36 @@ export async function queueFromDraft(item, draftId) {
   await tx.objectStore('outbox').put({ ...item, updated_at: Date.now() });
   if (draftId) await tx.objectStore('drafts').delete(draftId);
   await tx.done;
+}
+
+/** Remove sent items (acknowledged by the server) in one transaction; anything else stays. */
+export async function deleteSentItems(ids) {
+  const db = await openDatabase();
+  const tx = db.transaction('outbox', 'readwrite');
+  for (const id of ids) {
+    const item = await tx.store.get(id);
+    if (item && item.state === 'sent') await tx.store.delete(id);
+  }
+  await tx.done;
+}
+
+// -- reviews ------------------------------------------------------------------------------------
+
+/** Store review decisions (one per record: a later decision replaces the earlier one). */
+export async function putReviews(reviews) {
+  const db = await openDatabase();
+  const tx = db.transaction('reviews', 'readwrite');
+  for (const review of reviews) await tx.store.put(review);
+  await tx.done;
+}
+
+export async function getReview(id) {
+  return (await openDatabase()).get('reviews', id);
+}
+
+/** The decisions on this user's records. */
+export async function listReviews(userId) {
+  return (await openDatabase()).getAllFromIndex('reviews', 'user_id', userId);
 }
 
 // -- photos -------------------------------------------------------------------------------------

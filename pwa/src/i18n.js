@@ -103,6 +103,39 @@ const STRINGS = {
     thanks: 'Terima kasih!',
     thanksBody: 'Jawaban Anda sudah tersimpan.',
     nextRespondent: 'Selesai',
+    today: 'Tugas hari ini',
+    todayEmpty: 'Tidak ada tugas yang jatuh tempo. Semua beres.',
+    todayCount: '{n} tugas',
+    task_report: 'Laporan triwulan belum dikirim',
+    task_complaint: 'Pengaduan belum ditindaklanjuti',
+    task_service: 'Layanan belum selesai',
+    task_inspection: 'RW perlu inspeksi triwulan ini',
+    dueBy: 'batas {date}',
+    late: 'terlambat',
+    lastVisit: 'terakhir {date}',
+    showMore: 'Tampilkan {n} lagi',
+    reason: 'Alasan: {reason}',
+    rejectedTitle: 'Ditolak',
+    review_accepted: 'Diterima',
+    review_rejected: 'Ditolak',
+    review_returned: 'Perlu perbaikan',
+    review_pending: 'Menunggu tinjauan',
+    counts: '{drafts} draf · {waiting} belum terkirim · {sent} terkirim',
+    sentGroup: 'Terkirim ({n})',
+    queuedItem: 'Masuk kotak keluar: {name}. Akan dikirim saat daring.',
+    sentItem: 'Terkirim: {name}. Sudah diterima server.',
+    now: 'Sekarang',
+    takePhoto: 'Ambil foto',
+    dateFormat: 'Tulis tanggal sebagai hh/bb/tttt, misalnya 23/11/2026.',
+    datePlaceholder: 'hh/bb/tttt',
+    dateTimeFormat: 'Tulis sebagai hh/bb/tttt jj.mm, misalnya 23/11/2026 09.30.',
+    dateTimePlaceholder: 'hh/bb/tttt jj.mm',
+    unanswered: 'Belum dijawab',
+    staffMenu: 'Menu petugas',
+    staffClose: 'Tutup menu petugas',
+    fromServer: 'Dari server (semua petugas)',
+    fromDevice: 'Dari perangkat ini',
+    returnedOf: 'Perbaikan data yang dikembalikan. {reason}',
   },
   en: {
     appName: 'SIKK',
@@ -203,6 +236,39 @@ const STRINGS = {
     thanks: 'Thank you!',
     thanksBody: 'Your answers are saved.',
     nextRespondent: 'Done',
+    today: 'Today\'s tasks',
+    todayEmpty: 'Nothing is due. All done.',
+    todayCount: '{n} tasks',
+    task_report: 'Quarterly reports not sent',
+    task_complaint: 'Complaints without follow-up',
+    task_service: 'Services not completed',
+    task_inspection: 'RW due for inspection this quarter',
+    dueBy: 'due {date}',
+    late: 'late',
+    lastVisit: 'last {date}',
+    showMore: 'Show {n} more',
+    reason: 'Reason: {reason}',
+    rejectedTitle: 'Rejected',
+    review_accepted: 'Accepted',
+    review_rejected: 'Rejected',
+    review_returned: 'Needs correction',
+    review_pending: 'Awaiting review',
+    counts: '{drafts} drafts · {waiting} not sent · {sent} sent',
+    sentGroup: 'Sent ({n})',
+    queuedItem: 'In the outbox: {name}. It will be sent when online.',
+    sentItem: 'Sent: {name}. The server has it.',
+    now: 'Now',
+    takePhoto: 'Take photo',
+    dateFormat: 'Write the date as dd/mm/yyyy, e.g. 23/11/2026.',
+    datePlaceholder: 'dd/mm/yyyy',
+    dateTimeFormat: 'Write it as dd/mm/yyyy hh:mm, e.g. 23/11/2026 09:30.',
+    dateTimePlaceholder: 'dd/mm/yyyy hh:mm',
+    unanswered: 'Not answered',
+    staffMenu: 'Staff menu',
+    staffClose: 'Close staff menu',
+    fromServer: 'From the server (all officers)',
+    fromDevice: 'From this device',
+    returnedOf: 'Correction of a record sent back. {reason}',
   },
 };
 
@@ -223,9 +289,20 @@ export function t(key, params = {}) {
   return template.replace(/\{(\w+)\}/g, (_, name) => (params[name] ?? ''));
 }
 
-/** A definition's text in the current language (`label_en`, `title_en` when English). */
+const WORDS = { en: {} };
+
+/** English for data words that come without `*_en` (src/render/words.js, loaded on demand). */
+export function addWords(english) {
+  Object.assign(WORDS.en, english);
+}
+
+/**
+ * A definition's text in the current language (`label_en`, `title_en` when English; else the
+ * app's own English for that word, else the Indonesian text).
+ */
 export function localized(object, key) {
   if (lang === 'en' && object[`${key}_en`]) return object[`${key}_en`];
+  if (lang === 'en' && typeof object[key] === 'string' && WORDS.en[object[key]]) return WORDS.en[object[key]];
   return object[key];
 }
 
@@ -240,6 +317,41 @@ export function formatDate(value) {
   }
   const date = value instanceof Date ? value : new Date(value);
   return `${pad(date.getDate())}/${pad(date.getMonth() + 1)}/${date.getFullYear()}`;
+}
+
+/**
+ * A date typed day-first ("23/11/2026", "23-11-2026", "23.11.2026", "23/11/26") or as ISO
+ * ("2026-11-23") → "2026-11-23"; null when it is not a real calendar date.
+ */
+export function parseDate(text) {
+  const value = String(text || '').trim();
+  let y;
+  let m;
+  let d;
+  let match = value.match(/^(\d{4})-(\d{1,2})-(\d{1,2})$/);
+  if (match) [, y, m, d] = match.map(Number);
+  else if ((match = value.match(/^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$/))) {
+    [, d, m, y] = match.map(Number);
+    if (y < 100) y += 2000;
+  } else return null;
+  const date = new Date(y, m - 1, d);
+  if (date.getFullYear() !== y || date.getMonth() !== m - 1 || date.getDate() !== d) return null;
+  return `${y}-${pad(m)}-${pad(d)}`;
+}
+
+/**
+ * A date-time typed day-first ("24/11/2026 08.30", "24/11/2026 8:30") or ISO-like
+ * ("2026-11-24T08:30") → a local Date; null when it is not one.
+ */
+export function parseDateTime(text) {
+  const match = String(text || '').trim().match(/^(\S+?)(?:[T ,]+)(\d{1,2})[.:](\d{2})(?::\d{2})?$/);
+  if (!match) return null;
+  const day = parseDate(match[1]);
+  const hours = Number(match[2]);
+  const minutes = Number(match[3]);
+  if (!day || hours > 23 || minutes > 59) return null;
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(y, m - 1, d, hours, minutes);
 }
 
 /** 23/11/2026 09.30 (Indonesian time separator is a dot). */

@@ -6,10 +6,12 @@
 import { AuthError, createApi } from './api.js';
 import * as db from './db.js';
 import { countUnsent, outboxEvents, syncOutbox } from './outbox.js';
+import { pullNews } from './news.js';
 
 export const SYNC_TAG = 'sikk-outbox';
 const PERIODIC_SYNC_MS = 60 * 1000;
 const ONLINE_CHECK_MS = 30 * 1000;
+const NEWS_EVERY_MS = 5 * 60 * 1000; // the periodic run asks for reviews at most this often
 
 export const state = {
   session: null, // {token, user}
@@ -20,6 +22,7 @@ export const state = {
   lastResult: null,
   authRequired: false,
   formOpen: false,
+  newsAt: 0, // when reviews and open items were last pulled
   shellReady: null, // set by update.js: the service worker's readiness
 };
 
@@ -142,8 +145,25 @@ export async function syncNow(force = false) {
   if (result.status === 'ok') state.online = true;
   if (result.status === 'auth') await flagAuth();
   if (result.status === 'ok') state.authRequired = false;
+  const reachable = result.status === 'ok' || (result.status === 'idle' && (force ? await checkOnline() : state.online));
+  if (reachable && (force || Date.now() - state.newsAt > NEWS_EVERY_MS)) await refreshNews();
   await refreshCount();
   return result;
+}
+
+/**
+ * Pull review decisions and open items (src/news.js) after a sync; a failure keeps the cached copy
+ * and is retried on the next sync.
+ */
+export async function refreshNews() {
+  if (!state.session) return;
+  try {
+    await pullNews(api, state.session.user.id, { keepDays: state.bootstrap?.keep_sent_days });
+    state.newsAt = Date.now();
+  } catch (error) {
+    if (error instanceof AuthError) await flagAuth();
+  }
+  emit();
 }
 
 /** Ask the browser to wake us for a sync when connectivity returns (where supported). */

@@ -35,6 +35,8 @@ function bounds(field, value, minKey, maxKey) {
 export function fieldError(field, value, data = {}, raw = undefined) {
   if (!isShown(field, data)) return null;
   if (raw !== undefined && raw !== '' && (value === null || value === undefined)) {
+    if (field.type === 'date') return t('dateFormat');
+    if (field.type === 'datetime') return t('dateTimeFormat');
     return field.type === 'integer' ? t('integer') : t('number');
   }
   if (isEmpty(value)) return field.required && field.type !== 'calculate' ? t('required') : null;

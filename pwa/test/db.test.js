@@ -38,7 +38,7 @@ describe('schema upgrades', () => {
 
   it('creates every store on a fresh device', async () => {
     const opened = await db.openDatabase();
-    expect([...opened.objectStoreNames].sort()).toEqual(['bootstrap', 'drafts', 'meta', 'outbox', 'photos']);
+    expect([...opened.objectStoreNames].sort()).toEqual(['bootstrap', 'drafts', 'meta', 'outbox', 'photos', 'reviews']);
     expect(opened.version).toBe(db.DB_VERSION);
   });
 

@@ -72,8 +72,21 @@ def login(page: Page, username: str = "petugas") -> None:
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk").click()
-    expect(page.get_by_role("button", name="Keluar")).to_be_visible()
+    if username == "kiosk":  # the kiosk hides its staff controls (Keluar …) behind a long press
+        expect(page.get_by_role("button", name="Mulai survei")).to_be_visible()
+    else:
+        expect(page.get_by_role("button", name="Keluar")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("Belum terkirim: 0")
+
+
+def staff_menu(page: Page) -> None:
+    """Open the kiosk's staff controls: a long press (2 s) on the SIKK mark."""
+    box = page.locator("[data-long-press=staff]").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.wait_for_timeout(2000)
+    page.mouse.up()
+    expect(page.get_by_role("group", name="Menu petugas")).to_be_visible()
 
 
 def wait_for_service_worker(page: Page) -> None:

@@ -140,3 +140,44 @@ def publish_form(server: LiveServer, definition: dict) -> None:
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
+
+
+def decide(server: LiveServer, submission_id, decision: str, reason: str = "", reviewer: str = "camat") -> None:
+    """Review a submission on the running server through the admin's use case
+    (server.admin.review.review_submission: accept / reject / return, audited, scores marked stale)."""
+    import uuid
+
+    from server import create_app
+    from server.admin.review import review_submission
+    from server.extensions import db
+    from server.models import Submission
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": server.database_url, "TESTING": True})
+    with app.test_request_context("/admin/"):  # the audit row records the request's address
+        submission = db.session.get(Submission, uuid.UUID(str(submission_id)))
+        review_submission(submission, decision, reason, server.users[reviewer])
+        db.session.remove()
+        db.engine.dispose()
+
+
+def new_area(server: LiveServer, nama: str, kode: str, users: dict[str, str]) -> list[dict]:
+    """A kecamatan of its own (two kelurahan × three RW) with `users` ({username: role}) scoped to
+    it, so a test's due work is not changed by what other tests sent. Returns its kelurahan as
+    `LiveServer.kelurahan` does; the users are added to `server.users`."""
+    from server import create_app
+    from server.extensions import db
+    from tests.factories import make_user, make_wilayah
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": server.database_url, "TESTING": True})
+    with app.app_context():
+        wilayah = make_wilayah(nama=nama, kode=kode, kelurahan=2, rw=3)
+        db.session.commit()
+        kelurahan = [{"id": k.id, "nama": k.nama, "kode": k.kode,
+                      "rw": [{"id": r.id, "nomor": r.nomor} for r in wilayah.rw[k.id]]} for k in wilayah.kelurahan]
+        for username, role in users.items():
+            scope = None if role == "kecamatan_admin" else wilayah.kelurahan
+            user, _ = make_user(username, role, wilayah.kecamatan, scope, password=PASSWORD)
+            server.users[username] = user.id
+        db.session.remove()
+        db.engine.dispose()
+    return kelurahan

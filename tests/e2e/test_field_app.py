@@ -26,6 +26,11 @@ def expect_sent(page: Page, count: int) -> None:
     expect(outbox.get_by_text("Terkirim", exact=True)).to_have_count(count)
 
 
+def open_sent(page: Page) -> None:
+    """Unfold the outbox's group of sent items (collapsed by default)."""
+    page.get_by_role("region", name="Kotak keluar").get_by_text(re.compile(r"^Terkirim \(\d+\)$")).click()
+
+
 def fill_inspection(page: Page, kelurahan: str, rw: str = "01", kriminal: str = "2") -> None:
     """Open `Inspeksi RW` from home and fill every scored field plus a note."""
     page.get_by_role("link", name="Inspeksi RW", exact=True).click()
@@ -57,6 +62,7 @@ def test_login_fill_send_sync_exactly_once(page: Page, live_server: LiveServer):
     assert _data(rows[0]) == INSPECTION
     assert rows[0].rw_id == kel["rw"][0]["id"]
     # The sent record can be corrected (a new record that supersedes it).
+    open_sent(page)
     expect(page.get_by_role("button", name=re.compile(r"^Koreksi Inspeksi RW"))).to_be_visible()
 
 
@@ -79,8 +85,13 @@ def test_english_is_switchable_and_remembered(page: Page, live_server: LiveServe
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("status")).to_contain_text("Online · Not sent: 0")
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="Today's tasks")).to_be_visible()
     page.get_by_role("link", name="RW inspection", exact=True).click()
     expect(page.get_by_label("Crime incidents")).to_be_visible()
+    # The app's own words are English too: answer choices, yes/no, the camera button.
+    expect(page.get_by_label("Waste management").locator("option", has_text="Good")).to_have_count(1)
+    expect(page.get_by_role("radio", name="No", exact=True).first).to_be_visible()
+    expect(page.get_by_role("button", name="Take photo")).to_be_visible()
     page.reload()
     expect(page.get_by_label("Crime incidents")).to_be_visible()
     page.get_by_role("button", name="Bahasa Indonesia").click()
@@ -283,6 +294,7 @@ def test_complaint_follow_up_and_correction(page: Page, live_server: LiveServer)
     (follow_up,) = live_server.sql("SELECT ref FROM submissions WHERE form_code = 'tindak-lanjut'")
     assert str(follow_up.ref).replace("-", "") == str(complaint.id).replace("-", "")
 
+    open_sent(page)
     page.get_by_role("button", name=re.compile(r"^Koreksi Pengaduan")).click()
     expect(page.get_by_text(re.compile(r"^Koreksi atas data"))).to_be_visible()
     expect(other).to_have_value("Parkir liar")

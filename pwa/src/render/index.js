@@ -9,6 +9,7 @@ import { renderBasic } from './basic.js';
 import { renderChoices } from './choices.js';
 import { renderGeopoint } from './geo.js';
 import { renderPhoto } from './photo.js';
+import './words.js';
 
 const FAMILIES = {
   text: renderBasic, integer: renderBasic, decimal: renderBasic, date: renderBasic, datetime: renderBasic,
@@ -19,7 +20,7 @@ const FAMILIES = {
 };
 
 /** Group-like controls get a <fieldset> with the label as <legend>; the rest a <label for>. */
-const GROUPED = new Set(['select_multiple', 'likert', 'geopoint']);
+const GROUPED = new Set(['select_multiple', 'likert', 'geopoint', 'boolean']);
 
 /**
  * Render one field.
@@ -31,19 +32,24 @@ const GROUPED = new Set(['select_multiple', 'likert', 'geopoint']);
 export function renderField(field, value, onValue) {
   const id = uid(field.key);
   const errorId = `${id}-error`;
+  const legendId = `${id}-legend`;
   const label = localized(field, 'label');
   const error = h('p', { class: 'error', id: errorId, hidden: true });
+  // Help text from the definition (`hint`/`help`), under the label and read with the control.
+  const helpText = localized(field, 'hint') || localized(field, 'help');
+  const helpId = `${id}-help`;
+  const help = helpText ? h('p', { class: 'hint help', id: helpId }, helpText) : null;
+  const describedBy = help ? `${helpId} ${errorId}` : errorId;
   const family = FAMILIES[field.type] || renderBasic;
-  const control = family(field, value, onValue, { id, errorId, label });
-  const required = field.required && field.type !== 'boolean' ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null;
+  const control = family(field, value, onValue, { id, errorId, label, legendId, describedBy });
+  const required = field.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null;
   let wrapper;
   if (GROUPED.has(field.type)) {
-    wrapper = h('fieldset', { class: 'field', 'aria-describedby': errorId }, h('legend', {}, label, required), control.el, error);
-  } else if (field.type === 'boolean') {
-    wrapper = h('div', { class: 'field field-check' }, control.el, h('label', { for: id }, label), error);
+    wrapper = h('fieldset', { class: 'field', 'aria-describedby': describedBy, role: field.type === 'boolean' ? 'radiogroup' : null },
+      h('legend', { id: legendId }, label, required), help, control.el, error);
   } else {
     // The mark stays outside <label>: the accessible name is exactly the definition's label.
-    wrapper = h('div', { class: 'field' }, h('div', { class: 'label-row' }, h('label', { for: id }, label), required), control.el, error);
+    wrapper = h('div', { class: 'field' }, h('div', { class: 'label-row' }, h('label', { for: id }, label), required), help, control.el, error);
   }
   wrapper.dataset.key = field.key;
   return {

@@ -1,8 +1,11 @@
 /**
- * photo: the camera input (several photos up to the field's max). Each photo is downscaled and
+ * photo: a camera button (`Ambil foto`; opens the camera on phones) over a visually hidden file
+ * input that keeps the field's label — no "No file chosen" — and a thumbnail per photo.
+ * Several photos up to the field's max. Each photo is downscaled and
  * compressed on the device, stored in IndexedDB by SHA-256 and named in the form's data by hash.
  */
 import { h } from '../ui/dom.js';
+import { camera } from '../ui/icons.js';
 import { t } from '../i18n.js';
 import { getPhoto, putPhoto } from '../db.js';
 import { preparePhoto } from '../photo.js';
@@ -11,7 +14,9 @@ export function renderPhoto(field, value, onValue, { id, errorId }) {
   let hashes = Array.isArray(value) ? [...value] : [];
   const list = h('ul', { class: 'photos' });
   const status = h('p', { class: 'hint', 'aria-live': 'polite' });
-  const input = h('input', { id, type: 'file', accept: 'image/*', capture: 'environment', multiple: true, 'aria-describedby': errorId });
+  const input = h('input', { id, type: 'file', class: 'visually-hidden', tabindex: '-1', accept: 'image/*', capture: 'environment', multiple: true, 'aria-describedby': errorId });
+  const cameraButton = h('button', { type: 'button', class: 'secondary camera', 'aria-describedby': errorId }, camera(), t('takePhoto'));
+  cameraButton.addEventListener('click', () => input.click());
 
   let previews = []; // object URLs of the thumbnails on screen, released on every redraw
 
@@ -56,5 +61,5 @@ export function renderPhoto(field, value, onValue, { id, errorId }) {
     draw();
   });
   draw();
-  return { el: h('div', { class: 'photo' }, input, status, list), focus: () => input.focus() };
+  return { el: h('div', { class: 'photo' }, input, cameraButton, status, list), focus: () => cameraButton.focus() };
 }

@@ -4,12 +4,16 @@
  *
  * Modes (from the route): new; `draft=<id>` reopens a draft with every value; `fix=<id>` reopens an
  * item the server called invalid (same id, its field errors shown) or a conflict (sent as new);
- * `correct=<id>` amends a sent record — a new id that `supersedes` it, never an edit in place.
+ * `correct=<id>` amends a sent record — a new id that `supersedes` it, never an edit in place;
+ * `review=<id>` corrects a record a reviewer sent back (from the reviews feed: it may have been made
+ * on another phone), also a new id that `supersedes` it. A new record may come preset from
+ * "Tugas hari ini": `rw=<id>`, `kelurahan=<id>`, `ref=<id>`, `periode=2026-Q3`.
  * Every change is autosaved to the draft (new, draft and correction modes).
  */
-import { getDraft, getOutboxItem, listOutboxByForm, putOutboxItem, saveDraft } from '../db.js';
-import { formatDateTime, isoLocal, localized, t } from '../i18n.js';
+import { getDraft, getOutboxItem, getReview, listOutboxByForm, putOutboxItem, saveDraft } from '../db.js';
+import { formatDate, formatDateTime, isoLocal, localized, t } from '../i18n.js';
 import { enqueue, newId, photoHashes, requeue, STATES } from '../outbox.js';
+import { getOpenItems, normId } from '../news.js';
 import { renderField } from '../render/index.js';
 import { registerBackgroundSync, state, syncNow } from '../state.js';
 import { cleanData, fieldError, formErrors, isShown } from '../validate.js';
@@ -77,11 +81,160 @@ async function loadRecord(code, params, definition, user) {
     const item = await getOutboxItem(params.correct);
     if (item) return { ...base, ...pick(item), supersedes: item.id, mode: 'correct', correctedWhen: item.observed_at };
   }
-  return base;
+  if (params.review) {
+    const review = await getReview(params.review);
+    if (review) {
+      return { ...base, ...pick(review), supersedes: review.id, mode: 'correct', correctedWhen: review.observed_at, reason: review.reason };
+    }
+  }
+  return preset(base, params);
+}
+
+/** A new record preset from the route (a row of "Tugas hari ini"). */
+function preset(base, params) {
+  const record = { ...base, data: { ...base.data } };
+  if (params.rw) record.subject = { rw_id: Number(params.rw) };
+  else if (params.kelurahan) record.subject = { kelurahan_id: Number(params.kelurahan) };
+  if (params.ref) record.ref = normId(params.ref);
+  if (params.periode) record.data.periode = params.periode;
+  return record;
 }
 
 function pick(item) {
-  return { subject: item.subject, ref: item.ref, data: structuredClone(item.data), observed_at: item.observed_at, form_version: item.form_version };
+  return { subject: item.subject || null, ref: item.ref || null, data: structuredClone(item.data || {}), observed_at: item.observed_at, form_version: item.form_version };
+}
+
+/** A server open item as an option's text: "Pengaduan · Cipaganti · 20/11/2026 · kebersihan". */
+function openItemName(entry, refTitle) {
+  const when = entry.tanggal_terima || entry.waktu_terima || entry.observed_at;
+  return [refTitle, entry.kelurahan, when ? formatDate(String(when).slice(0, 10)) : '', entry.kategori || entry.jenis_layanan || ''].filter(Boolean).join(' · ');
+}
+
+/**
+ * The records a follow-up may refer to: this phone's own records of `refForm` first, then the
+ * server's open items of the officer's scope (cached at the last sync, so it works offline).
+ */
+async function fillReferences(select, wrapper, refForm, record, user, bootstrap) {
+  const own = (await listOutboxByForm(refForm))
+    .filter((i) => i.user_id === user.id && i.state !== STATES.INVALID && !i.superseded_by)
+    .sort((a, b) => (a.observed_at < b.observed_at ? 1 : -1));
+  const open = await getOpenItems(user.id);
+  const server = refForm === 'pengaduan' ? open.complaints : refForm === 'layanan' ? open.services : [];
+  const known = new Set(own.map((i) => normId(i.id)));
+  const others = server.filter((entry) => !known.has(normId(entry.id)));
+  const refTitle = localized(findDefinition(bootstrap, refForm) || { title: refForm }, 'title');
+  const current = normId(record.ref);
+  const option = (value, text) => h('option', { value, selected: value === current }, text);
+  const ownOptions = own.map((item) => option(item.id, recordName(findDefinition(bootstrap, item.form, item.form_version), item, bootstrap, item.observed_at)));
+  const serverOptions = others.map((entry) => option(normId(entry.id), openItemName(entry, refTitle)));
+  if (!ownOptions.length && !serverOptions.length) wrapper.append(h('p', { class: 'hint' }, t('noRecords')));
+  if (ownOptions.length && serverOptions.length) {
+    select.append(h('optgroup', { label: t('fromDevice') }, ownOptions), h('optgroup', { label: t('fromServer') }, serverOptions));
+  } else {
+    select.append(...ownOptions, ...serverOptions);
+  }
+  if (current && select.value !== current) select.value = current;
+  select.dispatchEvent(new Event('sikk:refs'));
+}
+
+/**
+ * The record's subject: `Kelurahan` + `RW` selects (RW forms), `Kelurahan` (kelurahan and unit
+ * forms) or `Rujukan` (follow-ups). Choices write into `record` and call `changed()`.
+ * @returns {{kind: string, parts: HTMLElement[], kelSelect, rwSelect, refSelect, check: () => boolean}}
+ *          `check()` marks a missing subject and says whether one is missing
+ */
+function subjectControls(def, record, { bootstrap, user, changed }) {
+  const parts = [];
+  const kelurahan = bootstrap?.kelurahan || [];
+  let kelSelect = null;
+  let rwSelect = null;
+  let refSelect = null;
+  const kind = def.subject || 'none';
+  if (kind === 'rw') {
+    const currentRw = record.subject?.rw_id;
+    const currentKel = kelurahan.find((k) => (k.rw || []).some((r) => r.id === currentRw))?.id ?? record.kelurahan_hint;
+    const rwOptions = (kelId) => (kelurahan.find((k) => String(k.id) === String(kelId))?.rw || []).map((r) => ({ value: r.id, label: r.nomor }));
+    kelSelect = select('subject-kelurahan', t('kelurahan'), kelurahan.map((k) => ({ value: k.id, label: k.nama })), currentKel, (value) => {
+      rwSelect.select.replaceChildren(h('option', { value: '' }, t('choose')), ...rwOptions(value).map((o) => h('option', { value: String(o.value) }, o.label)));
+      record.subject = null;
+      record.kelurahan_hint = value ? Number(value) : null; // a draft restores the choice before RW
+      changed();
+    });
+    rwSelect = select('subject-rw', t('rw'), rwOptions(currentKel), currentRw, (value) => {
+      record.subject = value ? { rw_id: Number(value) } : null;
+      rwSelect.setError(null);
+      changed();
+    });
+    parts.push(kelSelect.el, rwSelect.el);
+  } else if (kind === 'kelurahan' || kind === 'unit') {
+    const options = kind === 'unit'
+      ? unitOptions(bootstrap)
+      : kelurahan.map((k) => ({ value: String(k.id), label: k.nama, subject: { kelurahan_id: k.id } }));
+    const current = options.find((o) => JSON.stringify(o.subject) === JSON.stringify(record.subject))?.value;
+    kelSelect = select('subject-kelurahan', t('kelurahan'), options, current, (value) => {
+      record.subject = options.find((o) => o.value === value)?.subject || null;
+      kelSelect.setError(null);
+      changed();
+    });
+    parts.push(kelSelect.el);
+  } else if (kind === 'ref') {
+    refSelect = select('subject-ref', t('ref'), [], record.ref, (value) => {
+      record.ref = value || null;
+      const chosen = [...refSelect.select.options].find((o) => o.value === value);
+      record.ref_label = chosen ? chosen.textContent : null;
+      refSelect.setError(null);
+      changed();
+    });
+    parts.push(refSelect.el);
+    refSelect.select.addEventListener('sikk:refs', () => {
+      const chosen = refSelect.select.selectedOptions[0];
+      if (record.ref && chosen?.value) record.ref_label = chosen.textContent;
+    });
+    fillReferences(refSelect.select, refSelect.el, def.ref_form, record, user, bootstrap);
+  }
+
+  function check() {
+    if (kind === 'rw' && !record.subject?.rw_id) {
+      if (!kelSelect.select.value) kelSelect.setError(t('required'));
+      rwSelect.setError(t('required'));
+      return true;
+    }
+    if ((kind === 'kelurahan' || kind === 'unit') && !record.subject) {
+      kelSelect.setError(t('required'));
+      return true;
+    }
+    if (kind === 'ref' && !record.ref) {
+      refSelect.setError(t('required'));
+      return true;
+    }
+    return false;
+  }
+  return { kind, parts, kelSelect, rwSelect, refSelect, check };
+}
+
+/**
+ * Server errors of a set-aside item, on their fields ("data.<key>"), on the subject or reference
+ * selects, on the observation time (a phone with a wrong clock: an extra field, returned); anything
+ * else at the top, in `banner`.
+ */
+function showServerErrors(record, controls, { kelSelect, rwSelect, refSelect }, banner) {
+  if (record.mode !== 'fix' || !record.errors) return null;
+  let observedControl = null;
+  const general = [];
+  for (const [rawKey, text] of Object.entries(record.errors)) {
+    const key = rawKey.startsWith('data.') ? rawKey.slice(5) : rawKey;
+    if (controls.has(key)) controls.get(key).setError(text);
+    else if (key === 'subject' && (rwSelect || kelSelect)) (rwSelect || kelSelect).setError(text);
+    else if (key === 'ref' && refSelect) refSelect.setError(text);
+    else if (key === 'observed_at') {
+      observedControl = renderField({ key: 'observed_at', type: 'datetime', label: t('observedAt'), required: true }, record.observed_at, (value) => {
+        if (value) record.observed_at = value;
+      });
+      observedControl.setError(text);
+    } else general.push(`${key === '_' || key === '_item' ? '' : `${key}: `}${text}`);
+  }
+  banner.append(h('div', { class: 'banner warn', role: 'alert' }, h('p', {}, t('serverErrors')), general.length ? h('p', {}, general.join(' ')) : null));
+  return observedControl;
 }
 
 export function renderForm(root, code, params) {
@@ -101,9 +254,7 @@ export function renderForm(root, code, params) {
     const engine = def.source === 'xlsform' ? await import('../xform/engine.js') : null; // imported forms
     engine?.applyDefaults(def, record);
     if (!alive) return;
-    for (const field of def.fields) {
-      if (field.type === 'boolean' && record.data[field.key] === undefined) record.data[field.key] = false;
-    }
+    // Yes/no questions start unanswered (no silent "Tidak"): a required one must be answered.
     build(record, def, engine);
   })();
 
@@ -124,63 +275,13 @@ export function renderForm(root, code, params) {
     async function saveAsDraft() {
       clearTimeout(autosaveTimer);
       if (record.mode === 'fix' || submitted) return;
-      const { mode, correctedWhen, conflictOf, ...draft } = record;
+      const { mode, correctedWhen, conflictOf, ...draft } = record; // `reason` stays: a reopened draft shows it
       await saveDraft({ ...draft, data: { ...data } });
     }
 
     // -- subject -------------------------------------------------------------------------------
-    const subjectParts = [];
-    const kelurahan = bootstrap?.kelurahan || [];
-    let kelSelect = null;
-    let rwSelect = null;
-    let refSelect = null;
-    const subjectKind = def.subject || 'none';
-    if (subjectKind === 'rw') {
-      const currentRw = record.subject?.rw_id;
-      const currentKel = kelurahan.find((k) => (k.rw || []).some((r) => r.id === currentRw))?.id ?? record.kelurahan_hint;
-      const rwOptions = (kelId) => (kelurahan.find((k) => String(k.id) === String(kelId))?.rw || []).map((r) => ({ value: r.id, label: r.nomor }));
-      kelSelect = select('subject-kelurahan', t('kelurahan'), kelurahan.map((k) => ({ value: k.id, label: k.nama })), currentKel, (value) => {
-        rwSelect.select.replaceChildren(h('option', { value: '' }, t('choose')), ...rwOptions(value).map((o) => h('option', { value: String(o.value) }, o.label)));
-        record.subject = null;
-        record.kelurahan_hint = value ? Number(value) : null; // a draft restores the choice before RW
-        scheduleAutosave();
-      });
-      rwSelect = select('subject-rw', t('rw'), rwOptions(currentKel), currentRw, (value) => {
-        record.subject = value ? { rw_id: Number(value) } : null;
-        rwSelect.setError(null);
-        scheduleAutosave();
-      });
-      subjectParts.push(kelSelect.el, rwSelect.el);
-    } else if (subjectKind === 'kelurahan' || subjectKind === 'unit') {
-      const options = subjectKind === 'unit'
-        ? unitOptions(bootstrap)
-        : kelurahan.map((k) => ({ value: String(k.id), label: k.nama, subject: { kelurahan_id: k.id } }));
-      const current = options.find((o) => JSON.stringify(o.subject) === JSON.stringify(record.subject))?.value;
-      kelSelect = select('subject-kelurahan', t('kelurahan'), options, current, (value) => {
-        record.subject = options.find((o) => o.value === value)?.subject || null;
-        kelSelect.setError(null);
-        scheduleAutosave();
-      });
-      subjectParts.push(kelSelect.el);
-    } else if (subjectKind === 'ref') {
-      refSelect = select('subject-ref', t('ref'), [], record.ref, (value) => {
-        record.ref = value || null;
-        const chosen = [...refSelect.select.options].find((o) => o.value === value);
-        record.ref_label = chosen ? chosen.textContent : null;
-        refSelect.setError(null);
-        scheduleAutosave();
-      });
-      subjectParts.push(refSelect.el);
-      const refForm = def.ref_form;
-      listOutboxByForm(refForm).then((items) => {
-        const candidates = items.filter((i) => i.user_id === user.id && i.state !== STATES.INVALID).sort((a, b) => (a.observed_at < b.observed_at ? 1 : -1));
-        if (!candidates.length) refSelect.el.append(h('p', { class: 'hint' }, t('noRecords')));
-        for (const item of candidates) {
-          const option = h('option', { value: item.id, selected: item.id === record.ref }, item.label || recordName(findDefinition(bootstrap, item.form), item, bootstrap, item.observed_at));
-          refSelect.select.append(option);
-        }
-      });
-    }
+    const subject = subjectControls(def, record, { bootstrap, user, changed: scheduleAutosave });
+    const { parts: subjectParts, kelSelect, rwSelect, refSelect } = subject;
 
     // -- fields --------------------------------------------------------------------------------
     function updateVisibility() {
@@ -201,48 +302,14 @@ export function renderForm(root, code, params) {
     }
     updateVisibility();
 
-    // Server errors of a set-aside item, on their fields ("data.<key>"), on the subject or reference
-    // selects, on the observation time (a phone with a wrong clock); anything else at the top.
-    let observedControl = null;
-    if (record.mode === 'fix' && record.errors) {
-      const general = [];
-      for (const [rawKey, text] of Object.entries(record.errors)) {
-        const key = rawKey.startsWith('data.') ? rawKey.slice(5) : rawKey;
-        if (controls.has(key)) controls.get(key).setError(text);
-        else if (key === 'subject' && (rwSelect || kelSelect)) (rwSelect || kelSelect).setError(text);
-        else if (key === 'ref' && refSelect) refSelect.setError(text);
-        else if (key === 'observed_at') {
-          observedControl = renderField({ key: 'observed_at', type: 'datetime', label: t('observedAt'), required: true }, record.observed_at, (value) => {
-            if (value) record.observed_at = value;
-          });
-          observedControl.setError(text);
-        } else general.push(`${key === '_' || key === '_item' ? '' : `${key}: `}${text}`);
-      }
-      banner.append(h('div', { class: 'banner warn', role: 'alert' }, h('p', {}, t('serverErrors')), general.length ? h('p', {}, general.join(' ')) : null));
-    }
+    const observedControl = showServerErrors(record, controls, subject, banner);
     if (record.mode === 'correct') banner.append(h('p', { class: 'banner' }, t('correctionOf', { when: formatDateTime(record.correctedWhen || record.observed_at) })));
+    if (record.reason) banner.append(h('p', { class: 'banner warn' }, t('reason', { reason: record.reason })));
 
     // -- actions -------------------------------------------------------------------------------
     const message = h('p', { class: 'error', role: 'alert' });
     const saveButton = h('button', { type: 'button', class: 'secondary' }, t('saveDraft'));
     const sendButton = h('button', { type: 'submit' }, t('submit'));
-
-    function subjectErrors() {
-      if (subjectKind === 'rw' && !record.subject?.rw_id) {
-        if (!kelSelect.select.value) kelSelect.setError(t('required'));
-        rwSelect.setError(t('required'));
-        return true;
-      }
-      if ((subjectKind === 'kelurahan' || subjectKind === 'unit') && !record.subject) {
-        kelSelect.setError(t('required'));
-        return true;
-      }
-      if (subjectKind === 'ref' && !record.ref) {
-        refSelect.setError(t('required'));
-        return true;
-      }
-      return false;
-    }
 
     saveButton.addEventListener('click', async () => {
       await saveAsDraft();
@@ -264,7 +331,7 @@ export function renderForm(root, code, params) {
         if (problem) errors[key] = problem;
       }
       for (const [key, control] of controls) control.setError(errors[key] || null);
-      const badSubject = subjectErrors();
+      const badSubject = subject.check();
       if (badSubject || Object.keys(errors).length) {
         message.textContent = t('fixErrors');
         const first = badSubject ? (rwSelect && !record.subject ? rwSelect.select : kelSelect?.select || refSelect?.select) : null;
@@ -279,7 +346,7 @@ export function renderForm(root, code, params) {
       const photoField = def.fields.find((f) => f.type === 'photo');
       const submission = {
         id: record.id, user_id: user.id, form: def.code, form_version: def.version,
-        subject: subjectKind === 'ref' ? null : record.subject, ref: record.ref || null, supersedes: record.supersedes || null,
+        subject: subject.kind === 'ref' ? null : record.subject, ref: record.ref || null, supersedes: record.supersedes || null,
         observed_at: record.observed_at, data: clean, photos: photoHashes(def, clean), photo_field: photoField?.key,
         ref_label: record.ref_label || null, created_at: record.created_at,
       };
@@ -300,7 +367,8 @@ export function renderForm(root, code, params) {
       }
       clearTimeout(autosaveTimer);
       alive = false;
-      sessionStorage.setItem('flash', t('queued'));
+      sessionStorage.setItem('flash', t('queuedItem', { name: submission.label }));
+      sessionStorage.setItem('flash_item', record.id);
       location.hash = '#/';
       registerBackgroundSync();
       syncNow(true);

@@ -3,9 +3,15 @@
  * question at a time with the regulation's four answer words (scores 1→4), an optional profile,
  * `Kirim`, a thank-you screen, then it resets itself for the next citizen. Works offline: answers
  * go to the same IndexedDB outbox and sync in the background.
+ *
+ * For the citizen: each question asked as a question in plain Indonesian (the regulation's element
+ * name stays underneath, as the report names it), a face per answer, buttons that fill the
+ * tablet's height, the previous answer highlighted when going back. Nothing on screen leaves the
+ * survey: the staff controls (sync, language, log out) sit behind a long press on the SIKK mark
+ * (src/app.js), and the browser's back button stays in the kiosk.
  */
 import { getMeta, setMeta } from '../db.js';
-import { isoLocal, localized, t } from '../i18n.js';
+import { getLang, isoLocal, localized, t } from '../i18n.js';
 import { enqueue } from '../outbox.js';
 import { renderField } from '../render/index.js';
 import { registerBackgroundSync, state, syncNow } from '../state.js';
@@ -13,8 +19,42 @@ import { cleanData } from '../validate.js';
 import { findDefinition, recordName } from './forms.js';
 import { unitOptions } from './form.js';
 import { h, mount } from './dom.js';
+import { face } from './icons.js';
 
 const RESET_AFTER_MS = 8000;
+
+/**
+ * The SKM elements as questions people ask (the regulation's element names are the fields'
+ * labels; a definition may carry its own `question`/`question_en`).
+ */
+const QUESTIONS = {
+  id: {
+    u1: 'Apakah persyaratan layanan sesuai dengan yang diumumkan?',
+    u2: 'Apakah prosedur layanan mudah diikuti?',
+    u3: 'Apakah layanan selesai dengan cepat?',
+    u4: 'Berapa biaya yang Anda bayar untuk layanan ini?',
+    u5: 'Apakah hasil layanan sesuai dengan yang dijanjikan?',
+    u6: 'Apakah petugas menguasai pekerjaannya?',
+    u7: 'Apakah petugas sopan dan ramah?',
+    u8: 'Bagaimana pengaduan warga ditangani di sini?',
+    u9: 'Bagaimana ruang tunggu, toilet, dan sarana lainnya?',
+  },
+  en: {
+    u1: 'Did the requirements match what was announced?',
+    u2: 'Was the procedure easy to follow?',
+    u3: 'Was the service quick?',
+    u4: 'How much did you pay for this service?',
+    u5: 'Was the result what was promised?',
+    u6: 'Did the staff know their job?',
+    u7: 'Were the staff polite and friendly?',
+    u8: 'How are complaints handled here?',
+    u9: 'How are the waiting room, toilets and other facilities?',
+  },
+};
+
+function questionText(field) {
+  return localized(field, 'question') || QUESTIONS[getLang()]?.[field.key] || localized(field, 'label');
+}
 const IDLE_RESET_MS = 3 * 60 * 1000;
 
 /** Units a kiosk may survey for: its kelurahan offices, or the kecamatan office (bootstrap `units`). */
@@ -71,9 +111,12 @@ export function renderKiosk(root) {
       return;
     }
     const question = questions[index];
-    const heading = h('h1', { id: 'kiosk-q', tabindex: '-1' }, localized(question, 'label'));
+    const heading = h('h1', { id: 'kiosk-q', tabindex: '-1' }, questionText(question));
+    const element = h('p', { class: 'hint element' }, localized(question, 'label'));
     const buttons = (question.choices || []).map((choice) => {
-      const button = h('button', { type: 'button', class: `big answer a${choice.value}`, 'aria-pressed': String(answers[question.key] === choice.value) }, localized(choice, 'label'));
+      const chosen = answers[question.key] === choice.value;
+      const button = h('button', { type: 'button', class: `big answer a${choice.value}${chosen ? ' chosen' : ''}`, 'aria-pressed': String(chosen) },
+        face(choice.value), h('span', {}, localized(choice, 'label')));
       button.addEventListener('click', () => {
         answers[question.key] = choice.value;
         ask(index + 1);
@@ -82,9 +125,9 @@ export function renderKiosk(root) {
     });
     const back = index > 0 ? h('button', { type: 'button', class: 'secondary' }, t('previous')) : null;
     back?.addEventListener('click', () => ask(index - 1));
-    mount(root, h('div', { class: 'kiosk' },
+    mount(root, h('div', { class: 'kiosk kiosk-question' },
       h('p', { class: 'hint' }, t('question', { i: index + 1, n: questions.length })),
-      heading, h('div', { class: 'answers', role: 'group', 'aria-labelledby': 'kiosk-q' }, buttons), back));
+      heading, element, h('div', { class: 'answers', role: 'group', 'aria-labelledby': 'kiosk-q' }, buttons), back));
     heading.focus();
   }
 
@@ -132,10 +175,15 @@ export function renderKiosk(root) {
     timer = setTimeout(() => alive && start(), RESET_AFTER_MS);
   }
 
+  // The browser's back button (or a swipe) stays in the survey.
+  const stay = () => history.pushState(null, '', location.href);
+  stay();
+  window.addEventListener('popstate', stay);
   start();
   return () => {
     alive = false;
     state.formOpen = false;
     clearTimeout(timer);
+    window.removeEventListener('popstate', stay);
   };
 }

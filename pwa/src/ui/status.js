@@ -15,10 +15,11 @@ export function statusText() {
 let refreshCurrent = null;
 let listening = false;
 
-export function renderStatusBar() {
+/** @param {{syncButton?: boolean}} options the kiosk keeps `Sinkronkan` in its staff panel */
+export function renderStatusBar({ syncButton = true } = {}) {
   const status = h('p', { role: 'status', class: 'status', id: 'sync-status' }, statusText());
   const progress = h('p', { class: 'progress', 'aria-live': 'polite' });
-  const button = h('button', { type: 'button', class: 'sync' }, t('sync'));
+  const button = h('button', { type: 'button', class: 'sync', hidden: !syncButton }, t('sync'));
   const auth = h('div', { class: 'banner warn', hidden: true },
     h('p', {}, t('authRequired')),
     h('button', { type: 'button', onclick: () => document.dispatchEvent(new CustomEvent('sikk:relogin')) }, t('loginAgain')));
