@@ -10,7 +10,8 @@ stays until the recompute that read its submissions commits (the worker deletes 
 transaction), so "being computed" is true exactly while a row exists. The kick is an optimisation,
 never a requirement: when the broker is down it fails fast, is suppressed for a few seconds, and the
 beat's periodic relay sweeps the leftover rows once the broker is back. Nothing here imports
-``workers.*`` (tasks are sent by name); the ``recompute`` CLI command imports the workers lazily.
+``workers.*``, lazily or not: tasks are sent by name, and the ``recompute`` command is the workers'
+own (``workers/cli.py``, a Flask CLI plugin).
 """
 from __future__ import annotations
 
@@ -18,10 +19,8 @@ import threading
 import time
 from collections.abc import Iterable
 
-import click
 from celery import Celery, Task
 from flask import Flask, current_app
-from flask.cli import with_appcontext
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
@@ -198,24 +197,6 @@ def celery_init_app(app: Flask) -> Celery:
     return celery_app
 
 
-@click.command("recompute")
-@with_appcontext
-@click.option("--period", "period_label", default=None, help="Only the year of this period (2026 or 2026-Q3).")
-@click.option("--processes", type=click.IntRange(min=1), default=None,
-              help="Processes to use (default: every core on PostgreSQL, 1 on SQLite).")
-def recompute_command(period_label: str | None, processes: int | None = None) -> None:
-    """Recompute every score from the submissions, synchronously, and print what was done."""
-    from workers.recompute import parse_period_or_none, recompute_everything  # lazy: server never imports workers
-
-    try:
-        period = parse_period_or_none(period_label)
-    except ValueError as err:
-        raise click.BadParameter(str(err), param_hint="--period") from None
-    for line in recompute_everything(period, processes=processes):
-        click.echo(line)
-
-
 def init_app(app: Flask) -> None:
-    """Build the Celery app for this Flask app and register ``flask --app server recompute``."""
+    """Build the Celery app for this Flask app (``flask --app server recompute`` is the workers' plugin)."""
     celery_init_app(app)
-    app.cli.add_command(recompute_command)

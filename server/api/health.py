@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select, text
 
+from domain.clock import aware_utc
 from server.extensions import db
 from server.models import Kecamatan, ScoreOutbox, ScoringSetAside
 from server.models._types import utcnow
@@ -88,8 +89,7 @@ class Ready(MethodView):
             ).one()
             if oldest is not None:
                 now = utcnow()
-                if oldest.tzinfo is None:
-                    oldest = oldest.replace(tzinfo=now.tzinfo)
+                oldest = aware_utc(oldest)
                 lag = max(0.0, (now - oldest).total_seconds())
         set_aside = _set_aside() if database else []
         # A pair set aside does not take the web out of rotation (it serves everything else): it is

@@ -1,4 +1,4 @@
-"""The six IKU of SPEC §2 for one kecamatan (or one of its kelurahan) and one period.
+"""The six IKU for one kecamatan (or one of its kelurahan) and one period.
 
 ``compute_indicators`` is the one entry point the Celery task calls: plain data in, six
 ``IndicatorResult`` out, each with the rule version and a JSON-able ``details`` drill-down that names
@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from domain.indicators import CATALOGUE
+
 from .complaints import count_follow_ups
 from .criteria import kelurahan_status
 from .ikm import min_sample, nrr_floats
@@ -20,15 +22,8 @@ from .records import ALL, ScopeKey, index_of
 from .rw_status import baseline_date, rw_change
 from .services import count_on_time
 
-NAMES: dict[str, str] = {
-    "IKU1": "Indeks Kepuasan Masyarakat (IKM)",
-    "IKU2": "Persentase pengaduan masyarakat yang ditindaklanjuti",
-    "IKU3": "Persentase pelayanan administrasi kependudukan yang diselesaikan tepat waktu",
-    "IKU4": "Persentase pelayanan administrasi umum lainnya yang diselesaikan tepat waktu",
-    "IKU5": "Persentase kelurahan dengan kriteria Baik",
-    "IKU6": "Persentase RW berubah",
-}
-UNITS: dict[str, str] = {"IKU1": "indeks", **{f"IKU{n}": "%" for n in range(2, 7)}}
+NAMES: dict[str, str] = {i.code: i.name for i in CATALOGUE}
+UNITS: dict[str, str] = {i.code: i.unit for i in CATALOGUE}
 # Why a value is "no data" (value and capaian null): never 0 % and never "target missed".
 NO_DATA: dict[str, str] = {
     "IKU1": "Tidak ada data: belum ada responden SKM pada periode ini",
