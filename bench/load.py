@@ -1,7 +1,7 @@
 """Load benchmark: a city's morning against gunicorn + a Celery worker on PostgreSQL and Redis (loopback).
 
 300 officers each sync 20 inspections with one photo (4 syncs of 5) within the run, while 20
-admins browse the indicators API and the admin dashboard (bench/locustfile.py). The SPEC's
+admins browse the indicators API and the admin dashboard (bench/locustfile.py). The target's
 scenario is ten minutes; ``--minutes 10`` runs it in real time, fewer minutes run the same total
 work faster (stricter). Budget: no failure, p95 < 1 s overall and for every request type but
 the admin login (a deliberately slow password hash, once a day per admin; printed all the same).
@@ -176,7 +176,7 @@ def report(prefix: Path, sampler: OutboxSampler, drain_seconds: float | None, ru
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--minutes", type=float, default=3.0, help="run length (the SPEC's morning: 10)")
+    parser.add_argument("--minutes", type=float, default=3.0, help="run length (a full morning: 10)")
     parser.add_argument("--officers", type=int, default=300)
     parser.add_argument("--admins", type=int, default=20)
     parser.add_argument("--syncs", type=int, default=4, help="syncs per officer")

@@ -1,4 +1,4 @@
-"""The operator's `flask --app server …` commands (SPEC §5 "Operating the system").
+"""The operator's `flask --app server …` commands (operating the system: README.md, docs/operations.md).
 
 ``release`` (migrate + form catalogue), ``import-wilayah``, ``create-user``, ``set-target``,
 ``revoke-tokens`` and ``seed-demo``. Every command is idempotent: running it again with the same

@@ -4,7 +4,7 @@
  */
 import { t } from './i18n.js';
 
-/** True when `field` is shown given the other values (SPEC §3 show_if: equals / in). */
+/** True when `field` is shown given the other values (`show_if`: `equals` or `in` another field's value). */
 export function isShown(field, data) {
   const cond = field.show_if;
   if (!cond) return true;

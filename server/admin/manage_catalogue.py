@@ -29,7 +29,7 @@ from server.models.forms import ServiceTypeVersion
 from server.periods import EARLIEST_DATE, in_window, window_message
 from server.reports.iku_meta import CRITERIA, IKU_CODES, IKU_META
 
-# Defaults of SPEC §2 (the scoring's built-in rule set): shown when no version is stored yet.
+# The scoring's built-in rule set (docs/scoring.md): shown when no version is stored yet.
 DEFAULT_RULES = {"mutu_a": 88.31, "mutu_b": 76.61, "mutu_c": 65.0, "k6_min_ikm": 76.61, "report_due_days": 10,
                  "baik_criteria": list(CRITERIA), "lower_is_better": []}
 SOP_UNITS = ("minutes", "working_days")

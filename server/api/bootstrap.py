@@ -91,7 +91,7 @@ class BootstrapSchema(Schema):
     kelurahan = fields.List(fields.Nested(KelurahanSchema), required=True)
     units = fields.List(fields.Nested(UnitSchema), required=True)
     forms = fields.List(fields.Dict(), required=True,
-                        metadata={"description": "Form definitions of SPEC §3 ({code, version, title, fields…}): "
+                        metadata={"description": "Form definitions ({code, version, title, fields…}, docs/forms.md): "
                                                  "every published version; new records use the highest"})
     service_types = fields.List(fields.Nested(ServiceTypeSchema), required=True)
     periods = fields.List(fields.Nested(PeriodSchema), required=True)

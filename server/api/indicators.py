@@ -1,4 +1,4 @@
-"""GET /api/v1/indicators (SPEC §5) and the drill-downs the admin view reads.
+"""GET /api/v1/indicators (docs/api.md) and the drill-downs the admin view reads.
 
 Every endpoint reads stored results (``server.scores``), never computes: the workers keep them
 fresh. Scope, for admins only (officers and kiosks get 403):
@@ -65,7 +65,7 @@ class IndicatorSchema(Schema):
 
 
 class IndicatorPageSchema(Schema):
-    """Exactly SPEC §5's shape; the scope is the one asked for (see the module doc for defaults)."""
+    """Exactly the documented shape (docs/api.md); the scope is the one asked for (see the module doc for defaults)."""
 
     period = fields.String(required=True)
     indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
