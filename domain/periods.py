@@ -18,6 +18,19 @@ _QUARTER_LAST_DAY = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
+def split_label(label: Any) -> tuple[int, int | None] | None:
+    """The syntax alone: ``"2026"`` → (2026, None), ``"2026-Q3"`` (or ``-q3``) → (2026, 3), else None.
+
+    Any four digits pass (``"0000"`` too): callers that need a real period use :class:`Period`,
+    whose years run 1…9999; the form validator answers an out-of-range year with its own message.
+    """
+    match = _PERIOD_PATTERN.match(label) if isinstance(label, str) else None
+    if match is None:
+        return None
+    year, quarter = match.groups()
+    return int(year), int(quarter) if quarter else None
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
     """A reporting period: a whole year (``quarter`` None) or one of its quarters."""
@@ -40,11 +53,8 @@ class Period:
     @classmethod
     def parse_or_none(cls, label: Any) -> Period | None:
         """``"2026"``, ``"2026-Q3"`` (or ``-q3``) → a Period; anything else (spaces included) → None."""
-        match = _PERIOD_PATTERN.match(label) if isinstance(label, str) else None
-        if match is None or int(match.group(1)) < 1:
-            return None
-        year, quarter = match.groups()
-        return cls(int(year), int(quarter) if quarter else None)
+        found = split_label(label)
+        return None if found is None or found[0] < 1 else cls(*found)
 
     @classmethod
     def parse(cls, label: str) -> Period:

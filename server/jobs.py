@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from server.models import ScoreOutbox
 from server.scoring_queue import KickThrottle, QueuedMarks
+from server.settings import BROKER_CONNECT_TIMEOUT_SECONDS, REDIS, SQLALCHEMY, broker_kind, settings
 
 # Task names: the contract between the web and the workers (workers/tasks.py registers them).
 RELAY_TASK = "workers.tasks.relay_outbox"
@@ -36,8 +37,6 @@ RECOMPUTE_ALL_TASK = "workers.tasks.recompute_all"
 KICK_EXPIRES_SECONDS = 60
 # After a failed kick, skip kicking for this long: a broker outage must not slow every sync.
 KICK_BACKOFF_SECONDS = 5.0
-# How long a kick may wait for a TCP connection to the broker.
-BROKER_CONNECT_TIMEOUT_SECONDS = 0.5
 
 # The options kombu's SQLAlchemy transport understands itself (anything else goes to create_engine).
 _SQLA_TRANSPORT_OPTIONS = frozenset({"queue_tablename", "message_tablename", "max_retries", "interval_start",
@@ -84,10 +83,8 @@ def _pending_rolled_back(session: Session) -> None:
 
 def queued_marks(app: Flask | None = None) -> QueuedMarks:
     """The queued-recompute marks of this app (in the broker's Redis; none on the embedded broker)."""
-    app = app or current_app
-    broker = str(app.extensions["celery"].conf.broker_url)
-    redis_url = broker if broker.startswith(("redis://", "rediss://")) else None
-    return QueuedMarks(redis_url, app.config["SQLALCHEMY_DATABASE_URI"])
+    found = settings(app)
+    return QueuedMarks(found.marks_redis_url, found.database_uri)
 
 
 def coalesce_seconds(app: Flask | None = None) -> float:
@@ -167,12 +164,12 @@ def celery_config(app: Flask) -> dict:
     redis_url = app.config.get("REDIS_URL")
     if redis_url:
         config["broker_url"] = redis_url
-    broker = str(config.get("broker_url", ""))
+    kind = broker_kind(config.get("broker_url"))
     options = dict(config.get("broker_transport_options") or {})
-    if broker.startswith(("redis://", "rediss://", "redis+socket://", "unix://")):
+    if kind == REDIS:
         options.setdefault("socket_connect_timeout", BROKER_CONNECT_TIMEOUT_SECONDS)
         options.setdefault("max_retries", 0)
-    elif broker.startswith("sqla+"):
+    elif kind == SQLALCHEMY:
         # kombu's SQLAlchemy transport hands its options to create_engine(): keep only its own
         # (a Redis option such as visibility_timeout would stop the embedded worker from starting).
         options = {key: value for key, value in options.items() if key in _SQLA_TRANSPORT_OPTIONS}

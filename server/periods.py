@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from domain.clock import DEFAULT_TIMEZONE, local_day, local_naive, zone  # noqa: F401 - importable from here
-from domain.periods import Period
+from domain.periods import Period, split_label
 
 # The window every date of a record must lie in (dates, datetimes, `periode`, `observed_at`):
 # from EARLIEST_DATE to one year after today. Outside it a value is refused at the door.
@@ -45,9 +45,11 @@ def window_message(today: dt.date | None = None) -> str:
 
 
 def parse_periode(value: Any) -> tuple[int, int] | None:
-    """``"2025-Q3"`` (a quarter spelled as stored) → (2025, 3); None for anything else."""
-    found = Period.from_label(value)
-    return None if found is None or found.quarter is None else (found.year, found.quarter)
+    """``"2025-Q3"`` (a quarter spelled as stored, any four digits) → (2025, 3); None for anything else."""
+    found = split_label(value)
+    if found is None or found[1] is None or value[5] != "Q":  # the stored spelling: upper-case Q
+        return None
+    return found
 
 
 def _iso_date(value: Any) -> dt.date | None:

@@ -29,6 +29,7 @@ from server.forms.validate import parse_date, parse_datetime, photo_hashes, vali
 from server.models import RW, Attachment, Kecamatan, Kelurahan, Submission, User, UserScope
 from server.periods import affected_years, record_period
 from server.security import Scope
+from server.settings import settings
 
 _ITEM_KEYS = frozenset({"id", "form", "form_version", "subject", "ref", "supersedes", "observed_at", "data"})
 _SUBJECT_KEYS = {"rw": ("rw_id",), "kelurahan": ("kelurahan_id",), "unit": ("kelurahan_id", "kecamatan_id")}
@@ -184,7 +185,7 @@ class _Batch:
     def start(cls, scope: Scope, device_token_id: int | None) -> _Batch:
         now = dt.datetime.now(dt.timezone.utc)
         return cls(scope, device_token_id, now, now + dt.timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"]),
-                   current_app.config.get("TIMEZONE"), registry.service_types())
+                   settings().timezone, registry.service_types())
 
     def form(self, code: Any, version: Any) -> Any:
         """The form definition of (code, version), or None when the pair is not even well-formed."""

@@ -32,6 +32,7 @@ from domain import clock
 from domain.periods import Period, year_and_quarters
 from server.models import IndicatorResult, Kecamatan, ScoreOutbox, ScoringSetAside, Submission
 from server.scores import WHOLE_KECAMATAN
+from server.settings import settings
 from workers.results import upsert_results
 from workers.loader import LoadedKecamatan, load_holidays, load_kecamatan, load_rule_sets, load_service_types
 from workers.scoring import compute_indicators, rules_for
@@ -115,7 +116,7 @@ def result_rows(loaded: LoadedKecamatan, years: Iterable[int], computed_at: dt.d
 
 def current_year_of(today: dt.date | None = None, timezone: str | None = None) -> int:
     """This year in the deployment's timezone (or ``today``'s year when given)."""
-    return (today or clock.today(timezone or current_app.config.get("TIMEZONE"))).year
+    return (today or clock.today(timezone or settings().timezone)).year
 
 
 def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequence[int], *,
@@ -134,7 +135,7 @@ def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequen
     absorb = sorted(set(years) | set(absorb_also))
     if not absorb:
         return 0
-    tz = timezone or current_app.config.get("TIMEZONE") or clock.DEFAULT_TIMEZONE
+    tz = timezone or settings().timezone
     try:
         lock_kecamatan_years(session, kecamatan_id, years)
         absorbed = absorb_outbox(session, kecamatan_id, absorb)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort, current_app, request
+from flask import abort, request
 from sqlalchemy import select
 
 from domain import clock
@@ -12,10 +12,11 @@ from server.admin.access import active_kecamatan, admin_scope, chosen_kelurahan_
 from server.extensions import db
 from server.models import Kecamatan, Kelurahan
 from server.reports.performance import periods_with_data, sort_periods
+from server.settings import settings
 
 def current_year() -> int:
     """This year in the deployment's time zone."""
-    return clock.today(current_app.config.get("TIMEZONE")).year
+    return clock.today(settings().timezone).year
 
 
 def valid_period(period: str) -> bool:

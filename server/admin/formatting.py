@@ -9,10 +9,11 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask
 
 from domain.clock import aware_utc, zone
 from server.admin.i18n import translate
+from server.settings import settings
 
 
 def number(value: float | int | None, decimals: int = 2) -> str:
@@ -30,7 +31,7 @@ def integer(value: float | int | None) -> str:
 
 def local_zone() -> ZoneInfo:
     """The deployment's time zone."""
-    return zone(current_app.config.get("TIMEZONE"))
+    return zone(settings().timezone)
 
 
 def date(value: dt.date | dt.datetime | None) -> str:

@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import json
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -33,6 +33,7 @@ from server.api.auth import UserSchema
 from server.extensions import db
 from server.models import FormDefinition, Kecamatan, Kelurahan, ServiceType, Submission, User, counts_clause
 from server.security import ALL_ROLES, Scope, current_scope, require_role
+from server.settings import settings
 
 blp = Blueprint("bootstrap", __name__, description="What a device needs to work offline")
 
@@ -202,7 +203,7 @@ class Bootstrap(MethodView):
     def get(self):
         """Everything the device needs offline for the current user; revalidate with If-None-Match."""
         now = dt.datetime.now(dt.timezone.utc)
-        today = clock.local_day(now, current_app.config["TIMEZONE"])
+        today = clock.local_day(now, settings().timezone)
         document = build_bootstrap(current_scope(), today)
         etag = etag_of(document)
         if request.if_none_match.contains_weak(etag):  # RFC 9110: weak comparison for If-None-Match

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app, jsonify
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select, text
@@ -11,6 +11,7 @@ from domain.clock import aware_utc
 from server.extensions import db
 from server.models import Kecamatan, ScoreOutbox, ScoringSetAside
 from server.models._types import utcnow
+from server.settings import HEALTH_PING_TIMEOUT_SECONDS, settings
 
 blp = Blueprint("health", __name__, description="Liveness and readiness")
 
@@ -52,13 +53,14 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool | None:
-    url = current_app.config.get("REDIS_URL")
+    url = settings().redis_url
     if not url:
         return None  # embedded broker: nothing separate to ping
     import redis
 
     try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=HEALTH_PING_TIMEOUT_SECONDS,
+                                         socket_timeout=HEALTH_PING_TIMEOUT_SECONDS).ping())
     except redis.RedisError:
         return False
 
