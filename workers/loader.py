@@ -10,7 +10,7 @@ the earliest ``tindak-lanjut.tanggal`` is a complaint's follow-up date, the earl
 ``waktu_selesai`` (the register line's own, else a ``layanan-selesai``) a service's completion.
 A follow-up that arrived before its record and was not linked to it (``subject_type = 'ref'``:
 its sender may not write at the record's place) never counts.
-Dates are LOCAL dates in the configured timezone (``TIMEZONE``, Asia/Jakarta by default), decided
+Dates are LOCAL dates in the configured timezone (``TIMEZONE``, ``domain.clock.DEFAULT_TIMEZONE`` by default), decided
 by ``server.periods`` (the one clock the sync uses too). A stored row whose dates cannot be read
 (a hostile legacy row: year 0, year 9999 with a far offset) is skipped with a warning, never a crash.
 
