@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Row
@@ -29,6 +30,17 @@ _IN_LIST_LIMIT = 20_000  # bound parameters per query (SQLite allows 32,766)
 _SUMMARY = (IndicatorResult.code, IndicatorResult.period, IndicatorResult.name, IndicatorResult.value,
             IndicatorResult.numerator, IndicatorResult.denominator, IndicatorResult.target, IndicatorResult.capaian,
             IndicatorResult.unit, IndicatorResult.mutu, IndicatorResult.rule_version, IndicatorResult.computed_at)
+
+
+def parse_period(label: Any) -> tuple[int, int | None] | None:
+    """Kept importable for one release: :meth:`domain.periods.Period.parse_or_none` as (year, quarter)."""
+    found = Period.parse_or_none(label)
+    return None if found is None else (found.year, found.quarter)
+
+
+def period_label(year: int, quarter: int | None) -> str:
+    """Kept importable for one release: :attr:`domain.periods.Period.label`."""
+    return Period(year, quarter).label
 
 
 def targets_for(session: Session, kecamatan_id: int, year: int) -> dict[str, float]:
