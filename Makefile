@@ -40,6 +40,7 @@ test: install pwa
 	$(MAKE) test-py
 
 test-py:
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -p no:cacheprovider tests
 
 test-pwa: pwa

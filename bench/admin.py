@@ -46,13 +46,67 @@ def _kelurahan_rows() -> list[dict]:
     raise SystemExit("kota-bandung-kelurahan.csv not found (server/data/ or ../shared/data/)")
 
 
+def _data(form: str, n: int, rng: random.Random) -> dict:
+    """The data of the n-th bench submission."""
+    if form != "inspeksi-rw":
+        return {"catatan": f"bench {n}"}
+    return {"kebun_toga": True, "pengelolaan_sampah": "baik", "status_kumuh": "tidak_kumuh",
+            "lembaga_aktif": True, "kejadian_kriminal": 0, "konflik_sosial": 0,
+            "lokasi": {"lat": -6.9 + rng.random() / 20, "lon": 107.6 + rng.random() / 20}}
+
+
+def _details(code: str, ids: list[str], scope_kels: list[int], rw_of_kel: dict[int, list[int]]) -> dict:
+    """A drill-down of the shape the workers store for ``code``."""
+    details: dict = {"record_ids": ids, "warnings": []}
+    if code == "IKU1":
+        details.update(nrr={f"u{i}": 3.2 for i in range(1, 10)}, ikm_raw=3.2, mutu="B",
+                       respondents=len(ids), min_sample=80,
+                       units=[{"kelurahan_id": k, "value": 80.0, "mutu": "B", "respondents": 40,
+                               "min_sample": 80, "warning": "kurang"} for k in [0, *scope_kels]])
+    elif code == "IKU2":
+        details["followed_up_ids"] = ids[::2]
+    elif code in ("IKU3", "IKU4"):
+        details.update(on_time_ids=ids[::2], late_ids=ids[1::2])
+        if code == "IKU4":
+            details["sections"] = {s: {"numerator": 5, "denominator": 7, "value": 71.43}
+                                   for s in ("Seksi Ekobang", "Seksi Kessos", "Seksi Trantib")}
+    elif code == "IKU5":
+        details["kelurahan"] = [{"id": k, "kode": str(k), "nama": str(k), "baik": k % 2 == 0,
+                                 "criteria": {f"K{i}": {"held": i != 7, "reason": "bench",
+                                                       "record_ids": ids[:3]} for i in range(1, 8)}}
+                                for k in scope_kels]
+    elif code == "IKU6":
+        details["rw"] = [{"id": r, "kelurahan_id": k, "now": True, "baseline": r % 3 == 0,
+                          "changed": r % 3 != 0, "inspection_now": ids[0] if ids else None,
+                          "inspection_baseline": None} for k in scope_kels for r in rw_of_kel[k]]
+    return details
+
+
+def _users(kel_of_kec: dict[int, list[int]]) -> tuple[int, int]:
+    """The camat of the biggest kecamatan and a lurah of its first kelurahan; (kecamatan, kelurahan)."""
+    from server.extensions import db
+    from server.models import User, UserScope
+    from server.security import hash_password
+
+    biggest = max(kel_of_kec, key=lambda k: len(kel_of_kec[k]))
+    camat = User(username="camat", name="Camat", role="kecamatan_admin", kecamatan_id=biggest,
+                 password_hash=hash_password(PASSWORD))
+    lurah = User(username="lurah", name="Lurah", role="kelurahan_admin", kecamatan_id=biggest,
+                 password_hash=hash_password(PASSWORD))
+    db.session.add_all([camat, lurah])
+    db.session.flush()
+    lurah_kel = kel_of_kec[biggest][0]
+    db.session.add(UserScope(user_id=lurah.id, kelurahan_id=lurah_kel))
+    db.session.commit()
+    return biggest, lurah_kel
+
+
 def _build(app, rows: int, rng: random.Random) -> dict:
     """Fill the database; return what the timing needs (the camat's kecamatan and a lurah's kelurahan)."""
     from sqlalchemy import insert
 
     from server.extensions import db
-    from server.models import RW, IndicatorResult, Kecamatan, Kelurahan, Submission, User, UserScope
-    from server.security import hash_password
+    from server.models import RW, IndicatorResult, Kecamatan, Kelurahan, Submission
 
     with app.app_context():
         kecamatan: dict[str, int] = {}
@@ -74,16 +128,7 @@ def _build(app, rows: int, rng: random.Random) -> dict:
         for rw_id, kel_id in db.session.execute(db.select(RW.id, RW.kelurahan_id)):
             rw_of_kel.setdefault(kel_id, []).append(rw_id)
         kec_of_kel = {k: kec for kec, ks in kel_of_kec.items() for k in ks}
-        biggest = max(kel_of_kec, key=lambda k: len(kel_of_kec[k]))
-        camat = User(username="camat", name="Camat", role="kecamatan_admin", kecamatan_id=biggest,
-                     password_hash=hash_password(PASSWORD))
-        lurah = User(username="lurah", name="Lurah", role="kelurahan_admin", kecamatan_id=biggest,
-                     password_hash=hash_password(PASSWORD))
-        db.session.add_all([camat, lurah])
-        db.session.flush()
-        lurah_kel = kel_of_kec[biggest][0]
-        db.session.add(UserScope(user_id=lurah.id, kelurahan_id=lurah_kel))
-        db.session.commit()
+        biggest, lurah_kel = _users(kel_of_kec)
 
         # Submissions: spread over the city and two years.
         all_kel = list(kec_of_kel)
@@ -96,10 +141,7 @@ def _build(app, rows: int, rng: random.Random) -> dict:
             observed = start + dt.timedelta(minutes=rng.randrange(0, 700 * 24 * 60))
             sid = uuid.uuid4()
             rw = rng.choice(rw_of_kel[kel]) if form == "inspeksi-rw" else None
-            data = {"kebun_toga": True, "pengelolaan_sampah": "baik", "status_kumuh": "tidak_kumuh",
-                    "lembaga_aktif": True, "kejadian_kriminal": 0, "konflik_sosial": 0,
-                    "lokasi": {"lat": -6.9 + rng.random() / 20, "lon": 107.6 + rng.random() / 20}} \
-                if form == "inspeksi-rw" else {"catatan": f"bench {n}"}
+            data = _data(form, n, rng)
             batch.append({"id": sid, "form_code": form, "form_version": 1, "subject_type": "rw" if rw else "kelurahan",
                           "kecamatan_id": kec_of_kel[kel], "kelurahan_id": kel, "rw_id": rw, "observed_at": observed,
                           "period_year": observed.year, "period_quarter": (observed.month - 1) // 3 + 1,
@@ -122,28 +164,7 @@ def _build(app, rows: int, rng: random.Random) -> dict:
                     year = int(period[:4])
                     ids = [i for k in scope_kels for i in ids_by_scope.get((kec, k, year), [])][:400]
                     for code in ("IKU1", "IKU2", "IKU3", "IKU4", "IKU5", "IKU6"):
-                        details: dict = {"record_ids": ids, "warnings": []}
-                        if code == "IKU1":
-                            details.update(nrr={f"u{i}": 3.2 for i in range(1, 10)}, ikm_raw=3.2, mutu="B",
-                                           respondents=len(ids), min_sample=80,
-                                           units=[{"kelurahan_id": k, "value": 80.0, "mutu": "B", "respondents": 40,
-                                                   "min_sample": 80, "warning": "kurang"} for k in [0, *scope_kels]])
-                        elif code == "IKU2":
-                            details["followed_up_ids"] = ids[::2]
-                        elif code in ("IKU3", "IKU4"):
-                            details.update(on_time_ids=ids[::2], late_ids=ids[1::2])
-                            if code == "IKU4":
-                                details["sections"] = {s: {"numerator": 5, "denominator": 7, "value": 71.43}
-                                                       for s in ("Seksi Ekobang", "Seksi Kessos", "Seksi Trantib")}
-                        elif code == "IKU5":
-                            details["kelurahan"] = [{"id": k, "kode": str(k), "nama": str(k), "baik": k % 2 == 0,
-                                                     "criteria": {f"K{i}": {"held": i != 7, "reason": "bench",
-                                                                           "record_ids": ids[:3]} for i in range(1, 8)}}
-                                                    for k in scope_kels]
-                        elif code == "IKU6":
-                            details["rw"] = [{"id": r, "kelurahan_id": k, "now": True, "baseline": r % 3 == 0,
-                                              "changed": r % 3 != 0, "inspection_now": ids[0] if ids else None,
-                                              "inspection_baseline": None} for k in scope_kels for r in rw_of_kel[k]]
+                        details = _details(code, ids, scope_kels, rw_of_kel)
                         results.append({"kecamatan_id": kec, "kelurahan_id": scope, "period": period, "code": code,
                                         "name": code, "value": 75.5, "numerator": 151, "denominator": 200,
                                         "target": 80.0, "capaian": 94.38, "unit": "%", "mutu": None,

@@ -258,6 +258,39 @@ def ceilings(db_url: str, single_rows: int, batches: int) -> tuple[float, float]
 
 # -- main ---------------------------------------------------------------------------------------------
 
+def _wait_for_web(port: int) -> None:
+    """Wait until the web answers its health check (30 s at most)."""
+    for _ in range(150):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/api/v1/health")
+            if c.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("web did not come up")
+
+
+def _print_figures(before: int, single: float, multi: float, results: list[dict], sent: int, stored: int,
+                   distinct: int) -> None:
+    """The figures of a run: the two ceilings, each phase against its ceiling, and the item count check."""
+    print(f"\nPostgreSQL on loopback; {before} submissions before the load; Procfile: web, worker, beat "
+          f"(WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', 'default')}, "
+          f"WORKER_CONCURRENCY={os.environ.get('WORKER_CONCURRENCY', 'default')})")
+    print(f"ceiling, single-row INSERT + commit:     {single:8.0f} rows/s")
+    print(f"ceiling, 100-row INSERT + commit:        {multi:8.0f} rows/s")
+    print(f"{'phase':30} {'accepted/s':>10} {'% ceiling':>9} {'web cpu s':>9} {'worker cpu s':>12} "
+          f"{'worker/web':>10} {'catch-up s':>10}")
+    for r in results:
+        ceiling = single if r["label"].startswith("one") else multi
+        share = r["worker_cpu_s"] / r["web_cpu_s"] if r["web_cpu_s"] else float("nan")
+        print(f"{r['label']:30} {r['rate']:10.0f} {100 * r['rate'] / ceiling:8.1f}% {r['web_cpu_s']:9.1f} "
+              f"{r['worker_cpu_s']:12.1f} {share:10.2f} {r['catch_up_s']:10.2f}"
+              + (f"  ({r['problems']} not created)" if r["problems"] else ""))
+    print(f"items sent {sent}, stored {stored}, distinct {distinct}: "
+          + ("nothing lost or doubled" if stored == distinct == sent else "MISMATCH"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--city-rows", type=int, default=300_000, help="pre-filled submissions (0: none)")
@@ -291,16 +324,7 @@ def main() -> None:
         time.sleep(3)
         procs.start("beat")
         procs.start("web")
-        for _ in range(150):
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                c.request("GET", "/api/v1/health")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise SystemExit("web did not come up")
+        _wait_for_web(port)
         try:
             rng = random.Random(20261124)
             warm = [item(rng, rw_ids) for _ in range(20)]
@@ -327,21 +351,7 @@ def main() -> None:
             distinct = conn.execute("SELECT count(DISTINCT id) FROM submissions").fetchone()[0] - before
         single, multi = ceilings(db_url, 3000, 300)
 
-    print(f"\nPostgreSQL on loopback; {before} submissions before the load; Procfile: web, worker, beat "
-          f"(WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', 'default')}, "
-          f"WORKER_CONCURRENCY={os.environ.get('WORKER_CONCURRENCY', 'default')})")
-    print(f"ceiling, single-row INSERT + commit:     {single:8.0f} rows/s")
-    print(f"ceiling, 100-row INSERT + commit:        {multi:8.0f} rows/s")
-    print(f"{'phase':30} {'accepted/s':>10} {'% ceiling':>9} {'web cpu s':>9} {'worker cpu s':>12} "
-          f"{'worker/web':>10} {'catch-up s':>10}")
-    for r in results:
-        ceiling = single if r["label"].startswith("one") else multi
-        share = r["worker_cpu_s"] / r["web_cpu_s"] if r["web_cpu_s"] else float("nan")
-        print(f"{r['label']:30} {r['rate']:10.0f} {100 * r['rate'] / ceiling:8.1f}% {r['web_cpu_s']:9.1f} "
-              f"{r['worker_cpu_s']:12.1f} {share:10.2f} {r['catch_up_s']:10.2f}"
-              + (f"  ({r['problems']} not created)" if r["problems"] else ""))
-    print(f"items sent {sent}, stored {stored}, distinct {distinct}: "
-          + ("nothing lost or doubled" if stored == distinct == sent else "MISMATCH"))
+    _print_figures(before, single, multi, results, sent, stored, distinct)
     if args.json:
         args.json.write_text(json.dumps({"before": before, "single_ceiling": single, "multi_ceiling": multi,
                                          "phases": results, "sent": sent, "stored": stored}, indent=2))

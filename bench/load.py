@@ -1,7 +1,7 @@
 """Load benchmark: a city's morning against gunicorn + a Celery worker on PostgreSQL and Redis (loopback).
 
 300 officers each sync 20 inspections with one photo (4 syncs of 5) within the run, while 20
-admins browse the indicators API and the admin dashboard (bench/locustfile.py). The SPEC's
+admins browse the indicators API and the admin dashboard (bench/locustfile.py). The target's
 scenario is ten minutes; ``--minutes 10`` runs it in real time, fewer minutes run the same total
 work faster (stricter). Budget: no failure, p95 < 1 s overall and for every request type but
 the admin login (a deliberately slow password hash, once a day per admin; printed all the same).
@@ -175,9 +175,9 @@ def report(prefix: Path, sampler: OutboxSampler, drain_seconds: float | None, ru
     return ok and drain_seconds is not None
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--minutes", type=float, default=3.0, help="run length (the SPEC's morning: 10)")
+    parser.add_argument("--minutes", type=float, default=3.0, help="run length (a full morning: 10)")
     parser.add_argument("--officers", type=int, default=300)
     parser.add_argument("--admins", type=int, default=20)
     parser.add_argument("--syncs", type=int, default=4, help="syncs per officer")
@@ -185,7 +185,26 @@ def main() -> int:
     parser.add_argument("--photo-kb", type=int, default=120, help="size of each photo")
     parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "4")))
     parser.add_argument("--worker-concurrency", type=int, default=2)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def _drain(db_url: str, sampler: OutboxSampler) -> tuple[float | None, int, int]:
+    """Wait (2 min at most) for the scoring outbox to empty; (seconds it took or None, submissions, photos)."""
+    drain_started = time.time()
+    drained = None
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        while time.time() - drain_started < 120:
+            if sampler.sample(conn)[0] == 0:
+                drained = time.time() - drain_started
+                break
+            time.sleep(0.5)
+        stored = conn.execute("SELECT count(*) FROM submissions").fetchone()[0]
+        photos = conn.execute("SELECT count(*) FROM attachments").fetchone()[0]
+    return drained, stored, photos
+
+
+def main() -> int:
+    args = _arguments()
 
     from tests.integration.harness import CeleryProcess, PrivateRedis, free_port
 
@@ -240,16 +259,7 @@ def main() -> int:
         failures_csv = (tmp / "locust_failures.csv")
         if failures_csv.exists() and failures_csv.stat().st_size > 100:
             print("failures:\n" + failures_csv.read_text()[:2000])
-        drain_started = time.time()
-        drained = None
-        with psycopg.connect(db_url, autocommit=True) as conn:
-            while time.time() - drain_started < 120:
-                if sampler.sample(conn)[0] == 0:
-                    drained = time.time() - drain_started
-                    break
-                time.sleep(0.5)
-            stored = conn.execute("SELECT count(*) FROM submissions").fetchone()[0]
-            photos = conn.execute("SELECT count(*) FROM attachments").fetchone()[0]
+        drained, stored, photos = _drain(db_url, sampler)
         sampler.stop_event.set()
         print(f"stored {stored} submissions and {photos} photos "
               f"(expected {args.officers * args.syncs * args.items} each)")

@@ -78,6 +78,6 @@ def review_pairs(submission: Submission) -> set[tuple[int, int]]:
     Accepting or rejecting a version changes which version of its chain is current, so every year
     of the chain, of its follow-ups and — for a follow-up — of the record it refers to.
     """
-    from flask import current_app  # the review runs in a request; keep this module importable alone
+    from server.settings import settings  # the review runs in a request; keep this module importable alone
 
-    return touched_pairs({submission.id}, current_app.config.get("TIMEZONE"))
+    return touched_pairs({submission.id}, settings().timezone)

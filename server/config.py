@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from domain.clock import DEFAULT_TIMEZONE
+
 INSTANCE_DIR = Path(os.environ.get("SIKK_INSTANCE_DIR", Path(__file__).resolve().parent.parent / "instance"))
 
 
@@ -81,7 +83,7 @@ class Config:
     # Behind a reverse proxy (nginx): how many proxies set X-Forwarded-For/-Proto. 0 trusts none, so
     # the login limit keys on the real client address only when this matches the deployment.
     PROXY_FIX_X_FOR = int(os.environ.get("SIKK_PROXY_FIX_X_FOR", "0"))
-    TIMEZONE = os.environ.get("SIKK_TIMEZONE", "Asia/Jakarta")
+    TIMEZONE = os.environ.get("SIKK_TIMEZONE", DEFAULT_TIMEZONE)
     # Scoring pipeline (docs/operations.md): a recompute runs this long after the first change of
     # its interval, with everything that arrived meanwhile (SIKK_SCORING_COALESCE_SECONDS) …
     SCORING_COALESCE_SECONDS = 0.25

@@ -31,7 +31,7 @@ class ApiError(HTTPException):
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None) -> Response:
-    """Build the JSON error response of SPEC §5."""
+    """Build the JSON error response: ``{"error": {"code", "message", "fields"}}``."""
     resp = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
     resp.status_code = status
     return resp
@@ -59,7 +59,7 @@ def _fields_of(exc: HTTPException) -> dict[str, Any]:
 
 
 def handle_http_exception(exc: HTTPException):
-    """Render any HTTP error as SPEC §5 JSON under /api/, as the default page elsewhere."""
+    """Render any HTTP error as the JSON error shape under /api/, as the default page elsewhere."""
     status = exc.code or 500
     if status >= 500:
         db.session.rollback()

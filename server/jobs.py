@@ -10,7 +10,8 @@ stays until the recompute that read its submissions commits (the worker deletes 
 transaction), so "being computed" is true exactly while a row exists. The kick is an optimisation,
 never a requirement: when the broker is down it fails fast, is suppressed for a few seconds, and the
 beat's periodic relay sweeps the leftover rows once the broker is back. Nothing here imports
-``workers.*`` (tasks are sent by name); the ``recompute`` CLI command imports the workers lazily.
+``workers.*``, lazily or not: tasks are sent by name, and the ``recompute`` command is the workers'
+own (``workers/cli.py``, a Flask CLI plugin).
 """
 from __future__ import annotations
 
@@ -18,15 +19,14 @@ import threading
 import time
 from collections.abc import Iterable
 
-import click
 from celery import Celery, Task
 from flask import Flask, current_app
-from flask.cli import with_appcontext
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from server.models import ScoreOutbox
 from server.scoring_queue import KickThrottle, QueuedMarks
+from server.settings import BROKER_CONNECT_TIMEOUT_SECONDS, REDIS, SQLALCHEMY, broker_kind, settings
 
 # Task names: the contract between the web and the workers (workers/tasks.py registers them).
 RELAY_TASK = "workers.tasks.relay_outbox"
@@ -37,8 +37,6 @@ RECOMPUTE_ALL_TASK = "workers.tasks.recompute_all"
 KICK_EXPIRES_SECONDS = 60
 # After a failed kick, skip kicking for this long: a broker outage must not slow every sync.
 KICK_BACKOFF_SECONDS = 5.0
-# How long a kick may wait for a TCP connection to the broker.
-BROKER_CONNECT_TIMEOUT_SECONDS = 0.5
 
 # The options kombu's SQLAlchemy transport understands itself (anything else goes to create_engine).
 _SQLA_TRANSPORT_OPTIONS = frozenset({"queue_tablename", "message_tablename", "max_retries", "interval_start",
@@ -85,10 +83,8 @@ def _pending_rolled_back(session: Session) -> None:
 
 def queued_marks(app: Flask | None = None) -> QueuedMarks:
     """The queued-recompute marks of this app (in the broker's Redis; none on the embedded broker)."""
-    app = app or current_app
-    broker = str(app.extensions["celery"].conf.broker_url)
-    redis_url = broker if broker.startswith(("redis://", "rediss://")) else None
-    return QueuedMarks(redis_url, app.config["SQLALCHEMY_DATABASE_URI"])
+    found = settings(app)
+    return QueuedMarks(found.marks_redis_url, found.database_uri)
 
 
 def coalesce_seconds(app: Flask | None = None) -> float:
@@ -168,12 +164,12 @@ def celery_config(app: Flask) -> dict:
     redis_url = app.config.get("REDIS_URL")
     if redis_url:
         config["broker_url"] = redis_url
-    broker = str(config.get("broker_url", ""))
+    kind = broker_kind(config.get("broker_url"))
     options = dict(config.get("broker_transport_options") or {})
-    if broker.startswith(("redis://", "rediss://", "redis+socket://", "unix://")):
+    if kind == REDIS:
         options.setdefault("socket_connect_timeout", BROKER_CONNECT_TIMEOUT_SECONDS)
         options.setdefault("max_retries", 0)
-    elif broker.startswith("sqla+"):
+    elif kind == SQLALCHEMY:
         # kombu's SQLAlchemy transport hands its options to create_engine(): keep only its own
         # (a Redis option such as visibility_timeout would stop the embedded worker from starting).
         options = {key: value for key, value in options.items() if key in _SQLA_TRANSPORT_OPTIONS}
@@ -198,24 +194,6 @@ def celery_init_app(app: Flask) -> Celery:
     return celery_app
 
 
-@click.command("recompute")
-@with_appcontext
-@click.option("--period", "period_label", default=None, help="Only the year of this period (2026 or 2026-Q3).")
-@click.option("--processes", type=click.IntRange(min=1), default=None,
-              help="Processes to use (default: every core on PostgreSQL, 1 on SQLite).")
-def recompute_command(period_label: str | None, processes: int | None = None) -> None:
-    """Recompute every score from the submissions, synchronously, and print what was done."""
-    from workers.recompute import parse_period_or_none, recompute_everything  # lazy: server never imports workers
-
-    try:
-        period = parse_period_or_none(period_label)
-    except ValueError as err:
-        raise click.BadParameter(str(err), param_hint="--period") from None
-    for line in recompute_everything(period, processes=processes):
-        click.echo(line)
-
-
 def init_app(app: Flask) -> None:
-    """Build the Celery app for this Flask app and register ``flask --app server recompute``."""
+    """Build the Celery app for this Flask app (``flask --app server recompute`` is the workers' plugin)."""
     celery_init_app(app)
-    app.cli.add_command(recompute_command)

@@ -3,37 +3,29 @@
 Every layer that asks "which period is this record in?" asks this module — the sync when it stores
 ``period_year``/``period_quarter`` and marks (kecamatan, year) pairs stale, the review when it marks
 the years a decision changes, and the scoring loader when it dates records. Dates are LOCAL dates in
-the deployment's timezone (``TIMEZONE``, Asia/Jakarta by default), never the offset a device wrote:
+the deployment's timezone (the ``TIMEZONE`` setting, ``domain.clock``), never the offset a device wrote:
 a survey at ``2026-01-01T00:30+09:00`` is 22:30 WIB on 31 December 2025, so it belongs to 2025.
 
 Exceptions by form: ``laporan-kelurahan`` belongs to the quarter it reports on (``periode``);
 ``pengaduan`` to the date the complaint was received (``tanggal_terima``).
 
-Standard library only (the workers import it too; it imports nothing of the web).
+Built on ``domain`` (``Period``, the clock) and nothing of the web: the workers import it too.
 """
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
-DEFAULT_TIMEZONE = "Asia/Jakarta"
+from domain.clock import DEFAULT_TIMEZONE, local_day, local_naive, zone  # noqa: F401 - importable from here
+from domain.periods import Period, split_label
+
 # The window every date of a record must lie in (dates, datetimes, `periode`, `observed_at`):
 # from EARLIEST_DATE to one year after today. Outside it a value is refused at the door.
 EARLIEST_DATE = dt.date(2000, 1, 1)
 FUTURE_DAYS = 366
-_PERIODE_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 # Forms whose period is one of their fields, not their observed_at.
 _DAY_FIELD = {"pengaduan": "tanggal_terima"}
-
-
-@lru_cache(maxsize=8)
-def zone(name: str | None = None) -> ZoneInfo:
-    """The deployment's timezone (cached)."""
-    return ZoneInfo(name or DEFAULT_TIMEZONE)
 
 
 def latest_date(today: dt.date | None = None) -> dt.date:
@@ -52,24 +44,12 @@ def window_message(today: dt.date | None = None) -> str:
             f"{latest_date(today).strftime('%d/%m/%Y')}.")
 
 
-def local_day(moment: dt.datetime, tz: str | None = None) -> dt.date:
-    """The local date of an instant (a naive instant is taken as UTC, as SQLite hands it back)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(zone(tz)).date()
-
-
-def local_naive(moment: dt.datetime, tz: str | None = None) -> dt.datetime:
-    """An instant as a naive local datetime (a naive value is already local)."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(zone(tz)).replace(tzinfo=None)
-
-
 def parse_periode(value: Any) -> tuple[int, int] | None:
-    """``"2025-Q3"`` → (2025, 3); None for anything else."""
-    match = _PERIODE_RE.match(value) if isinstance(value, str) else None
-    return None if match is None else (int(match.group(1)), int(match.group(2)))
+    """``"2025-Q3"`` (a quarter spelled as stored, any four digits) → (2025, 3); None for anything else."""
+    found = split_label(value)
+    if found is None or found[1] is None or value[5] != "Q":  # the stored spelling: upper-case Q
+        return None
+    return found
 
 
 def _iso_date(value: Any) -> dt.date | None:
@@ -92,8 +72,7 @@ def record_day(form_code: str, observed_at: dt.datetime, data: Mapping[str, Any]
         found = parse_periode(data.get("periode"))
         if found is None:
             raise ValueError("laporan-kelurahan without a valid periode")
-        year, quarter = found
-        return dt.date(year, 3 * (quarter - 1) + 1, 1)
+        return Period(*found).start
     field = _DAY_FIELD.get(form_code)
     if field is not None:
         day = _iso_date(data.get(field))
@@ -105,8 +84,8 @@ def record_day(form_code: str, observed_at: dt.datetime, data: Mapping[str, Any]
 def record_period(form_code: str, observed_at: dt.datetime, data: Mapping[str, Any] | None,
                   tz: str | None = None) -> tuple[int, int]:
     """(year, quarter) a record belongs to — the one rule (see the module docstring)."""
-    day = record_day(form_code, observed_at, data, tz)
-    return day.year, (day.month - 1) // 3 + 1
+    period = Period.of_day(record_day(form_code, observed_at, data, tz))
+    return period.year, period.quarter
 
 
 def _parse_moment(value: Any) -> dt.datetime | None:

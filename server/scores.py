@@ -1,87 +1,46 @@
-"""Stored indicator results: upserted by the workers, read by the API and the admin pages.
+"""Stored indicator results, read for the API and the admin pages: the one reader of ``indicator_results``.
 
 Scores are derived data (``indicator_results``, one row per kecamatan, scope, period and IKU;
-``kelurahan_id`` 0 = the whole kecamatan). The workers write them with :func:`upsert_results`
-(an ``INSERT … ON CONFLICT DO UPDATE`` on the unique key, so two concurrent recomputes leave one
-row each); readers use :func:`read_indicators`, which always answers all six IKU — value null and
-the year's target from the ``targets`` table when nothing is computed yet.
-
-This module knows nothing of Celery or of ``workers.*``: the workers hand it plain dicts.
+``kelurahan_id`` 0 = the whole kecamatan). The workers write them (``workers/results.py``); every
+reader goes through :func:`read_summaries` (the figures of some periods, without the possibly large
+``details``) or :func:`read_result` (one row with its drill-down).
+:func:`read_indicators` always answers all six IKU — value null and the year's target from the
+``targets`` table when nothing is computed yet.
 """
 from __future__ import annotations
 
-import datetime as dt
-import re
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
+from domain.clock import aware_utc
+from domain.indicators import CATALOGUE
+from domain.periods import Period
 from server.models import IndicatorResult, Submission, Target
 
-# The six IKU of SPEC §2: code → (name, unit). The scoring functions produce the same names.
-INDICATORS: dict[str, tuple[str, str]] = {
-    "IKU1": ("Indeks Kepuasan Masyarakat (IKM)", "indeks"),
-    "IKU2": ("Persentase pengaduan masyarakat yang ditindaklanjuti", "%"),
-    "IKU3": ("Persentase pelayanan administrasi kependudukan yang diselesaikan tepat waktu", "%"),
-    "IKU4": ("Persentase pelayanan administrasi umum lainnya yang diselesaikan tepat waktu", "%"),
-    "IKU5": ("Persentase kelurahan dengan kriteria Baik", "%"),
-    "IKU6": ("Persentase RW berubah", "%"),
-}
+# code → (name, unit), kept importable for one release; the catalogue is domain.indicators.
+INDICATORS: dict[str, tuple[str, str]] = {i.code: (i.name, i.unit) for i in CATALOGUE}
 WHOLE_KECAMATAN = 0  # kelurahan_id of a kecamatan-wide result
-_PERIOD_RE = re.compile(r"^(\d{4})(?:-[Qq]([1-4]))?$")
-_RESULT_COLUMNS = ("kecamatan_id", "kelurahan_id", "period", "code", "name", "value", "numerator", "denominator",
-                   "target", "capaian", "unit", "mutu", "rule_version", "details", "computed_at")
 _IN_LIST_LIMIT = 20_000  # bound parameters per query (SQLite allows 32,766)
-_UPDATED_COLUMNS = [c for c in _RESULT_COLUMNS if c not in ("kecamatan_id", "kelurahan_id", "period", "code")]
+# The figures of a result: every column but the key's scope and the drill-down.
+_SUMMARY = (IndicatorResult.code, IndicatorResult.period, IndicatorResult.name, IndicatorResult.value,
+            IndicatorResult.numerator, IndicatorResult.denominator, IndicatorResult.target, IndicatorResult.capaian,
+            IndicatorResult.unit, IndicatorResult.mutu, IndicatorResult.rule_version, IndicatorResult.computed_at)
 
 
 def parse_period(label: Any) -> tuple[int, int | None] | None:
-    """``"2026"`` → (2026, None), ``"2026-Q3"`` (or ``-q3``) → (2026, 3); anything else → None."""
-    match = _PERIOD_RE.match(label) if isinstance(label, str) else None
-    if match is None or not 1 <= int(match.group(1)) <= 9999:
-        return None
-    return int(match.group(1)), int(match.group(2)) if match.group(2) else None
+    """Kept importable for one release: :meth:`domain.periods.Period.parse_or_none` as (year, quarter)."""
+    found = Period.parse_or_none(label)
+    return None if found is None else (found.year, found.quarter)
 
 
 def period_label(year: int, quarter: int | None) -> str:
-    """The stored spelling of a period: ``"2026"`` or ``"2026-Q3"``."""
-    return str(year) if quarter is None else f"{year}-Q{quarter}"
-
-
-def _insert(session: Session, table):
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert(table)
-    if name == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"unsupported database dialect: {name}")
-
-
-def upsert_results(session: Session, rows: Sequence[dict]) -> int:
-    """Insert or replace result rows on (kecamatan_id, kelurahan_id, period, code), in the caller's transaction.
-
-    :param rows: dicts with every column of ``indicator_results`` but ``id``.
-    :return: the number of rows written.
-    """
-    if not rows:
-        return 0
-    table = IndicatorResult.__table__
-    stmt = _insert(session, table)
-    updates = {column: stmt.excluded[column] for column in _UPDATED_COLUMNS}
-    # An unchanged drill-down keeps its stored value: PostgreSQL then reuses the TOASTed document
-    # instead of writing it (and its WAL) again — most rows of a recompute after one sync.
-    updates["details"] = case((table.c.details == stmt.excluded.details, table.c.details),
-                              else_=stmt.excluded.details)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["kecamatan_id", "kelurahan_id", "period", "code"], set_=updates)
-    # Sorted by the key: concurrent upserts of overlapping rows lock them in the same order.
-    ordered = sorted(rows, key=lambda r: (r["kecamatan_id"], r["kelurahan_id"], r["period"], r["code"]))
-    for start in range(0, len(ordered), 1000):
-        session.execute(stmt, [{c: r[c] for c in _RESULT_COLUMNS} for r in ordered[start:start + 1000]])
-    return len(ordered)
+    """Kept importable for one release: :attr:`domain.periods.Period.label`."""
+    return Period(year, quarter).label
 
 
 def targets_for(session: Session, kecamatan_id: int, year: int) -> dict[str, float]:
@@ -95,31 +54,38 @@ def targets_for(session: Session, kecamatan_id: int, year: int) -> dict[str, flo
     return out
 
 
-def aware_utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+def read_summaries(session: Session, kecamatan_id: int, kelurahan_id: int,
+                   periods: Iterable[str]) -> dict[tuple[str, str], Row]:
+    """The stored figures of one scope in the given periods, by (code, period); one indexed query.
 
-
-def read_results(session: Session, kecamatan_id: int, kelurahan_id: int, period: str) -> dict[str, IndicatorResult]:
-    """The stored results of one scope and period, by IKU code (absent codes: nothing computed yet)."""
-    rows = session.scalars(select(IndicatorResult).where(
+    Absent keys: nothing computed yet. ``details`` is not read (only the drill-downs need it).
+    """
+    rows = session.execute(select(*_SUMMARY).where(
         IndicatorResult.kecamatan_id == kecamatan_id, IndicatorResult.kelurahan_id == kelurahan_id,
-        IndicatorResult.period == period))
-    return {row.code: row for row in rows}
+        IndicatorResult.period.in_(set(periods))))
+    return {(row.code, row.period): row for row in rows}
+
+
+def read_result(session: Session, kecamatan_id: int, kelurahan_id: int, period: str,
+                code: str) -> IndicatorResult | None:
+    """One stored result with its drill-down (``details``), or None when nothing is computed."""
+    return session.scalars(select(IndicatorResult).where(
+        IndicatorResult.kecamatan_id == kecamatan_id, IndicatorResult.kelurahan_id == kelurahan_id,
+        IndicatorResult.period == period, IndicatorResult.code == code)).first()
 
 
 def read_indicators(session: Session, kecamatan_id: int, kelurahan_id: int, period: str) -> list[dict]:
-    """All six IKU of one scope and period, in order, as the API answers them (SPEC §5).
+    """All six IKU of one scope and period, in order, as the API answers them.
 
     A code with no stored result answers value/numerator/denominator/capaian null, the year's
     target from the ``targets`` table, ``computed_at`` and ``rule_version`` null.
     """
-    stored = read_results(session, kecamatan_id, kelurahan_id, period)
+    stored = read_summaries(session, kecamatan_id, kelurahan_id, (period,))
     targets: dict[str, float] | None = None
     out = []
-    for code, (name, unit) in INDICATORS.items():
-        row = stored.get(code)
+    for meta in CATALOGUE:
+        code = meta.code
+        row = stored.get((code, period))
         if row is not None:
             item = {"code": code, "name": row.name, "value": row.value, "numerator": row.numerator,
                     "denominator": row.denominator, "target": row.target, "capaian": row.capaian, "unit": row.unit,
@@ -127,10 +93,10 @@ def read_indicators(session: Session, kecamatan_id: int, kelurahan_id: int, peri
             mutu = row.mutu
         else:
             if targets is None:
-                parsed = parse_period(period)
-                targets = targets_for(session, kecamatan_id, parsed[0]) if parsed else {}
-            item = {"code": code, "name": name, "value": None, "numerator": None, "denominator": None,
-                    "target": targets.get(code), "capaian": None, "unit": unit, "computed_at": None,
+                parsed = Period.parse_or_none(period)
+                targets = targets_for(session, kecamatan_id, parsed.year) if parsed else {}
+            item = {"code": code, "name": meta.name, "value": None, "numerator": None, "denominator": None,
+                    "target": targets.get(code), "capaian": None, "unit": meta.unit, "computed_at": None,
                     "rule_version": None}
             mutu = None
         if code == "IKU1":
@@ -139,22 +105,12 @@ def read_indicators(session: Session, kecamatan_id: int, kelurahan_id: int, peri
     return out
 
 
-def read_details(session: Session, kecamatan_id: int, kelurahan_id: int, period: str, code: str) -> dict | None:
-    """The drill-down (``details``) of one stored result, or None when nothing is computed."""
-    row = session.scalars(select(IndicatorResult.details).where(
-        IndicatorResult.kecamatan_id == kecamatan_id, IndicatorResult.kelurahan_id == kelurahan_id,
-        IndicatorResult.period == period, IndicatorResult.code == code)).first()
-    return row
-
-
 def records_behind(session: Session, record_ids: Iterable[str], limit: int | None = None,
                    offset: int = 0) -> tuple[int, list[dict]]:
     """A page of the submissions named by a result's ``details.record_ids``, oldest observed first.
 
     :return: (how many of the named submissions exist, the page of them as row dicts).
     """
-    import uuid
-
     ids = []
     for value in record_ids:
         try:

@@ -25,6 +25,8 @@ import time
 
 import redis
 
+from server.settings import BROKER_CONNECT_TIMEOUT_SECONDS, MARKS_SOCKET_TIMEOUT_SECONDS
+
 MARK_TTL_SECONDS = 120
 _clients: dict[str, redis.Redis] = {}
 _lock = threading.Lock()
@@ -33,7 +35,8 @@ _lock = threading.Lock()
 def _client(url: str) -> redis.Redis:
     with _lock:
         if url not in _clients:
-            _clients[url] = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=2)
+            _clients[url] = redis.Redis.from_url(url, socket_connect_timeout=BROKER_CONNECT_TIMEOUT_SECONDS,
+                                                 socket_timeout=MARKS_SOCKET_TIMEOUT_SECONDS)
         return _clients[url]
 
 

@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,10 +29,10 @@ from server.forms.validate import parse_date, parse_datetime, photo_hashes, vali
 from server.models import RW, Attachment, Kecamatan, Kelurahan, Submission, User, UserScope
 from server.periods import affected_years, record_period
 from server.security import Scope
+from server.settings import settings
 
 _ITEM_KEYS = frozenset({"id", "form", "form_version", "subject", "ref", "supersedes", "observed_at", "data"})
 _SUBJECT_KEYS = {"rw": ("rw_id",), "kelurahan": ("kelurahan_id",), "unit": ("kelurahan_id", "kecamatan_id")}
-_SUBJECT_TYPE = {"rw_id": "rw", "kelurahan_id": "kelurahan", "kecamatan_id": "kecamatan"}
 _EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 _table = Submission.__table__
 _ATTEMPTS = 3
@@ -170,96 +169,164 @@ def sync_batch(items: list, scope: Scope, device_token_id: int | None) -> list[d
     raise AssertionError("unreachable")
 
 
+@dataclass
+class _Batch:
+    """What every step of one batch shares: the sender, the clock, the catalogue read once."""
+
+    scope: Scope
+    device_token_id: int | None
+    now: dt.datetime
+    latest: dt.datetime  # the latest acceptable observed_at (now plus the allowed clock skew)
+    tz: str | None
+    service_types: Any
+    forms: dict[tuple[str, int], Any] = field(default_factory=dict)  # each unknown (code, version): one lookup
+
+    @classmethod
+    def start(cls, scope: Scope, device_token_id: int | None) -> _Batch:
+        now = dt.datetime.now(dt.timezone.utc)
+        return cls(scope, device_token_id, now, now + dt.timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"]),
+                   settings().timezone, registry.service_types())
+
+    def form(self, code: Any, version: Any) -> Any:
+        """The form definition of (code, version), or None when the pair is not even well-formed."""
+        if not (isinstance(code, str) and _is_int(version)):
+            return None
+        if (code, version) not in self.forms:
+            self.forms[(code, version)] = registry.form(code, version)
+        return self.forms[(code, version)]
+
+
 def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[dict]:
-    user = scope.user
-    role = user.role
-    now = dt.datetime.now(dt.timezone.utc)
-    tz = current_app.config.get("TIMEZONE")
-    latest = now + dt.timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"])
-    service_types = registry.service_types()
-    work: list[_Item] = []
-    forms: dict[tuple[str, int], Any] = {}  # each unknown (code, version) costs one lookup per batch
-
-    # 1. Each item on its own: envelope, form, role, data, observed_at.
-    for index, raw in enumerate(items):
-        it = _Item(index, raw.get("id") if isinstance(raw, dict) else None)
-        work.append(it)
-        if not isinstance(raw, dict):
-            it.errors["_item"] = "Harus berupa objek."
-            continue
-        errors = it.errors
-        for key in raw:
-            if key not in _ITEM_KEYS:
-                errors[str(key)] = "Isian tidak dikenal."
-        it.id = _uuid(raw.get("id"))
-        if it.id is None:
-            errors["id"] = "Wajib berupa UUID."
-        code, version = raw.get("form"), raw.get("form_version")
-        form = None
-        if isinstance(code, str) and _is_int(version):
-            if (code, version) not in forms:
-                forms[(code, version)] = registry.form(code, version)
-            form = forms[(code, version)]
-        if form is None or not form.published:
-            errors["form"] = "Formulir atau versinya tidak dikenal."
-            continue
-        definition = form.definition
-        if role not in definition.get("roles", ()):
-            errors["form"] = f"Peran '{role}' tidak boleh mengisi formulir ini."
-            continue
-        observed = parse_datetime(raw.get("observed_at"))
-        if observed is None:
-            errors["observed_at"] = "Wajib berupa waktu ISO 8601 dengan zona waktu."
-        elif observed > latest:
-            errors["observed_at"] = "Tidak boleh di masa depan."
-        elif observed < _EARLIEST:
-            errors["observed_at"] = "Terlalu lampau."
-        data = raw.get("data")
-        field_errors = validate(definition, data, service_types)
-        for key, message in field_errors.items():
-            errors[f"data.{key}"] = message
-        kind = definition["subject"]
-        subject = raw.get("subject")
-        ref, supersedes = raw.get("ref"), raw.get("supersedes")
-        ref_id = sup_id = None
-        if kind == "ref":
-            ref_id = _uuid(ref)
-            if ref_id is None:
-                errors["ref"] = "Wajib berupa UUID rekaman yang ditindaklanjuti."
-        elif ref is not None:
-            errors["ref"] = "Formulir ini tidak merujuk rekaman lain."
-        if supersedes is not None:
-            sup_id = _uuid(supersedes)
-            if sup_id is None:
-                errors["supersedes"] = "Wajib berupa UUID."
-            elif sup_id == it.id:
-                errors["supersedes"] = "Tidak boleh menggantikan dirinya sendiri."
-        if subject is not None or kind != "ref":
-            allowed = _SUBJECT_KEYS.get(kind, ("rw_id", "kelurahan_id", "kecamatan_id"))
-            if (not isinstance(subject, dict) or len(subject) != 1 or next(iter(subject)) not in allowed
-                    or not _is_int(next(iter(subject.values()))) or not 0 < next(iter(subject.values())) <= _MAX_ID):
-                errors["subject"] = "Wajib berisi tepat satu dari: " + ", ".join(allowed) + "."
-            else:
-                it.subject_key = next(iter(subject.items()))
-        if errors:
-            continue
-        year, quarter = record_period(code, observed, data, tz)
-        it.photos = photo_hashes(definition, data)
-        it.row = {
-            "id": it.id, "form_code": code, "form_version": version, "subject_type": "ref",
-            "kecamatan_id": None, "kelurahan_id": None, "rw_id": None,
-            "ref": ref_id, "supersedes": sup_id,
-            "observed_at": observed.astimezone(dt.timezone.utc),
-            "period_year": year, "period_quarter": quarter, "received_at": now, "data": data,
-            "content_hash": content_hash(raw, observed, ref_id, sup_id), "user_id": user.id, "device_token_id": device_token_id,
-            "review_status": "accepted", "review_reason": None, "reviewed_by": None, "reviewed_at": None,
-            "superseded_by": None,
-        }
-        it.row["_ref_form"] = definition.get("ref_form")
-
+    """One attempt: parse → validate → locate → link → insert → mark stale, then commit and kick."""
+    batch = _Batch.start(scope, device_token_id)
+    work = [_parse_item(batch, index, raw) for index, raw in enumerate(items)]
     valid = [it for it in work if it.row is not None]
+    _locate_subjects(scope, valid)
+    _resolve_links(scope, [it for it in valid if not it.errors])
+    to_insert, repeats = _first_occurrences(work)
+    stale: set[tuple[int, int]] = set()
+    missing_photos: set[str] = set()
+    if to_insert:
+        created = _insert_new(to_insert)
+        stale = _settle_created(to_insert, created, batch.tz)
+        _mark_stale(stale)
+        missing_photos = _missing_photos(to_insert)
+    for it in repeats:
+        first = to_insert[it.id]
+        it.status = "duplicate" if first.row["content_hash"] == it.row["content_hash"] else "conflict"
+    db.session.commit()
+    if to_insert and stale:  # a replay of stored items makes nothing stale: no kick
+        jobs.after_commit_kick()  # never raises: a broker outage delays scores, never a sync
+    return [_result(it, missing_photos) for it in work]
 
-    # 2. Subjects: where they are, and whether the user may write there (one query).
+
+# -- 1. parse and validate: each item on its own -----------------------------------------------------
+
+def _parse_item(batch: _Batch, index: int, raw: Any) -> _Item:
+    """Check one item's envelope, form, role, observed_at, data, links and subject; build its row."""
+    it = _Item(index, raw.get("id") if isinstance(raw, dict) else None)
+    if not isinstance(raw, dict):
+        it.errors["_item"] = "Harus berupa objek."
+        return it
+    form = _check_envelope(batch, it, raw)
+    if form is None:
+        return it
+    definition = form.definition
+    observed = _check_observed(batch, it.errors, raw.get("observed_at"))
+    data = raw.get("data")
+    for key, message in validate(definition, data, batch.service_types).items():
+        it.errors[f"data.{key}"] = message
+    ref_id, sup_id = _check_link_ids(it, definition["subject"], raw.get("ref"), raw.get("supersedes"))
+    _check_subject(it, definition["subject"], raw.get("subject"))
+    if not it.errors:
+        it.row = _new_row(batch, it, raw, definition, observed, ref_id, sup_id)
+    return it
+
+
+def _check_envelope(batch: _Batch, it: _Item, raw: dict) -> Any:
+    """Unknown keys, the id, the form and whether the sender's role may fill it; the form or None."""
+    errors = it.errors
+    for key in raw:
+        if key not in _ITEM_KEYS:
+            errors[str(key)] = "Isian tidak dikenal."
+    it.id = _uuid(raw.get("id"))
+    if it.id is None:
+        errors["id"] = "Wajib berupa UUID."
+    form = batch.form(raw.get("form"), raw.get("form_version"))
+    if form is None or not form.published:
+        errors["form"] = "Formulir atau versinya tidak dikenal."
+        return None
+    role = batch.scope.user.role
+    if role not in form.definition.get("roles", ()):
+        errors["form"] = f"Peran '{role}' tidak boleh mengisi formulir ini."
+        return None
+    return form
+
+
+def _check_observed(batch: _Batch, errors: dict[str, str], value: Any) -> dt.datetime | None:
+    observed = parse_datetime(value)
+    if observed is None:
+        errors["observed_at"] = "Wajib berupa waktu ISO 8601 dengan zona waktu."
+    elif observed > batch.latest:
+        errors["observed_at"] = "Tidak boleh di masa depan."
+    elif observed < _EARLIEST:
+        errors["observed_at"] = "Terlalu lampau."
+    return observed
+
+
+def _check_link_ids(it: _Item, kind: str, ref: Any, supersedes: Any) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """``ref`` (required exactly for follow-up forms) and ``supersedes`` as UUIDs."""
+    errors = it.errors
+    ref_id = sup_id = None
+    if kind == "ref":
+        ref_id = _uuid(ref)
+        if ref_id is None:
+            errors["ref"] = "Wajib berupa UUID rekaman yang ditindaklanjuti."
+    elif ref is not None:
+        errors["ref"] = "Formulir ini tidak merujuk rekaman lain."
+    if supersedes is not None:
+        sup_id = _uuid(supersedes)
+        if sup_id is None:
+            errors["supersedes"] = "Wajib berupa UUID."
+        elif sup_id == it.id:
+            errors["supersedes"] = "Tidak boleh menggantikan dirinya sendiri."
+    return ref_id, sup_id
+
+
+def _check_subject(it: _Item, kind: str, subject: Any) -> None:
+    """Exactly one subject key of the kinds the form allows, with a positive id (a follow-up may omit it)."""
+    if subject is None and kind == "ref":
+        return
+    allowed = _SUBJECT_KEYS.get(kind, ("rw_id", "kelurahan_id", "kecamatan_id"))
+    if (not isinstance(subject, dict) or len(subject) != 1 or next(iter(subject)) not in allowed
+            or not _is_int(next(iter(subject.values()))) or not 0 < next(iter(subject.values())) <= _MAX_ID):
+        it.errors["subject"] = "Wajib berisi tepat satu dari: " + ", ".join(allowed) + "."
+    else:
+        it.subject_key = next(iter(subject.items()))
+
+
+def _new_row(batch: _Batch, it: _Item, raw: dict, definition: dict, observed: dt.datetime,
+             ref_id: uuid.UUID | None, sup_id: uuid.UUID | None) -> dict:
+    """The ``submissions`` row of a valid item (its place filled in by the next steps)."""
+    code, version, data = raw["form"], raw["form_version"], raw.get("data")
+    year, quarter = record_period(code, observed, data, batch.tz)
+    it.photos = photo_hashes(definition, data)
+    return {
+        "id": it.id, "form_code": code, "form_version": version, "subject_type": "ref",
+        "kecamatan_id": None, "kelurahan_id": None, "rw_id": None,
+        "ref": ref_id, "supersedes": sup_id,
+        "observed_at": observed.astimezone(dt.timezone.utc),
+        "period_year": year, "period_quarter": quarter, "received_at": batch.now, "data": data,
+        "content_hash": content_hash(raw, observed, ref_id, sup_id), "user_id": batch.scope.user.id,
+        "device_token_id": batch.device_token_id,
+        "review_status": "accepted", "review_reason": None, "reviewed_by": None, "reviewed_at": None,
+        "superseded_by": None, "_ref_form": definition.get("ref_form"),
+    }
+
+
+# -- 2. locate: where the subjects are, and whether the user may write there (one query) -------------
+
+def _locate_subjects(scope: Scope, valid: list[_Item]) -> None:
     wanted: dict[str, set[int]] = {"rw_id": set(), "kelurahan_id": set(), "kecamatan_id": set()}
     for it in valid:
         if it.subject_key:
@@ -274,8 +341,10 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
             continue
         it.row.update(place)
 
-    # 3. Follow-ups and corrections: the rows they name (one query), or earlier items of this batch.
-    valid = [it for it in valid if not it.errors]
+
+# -- 3. link: follow-ups and corrections, to stored rows (one query) or earlier items of the batch ---
+
+def _resolve_links(scope: Scope, valid: list[_Item]) -> None:
     named = {it.row["ref"] for it in valid if it.row["ref"]} | {it.row["supersedes"] for it in valid if it.row["supersedes"]}
     stored: dict[uuid.UUID, dict] = {}
     if named:
@@ -289,7 +358,11 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
         if not it.errors and it.id not in earlier:
             earlier[it.id] = it.row
 
-    # 4. Store: the first occurrence of each id goes to one multi-row INSERT … ON CONFLICT DO NOTHING.
+
+# -- 4. insert: the first occurrence of each id, one multi-row INSERT … ON CONFLICT DO NOTHING -------
+
+def _first_occurrences(work: list[_Item]) -> tuple[dict[uuid.UUID, _Item], list[_Item]]:
+    """Mark invalid items; return the first valid item of each id, and the later repeats in the batch."""
     to_insert: dict[uuid.UUID, _Item] = {}
     repeats: list[_Item] = []
     for it in work:
@@ -299,57 +372,63 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
             repeats.append(it)
         else:
             to_insert[it.id] = it
-    missing_photos: set[str] = set()
-    if to_insert:
-        # Sorted by id: concurrent batches holding the same ids lock them in the same order (no deadlock).
-        rows = [{k: v for k, v in to_insert[sid].row.items() if not k.startswith("_")} for sid in sorted(to_insert)]
-        review_policy.set_initial_state(rows)  # pending; needs_acceptance from the form's review setting
-        stmt = _insert(_table).on_conflict_do_nothing(index_elements=["id"]).returning(_table.c.id)
-        created = set(db.session.execute(stmt, rows).scalars())
-        attachment_links.link_created(to_insert[sid].row for sid in sorted(created))  # who may see its photos
-        not_created = [i for i in to_insert if i not in created]
-        hashes = {}
-        if not_created:
-            found = db.session.execute(
-                select(_table.c.id, _table.c.content_hash).where(_table.c.id.in_(not_created))).all()
-            hashes = {sid: digest for sid, digest in found}
-        stale: set[tuple[int, int]] = set()
-        superseding: list[dict] = []
-        linkable: list[dict] = []
-        chained: set[uuid.UUID] = set()  # created rows whose chain or record decides more years
-        for sid, it in to_insert.items():
-            row = it.row
-            if sid in created:
-                it.status = "created"
-                if row["kecamatan_id"] is not None:
-                    stale |= {(row["kecamatan_id"], year)
-                              for year in affected_years(row["form_code"], row["observed_at"], row["data"], tz)}
-                if row["supersedes"] is not None:
-                    superseding.append({"old": row["supersedes"], "new": sid})
-                if row["supersedes"] is not None or (row["ref"] is not None and not it.ref_pending):
-                    chained.add(sid)
-                if row["subject_type"] != "ref" and row["form_code"] in ("pengaduan", "layanan"):
-                    linkable.append(row)
-            else:
-                it.status = "duplicate" if hashes.get(sid) == row["content_hash"] else "conflict"
-        if superseding:
-            _supersede(superseding)
-        if linkable:
-            chained |= _link_pending_follow_ups(linkable)
-        if chained:
-            stale |= touched_pairs(chained, tz)
-        _mark_stale(stale)
-        photos = {h for it in to_insert.values() if it.status == "created" for h in it.photos}
-        if photos:
-            have = set(db.session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(photos))))
-            missing_photos = photos - have
-    for it in repeats:
-        first = to_insert[it.id]
-        it.status = "duplicate" if first.row["content_hash"] == it.row["content_hash"] else "conflict"
-    db.session.commit()
-    if to_insert and stale:  # a replay of stored items makes nothing stale: no kick
-        jobs.after_commit_kick()  # never raises: a broker outage delays scores, never a sync
-    return [_result(it, missing_photos) for it in work]
+    return to_insert, repeats
+
+
+def _insert_new(to_insert: dict[uuid.UUID, _Item]) -> set[uuid.UUID]:
+    """Insert the rows; return the ids the database created (the others existed already)."""
+    # Sorted by id: concurrent batches holding the same ids lock them in the same order (no deadlock).
+    rows = [{k: v for k, v in to_insert[sid].row.items() if not k.startswith("_")} for sid in sorted(to_insert)]
+    review_policy.set_initial_state(rows)  # pending; needs_acceptance from the form's review setting
+    stmt = _insert(_table).on_conflict_do_nothing(index_elements=["id"]).returning(_table.c.id)
+    created = set(db.session.execute(stmt, rows).scalars())
+    attachment_links.link_created(to_insert[sid].row for sid in sorted(created))  # who may see its photos
+    return created
+
+
+def _settle_created(to_insert: dict[uuid.UUID, _Item], created: set[uuid.UUID], tz: str | None) -> set[tuple[int, int]]:
+    """Give each item its status, apply corrections and late links; return the (kecamatan, year) made stale."""
+    not_created = [i for i in to_insert if i not in created]
+    hashes = {}
+    if not_created:
+        found = db.session.execute(
+            select(_table.c.id, _table.c.content_hash).where(_table.c.id.in_(not_created))).all()
+        hashes = {sid: digest for sid, digest in found}
+    stale: set[tuple[int, int]] = set()
+    superseding: list[dict] = []
+    linkable: list[dict] = []
+    chained: set[uuid.UUID] = set()  # created rows whose chain or record decides more years
+    for sid, it in to_insert.items():
+        row = it.row
+        if sid not in created:
+            it.status = "duplicate" if hashes.get(sid) == row["content_hash"] else "conflict"
+            continue
+        it.status = "created"
+        if row["kecamatan_id"] is not None:
+            stale |= {(row["kecamatan_id"], year)
+                      for year in affected_years(row["form_code"], row["observed_at"], row["data"], tz)}
+        if row["supersedes"] is not None:
+            superseding.append({"old": row["supersedes"], "new": sid})
+        if row["supersedes"] is not None or (row["ref"] is not None and not it.ref_pending):
+            chained.add(sid)
+        if row["subject_type"] != "ref" and row["form_code"] in ("pengaduan", "layanan"):
+            linkable.append(row)
+    if superseding:
+        _supersede(superseding)
+    if linkable:
+        chained |= _link_pending_follow_ups(linkable)
+    if chained:
+        stale |= touched_pairs(chained, tz)
+    return stale
+
+
+def _missing_photos(to_insert: dict[uuid.UUID, _Item]) -> set[str]:
+    """The photo hashes the created items name that no stored attachment has yet."""
+    photos = {h for it in to_insert.values() if it.status == "created" for h in it.photos}
+    if not photos:
+        return set()
+    have = set(db.session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(photos))))
+    return photos - have
 
 
 def _place(places: _Places, subject_key: tuple[str, int]) -> dict | None:
@@ -507,11 +586,3 @@ def _result(it: _Item, missing_photos: set[str]) -> dict:
         if missing:
             out["missing_attachments"] = missing
     return out
-
-
-def photos_in(definitions: Iterable[dict], data: dict) -> list[str]:
-    """Photo hashes named by `data` under any of the definitions (for read paths)."""
-    found: list[str] = []
-    for definition in definitions:
-        found.extend(photo_hashes(definition, data))
-    return found

@@ -14,13 +14,28 @@ import psycopg
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.cli import FlaskGroup
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import delete
 
 from server import create_app
 from server.extensions import db
 
 PG_BASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+class PluginCliRunner(FlaskCliRunner):
+    """Flask's test runner, but through a FlaskGroup: plugin commands (``flask.commands``) are found too."""
+
+    def invoke(self, cli=None, args=None, **kwargs):
+        before = os.environ.get("FLASK_RUN_FROM_CLI")
+        try:
+            return super().invoke(cli or FlaskGroup(load_dotenv=False, set_debug_flag=False), args, **kwargs)
+        finally:  # FlaskGroup marks the process as run from the CLI; a test process is not
+            if before is None:
+                os.environ.pop("FLASK_RUN_FROM_CLI", None)
+            else:
+                os.environ["FLASK_RUN_FROM_CLI"] = before
 
 
 def _test_redis_db(url: str, number: int = 10) -> str:
@@ -112,7 +127,8 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def runner(app: Flask):
-    return app.test_cli_runner()
+    """Runs commands as `flask --app server …` does: the app's own and the installed plugins (`recompute`)."""
+    return PluginCliRunner(app)
 
 
 # -- the browser: ONE Playwright per test session --------------------------------------------------

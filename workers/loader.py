@@ -10,7 +10,7 @@ the earliest ``tindak-lanjut.tanggal`` is a complaint's follow-up date, the earl
 ``waktu_selesai`` (the register line's own, else a ``layanan-selesai``) a service's completion.
 A follow-up that arrived before its record and was not linked to it (``subject_type = 'ref'``:
 its sender may not write at the record's place) never counts.
-Dates are LOCAL dates in the configured timezone (``TIMEZONE``, Asia/Jakarta by default), decided
+Dates are LOCAL dates in the configured timezone (``TIMEZONE``, ``domain.clock.DEFAULT_TIMEZONE`` by default), decided
 by ``server.periods`` (the one clock the sync uses too). A stored row whose dates cannot be read
 (a hostile legacy row: year 0, year 9999 with a far offset) is skipped with a warning, never a crash.
 
@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import Text, case, cast, or_, select
 from sqlalchemy.orm import Session
 
+from domain.clock import DEFAULT_TIMEZONE, aware_utc
 from server.models import (
     RW, counts_clause, Holiday, Kecamatan, Kelurahan, RuleSetVersion, ServiceType, Submission, Target,
 )
@@ -55,7 +56,6 @@ _REPORT_FIELDS = {
     "kependudukan": "tgl_lapor_kependudukan", "ekobang": "tgl_lapor_ekobang", "kessos": "tgl_lapor_kessos",
     "kepegawaian": "tgl_lapor_kepegawaian", "keuangan": "tgl_lapor_keuangan",
 }
-IKU_CODES = ("IKU1", "IKU2", "IKU3", "IKU4", "IKU5", "IKU6")
 
 
 @dataclass
@@ -77,11 +77,6 @@ class LoadedKecamatan:
 
 
 # -- conversions -------------------------------------------------------------------------------------
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    """An aware datetime (SQLite hands back naive UTC)."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
-
 
 def _local_naive(value: Any, tz: str) -> dt.datetime | None:
     """An ISO 8601 datetime with offset (as the validator stores it) → naive local time.
@@ -350,8 +345,8 @@ def _collect_one(out: _Collected, sid: str, form: str, kel_id: int | None, rw_id
         dates = {key: d for key, name in _REPORT_FIELDS.items() if (d := _date(data.get(name))) is not None}
         out.reports.append(KelurahanReport(
             sid, kel_id, period, data.get("lembaga_aktif") is True, _int(data.get("kejadian_kriminal")),
-            _int(data.get("konflik_sosial")), dates, observed=_utc(observed_at),
-            received=None if received_at is None else _utc(received_at)))
+            _int(data.get("konflik_sosial")), dates, observed=aware_utc(observed_at),
+            received=None if received_at is None else aware_utc(received_at)))
 
 
 def _complaints(collected: _Collected) -> tuple[Complaint, ...]:
@@ -371,7 +366,7 @@ def _services(collected: _Collected) -> tuple[ServiceEntry, ...]:
     return tuple(out)
 
 
-def load_kecamatan(session: Session, kecamatan_id: int, years: Iterable[int], timezone: str = "Asia/Jakarta",
+def load_kecamatan(session: Session, kecamatan_id: int, years: Iterable[int], timezone: str = DEFAULT_TIMEZONE,
                    *, service_types: Mapping[str, ServiceTypeIn] | None = None,
                    holidays: frozenset[dt.date] | None = None,
                    rule_sets: tuple[RuleSet, ...] | None = None,

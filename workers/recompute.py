@@ -23,26 +23,19 @@ import datetime as dt
 import multiprocessing as mp
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import delete, exists, func, select, text, update
 from sqlalchemy.orm import Session
 
+from domain import clock
+from domain.periods import Period, year_and_quarters
 from server.models import IndicatorResult, Kecamatan, ScoreOutbox, ScoringSetAside, Submission
-from server.scores import WHOLE_KECAMATAN, upsert_results
+from server.scores import WHOLE_KECAMATAN
+from server.settings import settings
+from workers.results import upsert_results
 from workers.loader import LoadedKecamatan, load_holidays, load_kecamatan, load_rule_sets, load_service_types
-from workers.scoring import Period, compute_indicators, rules_for
-
-
-def parse_period_or_none(label: str | None) -> Period | None:
-    """``None`` stays None; a label becomes a Period (raises ValueError when it is not one)."""
-    return None if label is None else Period.parse(label)
-
-
-def periods_of_year(year: int) -> tuple[Period, ...]:
-    """The year and its four quarters."""
-    return (Period(year), *Period(year).quarters())
+from workers.scoring import compute_indicators, rules_for
 
 
 def lock_kecamatan_years(session: Session, kecamatan_id: int, years: Iterable[int]) -> None:
@@ -103,7 +96,7 @@ def result_rows(loaded: LoadedKecamatan, years: Iterable[int], computed_at: dt.d
     rows: list[dict] = []
     for year in sorted(set(years)):
         year_data = loaded.data_for(year)
-        for period in periods_of_year(year):
+        for period in year_and_quarters(year):
             rules = rules_for(period, loaded.rule_sets)
             for kelurahan_id in scopes:
                 for result in compute_indicators(year_data, period, rules, kelurahan_id):
@@ -122,8 +115,8 @@ def result_rows(loaded: LoadedKecamatan, years: Iterable[int], computed_at: dt.d
 
 
 def current_year_of(today: dt.date | None = None, timezone: str | None = None) -> int:
-    tz = timezone or current_app.config.get("TIMEZONE", "Asia/Jakarta")
-    return (today or dt.datetime.now(ZoneInfo(tz)).date()).year
+    """This year in the deployment's timezone (or ``today``'s year when given)."""
+    return (today or clock.today(timezone or settings().timezone)).year
 
 
 def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequence[int], *,
@@ -142,7 +135,7 @@ def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequen
     absorb = sorted(set(years) | set(absorb_also))
     if not absorb:
         return 0
-    tz = timezone or current_app.config.get("TIMEZONE", "Asia/Jakarta")
+    tz = timezone or settings().timezone
     try:
         lock_kecamatan_years(session, kecamatan_id, years)
         absorbed = absorb_outbox(session, kecamatan_id, absorb)

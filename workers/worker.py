@@ -26,7 +26,8 @@ celery_app.conf.update(
     beat_schedule={
         "relay-outbox": {"task": jobs.RELAY_TASK, "schedule": RELAY_EVERY_SECONDS,
                          "options": {"expires": RELAY_EVERY_SECONDS * 2}},
-        # 02:00 in Asia/Jakarta (UTC+7), when nobody syncs.
+        # 19:00 in Celery's timezone, which is UTC (``timezone`` is not set): 02:00 WIB (UTC+7), when
+        # nobody syncs. A deployment in another zone moves this hour; TIMEZONE does not.
         "recompute-all-nightly": {"task": jobs.RECOMPUTE_ALL_TASK, "schedule": crontab(hour=19, minute=0)},
     },
 )

@@ -192,10 +192,6 @@ export async function deletePhoto(sha256) {
   await (await openDatabase()).delete('photos', sha256);
 }
 
-export async function countPhotos() {
-  return (await openDatabase()).count('photos');
-}
-
 // -- bootstrap ----------------------------------------------------------------------------------
 
 export async function saveBootstrap(body, etag) {

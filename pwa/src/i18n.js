@@ -1,5 +1,5 @@
 /**
- * Words and formats. Indonesian by default (SPEC §6 names are the contract: Daring/Luring,
+ * Words and formats. Indonesian by default (these interface names are the contract: Daring/Luring,
  * Belum terkirim, Simpan draf, Kirim, Sinkronkan, Wajib diisi …); English switchable.
  * Dates and numbers the Indonesian way: 23/11/2026, 42,86.
  */

@@ -1,6 +1,8 @@
 /**
  * The outbox: queue + sync. The IndexedDB outbox is the source of truth; an item leaves the queue
- * (state "sent") only when the server answers its own id with `created` or `duplicate`.
+ * (state "sent") when the server answers its own id with `created` or `duplicate` — or, for an
+ * item in `conflict`, when the officer resolves it with a correction that supersedes it (the form
+ * marks the old item sent locally, with `superseded_by`; the correction goes through this queue).
  *
  * One sync run: check "online" (our health signature) → upload the photos the due items name
  * (HEAD to skip, PUT by SHA-256: idempotent) → POST the items in batches of ≤ 100 → apply each

@@ -10,7 +10,7 @@ export function registerXForm(engine) {
   xform = engine;
 }
 
-/** True when `field` is shown given the other values (SPEC §3 show_if: equals / in; imported: relevant). */
+/** True when `field` is shown given the other values (`show_if`: `equals` or `in` another field's value; imported forms: `relevant`). */
 export function isShown(field, data) {
   if (field.relevant && xform) return xform.relevant(field, data);
   const cond = field.show_if;

@@ -32,7 +32,7 @@ describe('schema upgrades', () => {
     expect(db.DB_VERSION).toBeGreaterThan(1);
     expect((await db.listOutboxByForm('pengaduan')).map((i) => i.id)).toEqual(['a']);
     expect((await db.listDrafts(7)).map((d) => d.id)).toEqual(['d']);
-    expect(await db.countPhotos()).toBe(1);
+    expect(await (await db.openDatabase()).count('photos')).toBe(1);
     expect((await db.getMeta('session')).token).toBe('t');
   });
 

@@ -1,5 +1,5 @@
 // Unit tests of the outbox/sync logic on fake-indexeddb, against a small in-memory stand-in of the
-// server's contract (SPEC §5): per-id results, idempotent photos by hash, 401/5xx/413 behaviour.
+// server's contract (docs/api.md): per-id results, idempotent photos by hash, 401/5xx/413 behaviour.
 // The real server is exercised end to end by tests/e2e (Playwright in Chromium).
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -252,7 +252,7 @@ describe('sync', () => {
     expect((await syncOutbox({ api: server.api, userId: 7 })).sent).toBe(30);
     expect(server.puts.length).toBe(30);
     expect(new Set(server.puts).size).toBe(30);
-    expect(await db.countPhotos()).toBe(0);
+    expect(await (await db.openDatabase()).count('photos')).toBe(0);
   });
 
   it('only sends the current user\'s items', async () => {

@@ -1,6 +1,6 @@
 """Who may see which admin page, and the one place scope checks live.
 
-Roles (SPEC §5): ``kecamatan_admin`` sees and manages everything in its kecamatan;
+Roles: ``kecamatan_admin`` sees and manages everything in its kecamatan;
 ``kelurahan_admin`` sees only its kelurahan, on every page, drill-down, photo and export;
 ``officer`` and ``kiosk`` are refused with a page that sends them to the field app at /app/.
 A kecamatan_admin with no kecamatan (a city-level admin) picks the kecamatan with ``?kecamatan_id``.

@@ -1,31 +1,27 @@
 """What every admin page is about: the kecamatan, the kelurahan scope and the period picked."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 from flask import abort, request
 from sqlalchemy import select
 
+from domain import clock
+from domain.periods import Period
 from server.admin.access import active_kecamatan, admin_scope, chosen_kelurahan_id, visible_kelurahan
-from server.admin.formatting import local_zone
 from server.extensions import db
 from server.models import Kecamatan, Kelurahan
 from server.reports.performance import periods_with_data, sort_periods
-
-_PERIOD_LEN = (4, 7)
-
+from server.settings import settings
 
 def current_year() -> int:
     """This year in the deployment's time zone."""
-    return dt.datetime.now(local_zone()).year
+    return clock.today(settings().timezone).year
 
 
 def valid_period(period: str) -> bool:
-    """True for ``2026`` and ``2026-Q1`` … ``2026-Q4``."""
-    if len(period) not in _PERIOD_LEN or not period[:4].isdigit():
-        return False
-    return len(period) == 4 or (period[4:6] == "-Q" and period[6] in "1234")
+    """True for ``2026`` and ``2026-Q1`` … ``2026-Q4``, spelled exactly as stored."""
+    return Period.from_label(period) is not None
 
 
 @dataclass
@@ -52,6 +48,11 @@ class PageContext:
     def visible_ids(self) -> set[int]:
         """The ids of the kelurahan the admin may see."""
         return {k.id for k in self.kelurahan}
+
+    @property
+    def year(self) -> int:
+        """The year of the period (a quarter's year for a quarter)."""
+        return Period.parse(self.period).year
 
     def args(self, **extra) -> dict:
         """Query-string arguments that keep this context on a link."""

@@ -30,12 +30,12 @@ def dashboard():
     """Show the performance table of the chosen period and scope."""
     ctx = page_context()
     table = performance_table(ctx.kecamatan.id, ctx.kelurahan_id, ctx.period)
-    trends = {row.code: trend_svg(row.trend, row.target, title=f"{row.code} {ctx.period[:4]}") for row in table.rows}
+    trends = {row.code: trend_svg(row.trend, row.target, title=f"{row.code} {ctx.year}") for row in table.rows}
     return render_template("admin/dashboard.html", ctx=ctx, table=table, trends=trends, spans=sasaran_spans(table),
                            drill_hints=DRILL_HINTS, summary=table.summary(), scope_title=scope_title(ctx),
                            period_label=period_label(ctx.period),
-                           recompute_pending=recompute_pending(ctx.kecamatan.id, int(ctx.period[:4])),
-                           scoring_failure=scoring_failure(ctx.kecamatan.id, int(ctx.period[:4])))
+                           recompute_pending=recompute_pending(ctx.kecamatan.id, ctx.year),
+                           scoring_failure=scoring_failure(ctx.kecamatan.id, ctx.year))
 
 
 def scope_title(ctx) -> str:

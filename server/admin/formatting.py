@@ -1,7 +1,7 @@
 """Indonesian number, date and freshness formatting for the admin pages (Jinja filters).
 
 Indonesian writes ``1.234,56`` (dot for thousands, comma for decimals) and dates ``23/11/2026``.
-Times are shown in the deployment's zone (``TIMEZONE``, default Asia/Jakarta).
+Times are shown in the deployment's zone (the ``TIMEZONE`` setting).
 """
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask
 
+from domain.clock import aware_utc, zone
 from server.admin.i18n import translate
+from server.settings import settings
 
 
 def number(value: float | int | None, decimals: int = 2) -> str:
@@ -29,11 +31,7 @@ def integer(value: float | int | None) -> str:
 
 def local_zone() -> ZoneInfo:
     """The deployment's time zone."""
-    return ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Jakarta"))
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return zone(settings().timezone)
 
 
 def date(value: dt.date | dt.datetime | None) -> str:
@@ -41,7 +39,7 @@ def date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return "–"
     if isinstance(value, dt.datetime):
-        value = _aware(value).astimezone(local_zone()).date()
+        value = aware_utc(value).astimezone(local_zone()).date()
     return value.strftime("%d/%m/%Y")
 
 
@@ -49,7 +47,7 @@ def datetime(value: dt.datetime | None) -> str:
     """Format a moment as ``23/11/2026 14:05`` in the local zone."""
     if value is None:
         return "–"
-    return _aware(value).astimezone(local_zone()).strftime("%d/%m/%Y %H:%M")
+    return aware_utc(value).astimezone(local_zone()).strftime("%d/%m/%Y %H:%M")
 
 
 def ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
@@ -57,7 +55,7 @@ def ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
     if value is None:
         return translate("belum dihitung")
     now = now or dt.datetime.now(dt.timezone.utc)
-    seconds = max(0, int((now - _aware(value)).total_seconds()))
+    seconds = max(0, int((now - aware_utc(value)).total_seconds()))
     if seconds < 60:
         when = translate("baru saja")
     elif seconds < 3600:

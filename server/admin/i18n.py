@@ -1,6 +1,6 @@
 """A small dict-based translation helper: Indonesian is the source language, English switchable.
 
-The Indonesian text is the key (so templates read naturally and the SPEC §6 names stay literal);
+The Indonesian text is the key (so templates read naturally and the Indonesian interface names stay literal);
 the English dictionary holds what differs. The language lives in the session (``session["lang"]``).
 """
 from __future__ import annotations

@@ -14,6 +14,7 @@ import datetime as dt
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from domain.periods import Period
 from server.admin import audit
 from server.admin.access import active_kecamatan, current_admin, manager_required
 from server.admin.blueprint import bp
@@ -29,7 +30,7 @@ from server.models.forms import ServiceTypeVersion
 from server.periods import EARLIEST_DATE, in_window, window_message
 from server.reports.iku_meta import CRITERIA, IKU_CODES, IKU_META
 
-# Defaults of SPEC §2 (the scoring's built-in rule set): shown when no version is stored yet.
+# The scoring's built-in rule set (docs/scoring.md): shown when no version is stored yet.
 DEFAULT_RULES = {"mutu_a": 88.31, "mutu_b": 76.61, "mutu_c": 65.0, "k6_min_ikm": 76.61, "report_due_days": 10,
                  "baik_criteria": list(CRITERIA), "lower_is_better": []}
 SOP_UNITS = ("minutes", "working_days")
@@ -221,15 +222,12 @@ def _mark_all_kecamatan_stale(from_year: int) -> None:
 
 def period_start(period: str) -> dt.date:
     """The first day of ``2026`` or ``2026-Q3``."""
-    year = int(period[:4])
-    quarter = int(period[-1]) if len(period) == 7 else 1
-    return dt.date(year, 3 * (quarter - 1) + 1, 1)
+    return Period.parse(period).start
 
 
 def is_closed(period: str, today: dt.date) -> bool:
     """True when the period starts before the current quarter: its scores may already be reported."""
-    current_quarter_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    return period_start(period) < current_quarter_start
+    return period_start(period) < Period.of_day(today).start
 
 
 def _rules_from_form(form, base: dict) -> tuple[dict, list[str]]:

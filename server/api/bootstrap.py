@@ -21,21 +21,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from domain import clock
+from domain.clock import aware_utc
+from domain.periods import year_and_quarters
 from server.api.auth import UserSchema
 from server.extensions import db
 from server.models import (FormDefinition, Kecamatan, Kelurahan, RuleSetVersion, ServiceType, Submission, User,
                            counts_clause)
 from server.security import ALL_ROLES, Scope, current_scope, require_role
 from server.xlsform.assign import assigned_forms
+from server.settings import settings
 
 blp = Blueprint("bootstrap", __name__, description="What a device needs to work offline")
 
@@ -94,7 +97,7 @@ class BootstrapSchema(Schema):
     kelurahan = fields.List(fields.Nested(KelurahanSchema), required=True)
     units = fields.List(fields.Nested(UnitSchema), required=True)
     forms = fields.List(fields.Dict(), required=True,
-                        metadata={"description": "Form definitions of SPEC §3 ({code, version, title, fields…}): "
+                        metadata={"description": "Form definitions ({code, version, title, fields…}, docs/forms.md): "
                                                  "every published version; new records use the highest"})
     service_types = fields.List(fields.Nested(ServiceTypeSchema), required=True)
     periods = fields.List(fields.Nested(PeriodSchema), required=True)
@@ -128,7 +131,7 @@ def _last_inspections(kelurahan: list[Kelurahan]) -> dict[int, str]:
         .where(t.c.form_code == "inspeksi-rw", t.c.rw_id.in_(rw_ids), counts_clause(t),
                t.c.superseded_by.is_(None))
         .group_by(t.c.rw_id)).all()
-    return {rw_id: (at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)).isoformat() for rw_id, at in rows}
+    return {rw_id: aware_utc(at).isoformat() for rw_id, at in rows}
 
 
 def _kelurahan_doc(kelurahan: list[Kelurahan], with_rw: bool) -> list[dict]:
@@ -214,16 +217,9 @@ def _service_types() -> list[dict]:
 
 def periods(today: dt.date) -> list[dict]:
     """This year and last, each followed by its quarters; `current` marks the ones holding today."""
-    out = []
-    for year in (today.year, today.year - 1):
-        out.append({"code": str(year), "kind": "year", "start": dt.date(year, 1, 1).isoformat(),
-                    "end": dt.date(year, 12, 31).isoformat(), "current": year == today.year})
-        for quarter in range(1, 5):
-            start = dt.date(year, 3 * quarter - 2, 1)
-            end = (dt.date(year + 1, 1, 1) if quarter == 4 else dt.date(year, 3 * quarter + 1, 1)) - dt.timedelta(1)
-            out.append({"code": f"{year}-Q{quarter}", "kind": "quarter", "start": start.isoformat(),
-                        "end": end.isoformat(), "current": start <= today <= end})
-    return out
+    return [{"code": p.label, "kind": "year" if p.is_year else "quarter", "start": p.start.isoformat(),
+             "end": p.end.isoformat(), "current": p.contains(today)}
+            for year in (today.year, today.year - 1) for p in year_and_quarters(year)]
 
 
 def build_bootstrap(scope: Scope, today: dt.date) -> dict:
@@ -260,7 +256,7 @@ class Bootstrap(MethodView):
     def get(self):
         """Everything the device needs offline for the current user; revalidate with If-None-Match."""
         now = dt.datetime.now(dt.timezone.utc)
-        today = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+        today = clock.local_day(now, settings().timezone)
         document = build_bootstrap(current_scope(), today)
         etag = etag_of(document)
         if request.if_none_match.contains_weak(etag):  # RFC 9110: weak comparison for If-None-Match

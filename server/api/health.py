@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app, jsonify
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select, text
 
+from domain.clock import aware_utc
 from server.extensions import db
 from server.models import Kecamatan, ScoreOutbox, ScoringSetAside
 from server.models._types import utcnow
+from server.settings import HEALTH_PING_TIMEOUT_SECONDS, settings
 
 blp = Blueprint("health", __name__, description="Liveness and readiness")
 
@@ -51,13 +53,14 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool | None:
-    url = current_app.config.get("REDIS_URL")
+    url = settings().redis_url
     if not url:
         return None  # embedded broker: nothing separate to ping
     import redis
 
     try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=HEALTH_PING_TIMEOUT_SECONDS,
+                                         socket_timeout=HEALTH_PING_TIMEOUT_SECONDS).ping())
     except redis.RedisError:
         return False
 
@@ -88,8 +91,7 @@ class Ready(MethodView):
             ).one()
             if oldest is not None:
                 now = utcnow()
-                if oldest.tzinfo is None:
-                    oldest = oldest.replace(tzinfo=now.tzinfo)
+                oldest = aware_utc(oldest)
                 lag = max(0.0, (now - oldest).total_seconds())
         set_aside = _set_aside() if database else []
         # A pair set aside does not take the web out of rotation (it serves everything else): it is

@@ -1,4 +1,4 @@
-"""GET /api/v1/indicators (SPEC §5) and the drill-downs the admin view reads.
+"""GET /api/v1/indicators (docs/api.md) and the drill-downs the admin view reads.
 
 Every endpoint reads stored results (``server.scores``), never computes: the workers keep them
 fresh. Scope, for admins only (officers and kiosks get 403):
@@ -19,6 +19,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from domain.clock import aware_utc
+from domain.indicators import CODES
+from domain.periods import Period
 from server import scores, sync
 from server.errors import ApiError
 from server.extensions import db
@@ -27,7 +30,7 @@ from server.security import ADMIN_ROLES, Scope, current_scope, require_role
 
 blp = Blueprint("indicators", __name__, description="The six IKU per period, and the records behind them")
 
-_CODES = tuple(scores.INDICATORS)
+_CODES = CODES
 
 
 # -- wire formats ------------------------------------------------------------------------------------
@@ -63,7 +66,7 @@ class IndicatorSchema(Schema):
 
 
 class IndicatorPageSchema(Schema):
-    """Exactly SPEC §5's shape; the scope is the one asked for (see the module doc for defaults)."""
+    """Exactly the documented shape (docs/api.md); the scope is the one asked for (see the module doc for defaults)."""
 
     period = fields.String(required=True)
     indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
@@ -133,10 +136,10 @@ class RecordsPageSchema(Schema):
 
 def _period(args: dict) -> str:
     """The period asked for, spelled as stored (``2026``, ``2026-Q1``), or 400."""
-    parsed = scores.parse_period(args["period"])
+    parsed = Period.parse_or_none(args["period"])
     if parsed is None:
         raise ApiError(400, "bad_request", "Periode tidak valid (YYYY atau YYYY-Qn).", {"period": "YYYY atau YYYY-Qn"})
-    return scores.period_label(*parsed)
+    return parsed.label
 
 
 def _kecamatan_of(scope: Scope, requested: int | None) -> int:
@@ -176,10 +179,10 @@ def resolve_scope(args: dict) -> tuple[int, int]:
 
 
 def _details(kecamatan_id: int, kelurahan_id: int, period: str, code: str) -> tuple[dict, object]:
-    row = scores.read_results(db.session, kecamatan_id, kelurahan_id, period).get(code)
+    row = scores.read_result(db.session, kecamatan_id, kelurahan_id, period, code)
     if row is None:
         return {}, None
-    return row.details or {}, scores.aware_utc(row.computed_at)
+    return row.details or {}, aware_utc(row.computed_at)
 
 
 # -- endpoints ---------------------------------------------------------------------------------------
@@ -262,7 +265,7 @@ class Records(MethodView):
         details, _computed_at = _details(kecamatan_id, kelurahan_id, period, code)
         total, page = scores.records_behind(db.session, details.get("record_ids", []), args["limit"], args["offset"])
         records = [{**r, "form": r["form_code"], "subject": sync._subject_of(r),
-                    "observed_at": scores.aware_utc(r["observed_at"]), "received_at": scores.aware_utc(r["received_at"])}
+                    "observed_at": aware_utc(r["observed_at"]), "received_at": aware_utc(r["received_at"])}
                    for r in page]
         return {"period": period, "code": code, "kecamatan_id": kecamatan_id, "kelurahan_id": kelurahan_id or None,
                 "total": total, "offset": args["offset"], "records": records}

@@ -22,6 +22,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import select, tuple_
 
+from domain.clock import aware_utc
 from server import sync
 from server.errors import ApiError
 from server.jsonio import MAX_DEPTH, depth_exceeds
@@ -114,10 +115,6 @@ def _decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
         raise ApiError(400, "bad_request", "Kursor tidak valid.", {"cursor": "Kursor tidak valid."}) from None
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-
-
 def _db_time(value: dt.datetime, name: str) -> dt.datetime:
     """A bound datetime: aware UTC (SQLite stores it without an offset, so keep everything in UTC)."""
     try:
@@ -161,10 +158,10 @@ def list_submissions(args: dict) -> dict:
     out = []
     for r in rows:
         out.append({
-            **r, "subject": sync._subject_of(r), "observed_at": _aware(r["observed_at"]),
-            "received_at": _aware(r["received_at"]),
+            **r, "subject": sync._subject_of(r), "observed_at": aware_utc(r["observed_at"]),
+            "received_at": aware_utc(r["received_at"]),
             "incomplete": any(h not in have for h in photos.get(r["id"], ())),
         })
-    next_cursor = _encode_cursor(_aware(rows[-1]["received_at"]), rows[-1]["id"]) if more else None
+    next_cursor = _encode_cursor(aware_utc(rows[-1]["received_at"]), rows[-1]["id"]) if more else None
     return {"submissions": out, "next_cursor": next_cursor}
 

@@ -17,11 +17,10 @@ import random
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
+from domain import clock
 from server.demo.generate import DemoGenerator, DemoWorld, Outgoing, Place
 from server import attachment_links
 from server.demo.photos import PhotoStore
@@ -32,6 +31,7 @@ from server.extensions import db
 from server.forms.catalogue import default_service_types, ensure_default_catalogue
 from server.models import AuditLog, Submission, User
 from server.security import scope_of
+from server.settings import settings
 from server.sync import sync_batch
 
 AUDIT_ACTION = "seed_demo"
@@ -82,7 +82,7 @@ def _anchor_day(seed: int, today: dt.date | None) -> tuple[dt.date, bool]:
     for detail in db.session.scalars(select(AuditLog.detail).where(AuditLog.action == AUDIT_ACTION)):
         if isinstance(detail, dict) and detail.get("seed") == seed and detail.get("today"):
             return dt.date.fromisoformat(detail["today"]), True
-    return dt.datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date(), False
+    return clock.today(settings().timezone), False
 
 
 def _world(kecamatan, kelurahan, users: dict[str, User], holidays: set[dt.date]) -> DemoWorld:

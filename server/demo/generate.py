@@ -1,6 +1,6 @@
 """A year of plausible field data for the demo kecamatan, as the items devices would sync.
 
-Pure generation: no database. Every item is a SPEC §5 submission (`id`, `form`, `form_version`,
+Pure generation: no database. Every item is a submission as a device sends it (`id`, `form`, `form_version`,
 `subject`, `ref`?, `supersedes`?, `observed_at`, `data`) tagged with the username that sends it;
 `server.demo.seed_demo` pushes them through `server.sync.sync_batch`, so they are validated exactly
 as the API would.

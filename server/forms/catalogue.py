@@ -1,4 +1,4 @@
-"""The default catalogue (SPEC §3 forms, SPEC §5 service types) and a per-process registry of it.
+"""The default catalogue (the seven forms and the service types) and a per-process registry of it.
 
 Form versions are immutable: a (code, version) pair, once stored, never changes, so the registry
 caches definitions per process for good. What may change (a version withdrawn, a service type
@@ -39,7 +39,7 @@ def default_forms() -> tuple[dict, ...]:
 
 @cache
 def default_service_types() -> tuple[dict, ...]:
-    """Return the shipped service-type catalogue of SPEC §5."""
+    """Return the shipped service-type catalogue (code, name, group, section, SOP duration)."""
     return tuple(json.loads((DEFINITIONS_DIR / "service_types.json").read_text(encoding="utf-8")))
 
 

@@ -18,7 +18,7 @@ class FormDefinition(db.Model):
     code: Mapped[str] = mapped_column(String(40), index=True)
     version: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(120))
-    definition: Mapped[dict] = mapped_column(JsonDoc)  # the whole JSON document of SPEC §3
+    definition: Mapped[dict] = mapped_column(JsonDoc)  # the whole JSON form definition (docs/forms.md)
     published: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -1,4 +1,4 @@
-"""The performance table of one scope and period, read from the stored IndicatorResult rows.
+"""The performance table of one scope and period, read from the stored results (``server/scores.py``).
 
 Both the dashboard and the XLSX export are built from :func:`performance_table`, so the screen and
 the file can never disagree. Scores are derived data written by the workers; nothing here computes
@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from domain.indicators import CATALOGUE, Indicator
+from domain.periods import Period
 from server.extensions import db
 from server.models import IndicatorResult
-from server.reports.iku_meta import IKU_META, IkuMeta
+from server.scores import read_summaries
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 
@@ -22,7 +24,7 @@ QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 class PerformanceRow:
     """One IKU: the seed's text plus the stored figures (None while nothing is computed)."""
 
-    meta: IkuMeta
+    meta: Indicator
     value: float | None = None
     numerator: float | None = None
     denominator: float | None = None
@@ -79,23 +81,16 @@ class PerformanceTable:
 
 def year_of(period: str) -> int:
     """The year of ``2026`` or ``2026-Q1``."""
-    return int(period[:4])
+    return Period.parse(period).year
 
 
 def performance_table(kecamatan_id: int, kelurahan_id: int, period: str) -> PerformanceTable:
     """Read the six results of a scope and period, with the year's quarterly trend (one query)."""
     year = str(year_of(period))
     periods = [period, year] + [f"{year}-{q}" for q in QUARTERS]
-    results = db.session.execute(
-        select(IndicatorResult.code, IndicatorResult.period, IndicatorResult.value, IndicatorResult.numerator,
-               IndicatorResult.denominator, IndicatorResult.target, IndicatorResult.capaian, IndicatorResult.mutu,
-               IndicatorResult.rule_version, IndicatorResult.computed_at)
-        .where(IndicatorResult.kecamatan_id == kecamatan_id, IndicatorResult.kelurahan_id == kelurahan_id,
-               IndicatorResult.period.in_(set(periods)))
-    ).all()
-    by_key = {(r.code, r.period): r for r in results}
+    by_key = read_summaries(db.session, kecamatan_id, kelurahan_id, periods)
     rows: list[PerformanceRow] = []
-    for meta in IKU_META:
+    for meta in CATALOGUE:
         found = by_key.get((meta.code, period))
         row = PerformanceRow(meta)
         if found is not None:

@@ -12,7 +12,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from server.reports.iku_meta import IKU_META, MUTU_LABELS
+from domain.indicators import CATALOGUE, MUTU_LABELS
+from domain.periods import Period
 from server.reports.performance import PerformanceTable
 from server.reports.xlsx_layout import a4_landscape, signature_block
 
@@ -35,11 +36,8 @@ _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
 def period_label(period: str) -> str:
-    """``2026`` → ``Tahun 2026``; ``2026-Q2`` → ``Triwulan II Tahun 2026``."""
-    if len(period) == 4:
-        return f"Tahun {period}"
-    roman = {"1": "I", "2": "II", "3": "III", "4": "IV"}[period[-1]]
-    return f"Triwulan {roman} Tahun {period[:4]}"
+    """``2026`` → ``Tahun 2026``; ``2026-Q2`` → ``Triwulan II Tahun 2026`` (:attr:`Period.title`)."""
+    return Period.parse(period).title
 
 
 def build_performance_xlsx(table: PerformanceTable, kecamatan_nama: str, scope_label: str,
@@ -111,7 +109,7 @@ def build_performance_xlsx(table: PerformanceTable, kecamatan_nama: str, scope_l
 def _breakdown_sheet(wb: Workbook, breakdown, kecamatan_nama: str, period: str):
     """A second sheet: one row per kelurahan, one numeric column per IKU."""
     ws = wb.create_sheet("Per kelurahan")
-    codes = [m.code for m in IKU_META]
+    codes = [m.code for m in CATALOGUE]
     ws.append([f"REALISASI IKU PER KELURAHAN — KECAMATAN {kecamatan_nama.upper()} — {period_label(period)}"])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=3 + len(codes))
     ws["A1"].font = Font(bold=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from domain.clock import DEFAULT_TIMEZONE
 from server.periods import EARLIEST_DATE, FUTURE_DAYS
 
 WINDOW = f"{EARLIEST_DATE.isoformat()} to {FUTURE_DAYS} days after the server's date"
@@ -33,7 +34,7 @@ class SubmissionItemSchema(Schema):
     observed_at = fields.String(required=True, metadata={
         "example": "2026-03-14T09:30:00+07:00", "format": "date-time",
         "description": "ISO 8601 with offset; from " + WINDOW + ", and not in the future (clock skew allowed). "
-                       "Its LOCAL date in the deployment's timezone (Asia/Jakarta by default) decides the period."})
+                       f"Its LOCAL date in the deployment's timezone ({DEFAULT_TIMEZONE} by default) decides the period."})
     data = fields.Dict(required=True, metadata={
         "description": "Field values by key (the form definition). Every date (YYYY-MM-DD), datetime (ISO 8601 with "
                        "offset) and `periode` (YYYY-Qn) must lie within the date window: " + WINDOW + " "

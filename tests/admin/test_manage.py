@@ -179,7 +179,7 @@ def test_holidays_add_and_remove(client, world, app):
     login(client, "camat")
     form = {"date": "2026-08-17", "name": "Hari Kemerdekaan", "action": "add"}
     resp = post_form(client, "/admin/kelola/libur", "/admin/kelola/libur", form)
-    if resp.status_code == 422:  # SPEC §2a.5: a holiday in a closed quarter asks first, naming the quarter
+    if resp.status_code == 422:  # A holiday in a closed quarter asks first, naming the quarter
         assert "2026-Q3" in resp.get_data(as_text=True)
         resp = post_form(client, "/admin/kelola/libur", "/admin/kelola/libur", {**form, "confirm_past": "on"})
     assert resp.status_code == 303

@@ -13,7 +13,7 @@ from tests.admin.helpers import login, post_form
 from tests.factories import auth, make_user
 from workers.recompute import recompute_kecamatan_years
 
-# SPEC §2's example: four respondents give IKM 81.25, mutu B.
+# The worked IKM example: four respondents give IKM 81.25, mutu B.
 ANSWERS = [[4, 4, 3, 4, 3, 4, 4, 3, 3], [3, 3, 3, 4, 3, 3, 4, 3, 2], [3, 2, 2, 4, 3, 3, 3, 3, 2],
            [4, 3, 3, 4, 4, 4, 4, 3, 3]]
 

@@ -67,7 +67,7 @@ def page(context: BrowserContext) -> Page:
 
 
 def login(page: Page, username: str = "petugas") -> None:
-    """Log in through the form (SPEC §6 names) and wait for the home screen."""
+    """Log in through the form (the interface's Indonesian names) and wait for the home screen."""
     page.goto("/app/")
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(PASSWORD)

@@ -1,4 +1,4 @@
-"""The field app end to end in Chromium on a 360 px phone, against the real server (SPEC §6 names)."""
+"""The field app end to end in Chromium on a 360 px phone, against the real server (the interface's Indonesian names)."""
 from __future__ import annotations
 
 import io

@@ -1,4 +1,4 @@
-"""The generic renderer: every SPEC §3 field type of a newly published form, filled in Chromium and
+"""The generic renderer: every field type of a newly published form, filled in Chromium and
 stored by the real server as typed values (decimals written the Indonesian way, show_if, not_before)."""
 from __future__ import annotations
 

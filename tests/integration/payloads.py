@@ -1,10 +1,10 @@
-"""Submission items as a device sends them (SPEC §3/§5), for the worker and integration tests."""
+"""Submission items as a device sends them, for the worker and integration tests."""
 from __future__ import annotations
 
 import uuid
 
 ANSWERS_B = [[4, 4, 3, 4, 3, 4, 4, 3, 3], [3, 3, 3, 4, 3, 3, 4, 3, 2], [3, 2, 2, 4, 3, 3, 3, 3, 2],
-             [4, 3, 3, 4, 4, 4, 4, 3, 3]]  # SPEC §2's example: IKM 81.25, mutu B
+             [4, 3, 3, 4, 4, 4, 4, 3, 3]]  # the worked IKM example: 81.25, mutu B
 
 
 def _item(form: str, subject: dict | None, observed_at: str, data: dict, **extra) -> dict:

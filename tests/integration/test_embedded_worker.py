@@ -1,4 +1,4 @@
-"""The embedded default (SPEC §4): no REDIS_URL, SQLite, and a real Celery worker process on kombu's
+"""The embedded default: no REDIS_URL, SQLite, and a real Celery worker process on kombu's
 SQLAlchemy transport (a broker file under the instance folder, no server): a sync still reaches the
 stored scores within seconds."""
 from __future__ import annotations

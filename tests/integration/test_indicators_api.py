@@ -26,7 +26,7 @@ def _user(username: str, role: str, kecamatan, scope=()) -> str:
 
 @pytest.fixture
 def world(app, client):
-    """Two kecamatan; in the first, SPEC §2's four surveys, a complaint, an inspection; tokens per role."""
+    """Two kecamatan; in the first, the worked example's four surveys, a complaint, an inspection; tokens per role."""
     with app.app_context():
         w = make_wilayah(kelurahan=2, rw=2)
         other = make_wilayah(nama="Sukasari", kode="32.73.01", kelurahan=1, rw=1)

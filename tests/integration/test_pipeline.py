@@ -1,5 +1,5 @@
 """Every form through the public API, out of order, with a replay and a bad item, then the six
-indicators read back through GET /api/v1/indicators — numbers worked out by hand from SPEC §2
+indicators read back through GET /api/v1/indicators — numbers worked out by hand from the rules in docs/scoring.md
 (both backends; the recompute runs in-process here, in a Celery worker in test_celery_worker.py)."""
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_first_quarter(client, synced):
 def test_year_and_kelurahan(client, synced):
     year = _indicators(client, synced["token"], "2026")
     assert _numbers(year["IKU2"]) == (100.0, 2, 2)
-    # SPEC §2a.6: a running year is judged on every quarter whose report is due; kel1 reported only Q1,
+    # A running year is judged on every quarter whose report is due; kel1 reported only Q1,
     # and by the time this runs (after 10 October 2026) Q2 and Q3 are due and missing: not Baik.
     assert _numbers(year["IKU5"]) == (0.0, 0, 2)
     assert _numbers(year["IKU6"]) == (50.0, 2, 4)

@@ -365,3 +365,14 @@ def test_revoke_tokens_locks_out_every_device(app, runner, client, coblong):
 def test_revoke_tokens_unknown_user(runner):
     result = runner.invoke(args=["revoke-tokens", "hantu"])
     assert result.exit_code != 0 and "No user" in result.output
+
+
+def test_seed_demo_without_the_recompute_plugin_says_so(capsys):
+    """`seed-demo` finds `recompute` by name (server never imports workers); absent, it says what to run."""
+    import click
+
+    from server.cli import _invoke_by_name
+
+    with click.Context(click.Group("flask")) as ctx:
+        _invoke_by_name(ctx, "recompute")
+    assert "flask --app server recompute" in capsys.readouterr().out

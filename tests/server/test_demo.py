@@ -65,7 +65,7 @@ def test_an_interrupted_seed_is_completed_without_duplicates(app):
 
 
 def _ikm(rows: list[dict]) -> float:
-    """SPEC §2: mean per element over respondents, IKM = Σ NRR / 9 × 25, rounded half-up."""
+    """IKU1: mean per element over respondents, IKM = Σ NRR / 9 × 25, rounded half-up."""
     nrr = [sum(r[f"u{i}"] for r in rows) / len(rows) for i in range(1, 10)]
     value = Decimal(sum(nrr)) / 9 * 25
     return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))

@@ -1,4 +1,4 @@
-"""The default catalogue: SPEC §3 codes, keys, choices; loading it is idempotent and never edits."""
+"""The default catalogue: form codes, keys, choices; loading it is idempotent and never edits."""
 from __future__ import annotations
 
 from sqlalchemy import func, select

@@ -1,4 +1,4 @@
-"""The life of a record (SPEC §2a), driven through the public API: sync → review → recompute → read.
+"""The life of a record (docs/scoring.md), driven through the public API: sync → review → recompute → read.
 
 Each test is one defect of issue #9 (or one rule of §2a): corrections keep their follow-ups,
 rejecting a correction restores the version before it, a resent quarter replaces the first, one

@@ -1,4 +1,4 @@
-"""POST/GET /api/v1/submissions: the SPEC §5 contract, every bad input, scope, idempotency."""
+"""POST/GET /api/v1/submissions: the documented contract (docs/api.md), every bad input, scope, idempotency."""
 from __future__ import annotations
 
 import datetime as dt

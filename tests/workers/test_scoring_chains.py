@@ -1,4 +1,4 @@
-"""Pure rules of a record's life (SPEC §2a): chains, one report per quarter, due reports, SOP versions."""
+"""Pure rules of a record's life: chains, one report per quarter, due reports, SOP versions."""
 from __future__ import annotations
 
 import datetime as dt

@@ -72,7 +72,7 @@ def test_k1_year_reads_every_report_covering_it() -> None:
     year = Period(2026)
     all_four = [report(f"q{q}", f"2026-Q{q}") for q in range(1, 5)]
     assert k1_lembaga_aktif(all_four, year).held
-    three = k1_lembaga_aktif(all_four[:3], year)  # SPEC §2: every report covering the period says so
+    three = k1_lembaga_aktif(all_four[:3], year)  # every report covering the period says so
     assert three.held and "2026-Q4" in three.reason  # the unreported quarter is named, not hidden
     one_inactive = [*all_four[:3], report("q4", "2026-Q4", aktif=False)]
     assert not k1_lembaga_aktif(one_inactive, year).held
@@ -108,7 +108,7 @@ def test_k2_without_previous_report_compares_with_zero() -> None:
 
 
 def test_k2_year_compares_the_same_quarters_of_the_previous_year() -> None:
-    # SPEC §2a.6 changed this rule: K2 compares like with like. A year with Q1 and Q2 reported
+    # K2 compares like with like. A year with Q1 and Q2 reported
     # is compared with Q1 and Q2 of the previous year, not with the whole previous year.
     reports = [report("a", "2025-Q1", kriminal=3), report("b", "2025-Q3", konflik=2),
                report("c", "2026-Q1", kriminal=2), report("d", "2026-Q2", kriminal=2, konflik=1)]

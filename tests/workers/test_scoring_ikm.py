@@ -14,7 +14,7 @@ from workers.scoring.model import Survey
 from workers.scoring.rounding import half_up
 from workers.scoring.rules import DEFAULT_RULES, RuleSet
 
-SPEC_EXAMPLE = [
+WORKED_EXAMPLE = [
     [4, 4, 3, 4, 3, 4, 4, 3, 3],
     [3, 3, 3, 4, 3, 3, 4, 3, 2],
     [3, 2, 2, 4, 3, 3, 3, 3, 2],
@@ -27,7 +27,7 @@ def survey(sid: str, scores: list[int], kelurahan_id: int | None = None) -> Surv
 
 
 def test_spec_example_gives_81_25_b() -> None:
-    score = compute_ikm([survey(str(i), row) for i, row in enumerate(SPEC_EXAMPLE)], DEFAULT_RULES)
+    score = compute_ikm([survey(str(i), row) for i, row in enumerate(WORKED_EXAMPLE)], DEFAULT_RULES)
     assert score.converted == Decimal("81.25")
     assert score.mutu == "B"
     assert score.respondents == 4

@@ -22,7 +22,7 @@ from workers.scoring import (
     compute_indicators,
 )
 
-SPEC_EXAMPLE = [
+WORKED_EXAMPLE = [
     [4, 4, 3, 4, 3, 4, 4, 3, 3],
     [3, 3, 3, 4, 3, 3, 4, 3, 2],
     [3, 2, 2, 4, 3, 3, 3, 3, 2],
@@ -72,7 +72,7 @@ def kecamatan(targets: dict[str, float] | None = None) -> KecamatanData:
         kelurahan=(Kelurahan(1, "32.73.02.1001", "Sekeloa", (11, 12), 100),
                    Kelurahan(2, "32.73.02.1002", "Dago", (21, 22), None)),
         surveys=(
-            *(Survey(f"k1-{i}", 1, q1, answers(row)) for i, row in enumerate(SPEC_EXAMPLE)),  # 81.25 B
+            *(Survey(f"k1-{i}", 1, q1, answers(row)) for i, row in enumerate(WORKED_EXAMPLE)),  # 81.25 B
             Survey("office-1", None, q1, answers([2] * 9)),  # 50.00 D
             Survey("k2-1", 2, q1, answers([4] * 9)),  # 100.00 A
             Survey("k2-old", 2, date(2025, 12, 31), answers([1] * 9)),  # 2025: out of 2026
@@ -191,7 +191,7 @@ def test_iku6_details() -> None:
     rows = {row["id"]: row for row in iku6.details["rw"]}
     assert rows[11] == {"id": 11, "kelurahan_id": 1, "now": True, "baseline": False, "changed": True,
                         "inspection_now": "i11b", "inspection_baseline": "i11a",
-                        "nomor": None, "kelurahan": rows[11]["kelurahan"]}  # names (SPEC §2a.8)
+                        "nomor": None, "kelurahan": rows[11]["kelurahan"]}  # names
     assert rows[21]["changed"] is False and rows[21]["baseline"] is True
     assert rows[22]["now"] is False
     assert iku6.details["record_ids"] == ["i11a", "i11b", "i12a", "i21a", "i21b", "i22a"]
@@ -210,7 +210,7 @@ def test_empty_period_gives_no_values_but_denominators() -> None:
     r = by_code(compute_indicators(kecamatan(), Period(2024, 3), DEFAULT_RULES))
     for code in ("IKU1", "IKU2", "IKU3", "IKU4"):
         assert r[code].value is None and r[code].denominator == 0, code
-    # SPEC §2a.6 changed these: a period with no source record is "no data", never 0 %.
+    # A period with no source record is "no data", never 0 %.
     assert r["IKU5"].value is None and r["IKU5"].capaian is None and r["IKU5"].details["reason"]
     assert r["IKU6"].value is None and r["IKU6"].details["reason"].startswith("Tidak ada data")
 

@@ -107,7 +107,7 @@ def test_percentages_are_bounded_and_follow_their_counts(data: KecamatanData, pe
             assert (result.value is None) == (result.denominator == 0)
             continue
         assert 0 <= result.numerator <= result.denominator
-        if result.value is None and result.code in ("IKU5", "IKU6"):  # SPEC §2a.6: "no data" has a reason
+        if result.value is None and result.code in ("IKU5", "IKU6"):  # "no data" has a reason
             assert result.details["reason"].startswith("Tidak ada data")
         else:
             assert result.value == percentage(result.numerator, result.denominator)

@@ -1,4 +1,4 @@
-"""compute_indicators against a deliberately naive reference written straight from SPEC §2.
+"""compute_indicators against a deliberately naive reference written straight from the rules (docs/scoring.md).
 
 The reference scans every record with plain loops, counts working days one day at a time and
 rounds with ``decimal`` on exact ratios; it shares no code with ``workers.scoring`` beyond the
@@ -107,14 +107,14 @@ def ref_iku6(data: KecamatanData, period: Period, kelurahan_id: int | None) -> t
 
 def ref_criteria(data: KecamatanData, period: Period, kelurahan_id: int) -> dict[str, bool]:
     kelurahan = next(k for k in data.kelurahan if k.id == kelurahan_id)
-    # SPEC §2a.3: one report per kelurahan and quarter (these have no observed/received: the larger id).
+    # One report per kelurahan and quarter (these have no observed/received: the larger id).
     latest: dict = {}
     for r in data.reports:
         if r.kelurahan_id == kelurahan_id and (r.period not in latest or r.id > latest[r.period].id):
             latest[r.period] = r
     mine = list(latest.values())
     covering = [r for r in mine if in_period(r.period.start, period) and in_period(r.period.end, period)]
-    # SPEC §2a.6: like with like — a year against the same quarters a year earlier.
+    # Like with like — a year against the same quarters a year earlier.
     if period.quarter is None:
         wanted = {Period(r.period.year - 1, r.period.quarter) for r in covering}
     else:
@@ -189,7 +189,7 @@ def test_matches_the_naive_reference(data: KecamatanData, period: Period, kelura
         assert (results[code].numerator, results[code].denominator) == (numerator, denominator), code
         if code == "IKU6" and not any(status_at(data, rw, period.end) for k in data.kelurahan
                                       if in_scope(k.id, kelurahan_id) for rw in k.rw_ids):
-            assert results[code].value is None, code  # SPEC §2a.6: no inspection yet is "no data"
+            assert results[code].value is None, code  # no inspection yet is "no data"
         else:
             assert results[code].value == pct(numerator, denominator), code
     ids = [k.id for k in data.kelurahan if in_scope(k.id, kelurahan_id)]

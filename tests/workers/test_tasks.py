@@ -29,7 +29,7 @@ def _sync(client, token, items):
 
 @pytest.fixture
 def kecamatan(app, client):
-    """A kecamatan of 2 kelurahan × 3 RW, a kecamatan admin's token, SPEC §2's four surveys in kelurahan 1."""
+    """A kecamatan of 2 kelurahan × 3 RW, a kecamatan admin's token, the worked example's four surveys in kelurahan 1."""
     with app.app_context():
         w = make_wilayah(kelurahan=2, rw=3)
         _user, token = make_user("camat", "kecamatan_admin", w.kecamatan)

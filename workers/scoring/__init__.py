@@ -1,10 +1,10 @@
-"""The six IKU of SPEC §2 as pure functions over plain data (standard library only).
+"""The six IKU as pure functions over plain data (standard library only).
 
 Inputs are the frozen dataclasses of ``model`` (built by the loader), thresholds come from a
-versioned ``RuleSet``; ``compute_indicators`` returns one ``IndicatorResult`` per IKU with the
+versioned ``RuleSet``; ``compute_indicators`` returns one ``IndicatorScore`` per IKU with the
 drill-down that explains it. See docs/scoring.md for the formulas as implemented.
 """
-from .indicators import IndicatorResult, capaian, compute_indicators
+from .indicators import IndicatorScore, capaian, compute_indicators
 from .model import (
     Complaint,
     Inspection,
@@ -21,7 +21,7 @@ from .rules import DEFAULT_RULES, RuleSet, RwBaikRule, rules_for
 __all__ = [
     "DEFAULT_RULES",
     "Complaint",
-    "IndicatorResult",
+    "IndicatorScore",
     "Inspection",
     "KecamatanData",
     "Kelurahan",

@@ -1,4 +1,4 @@
-"""IKU5: the seven "Baik" criteria K1–K7 of one kelurahan for one period (SPEC §2).
+"""IKU5: the seven "Baik" criteria K1–K7 of one kelurahan for one period (docs/scoring.md).
 
 Kelurahan reports "covering" a period are those whose reported quarter lies within it; of several
 reports of the same kelurahan and quarter only the latest counts (``latest_reports``: by observed,

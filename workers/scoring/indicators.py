@@ -1,7 +1,7 @@
-"""The six IKU of SPEC §2 for one kecamatan (or one of its kelurahan) and one period.
+"""The six IKU for one kecamatan (or one of its kelurahan) and one period.
 
 ``compute_indicators`` is the one entry point the Celery task calls: plain data in, six
-``IndicatorResult`` out, each with the rule version and a JSON-able ``details`` drill-down that names
+``IndicatorScore`` out, each with the rule version and a JSON-able ``details`` drill-down that names
 the records behind the number. Pure: no I/O, no clock, no randomness.
 """
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from typing import Any
+
+from domain.indicators import CATALOGUE
 
 from .complaints import count_follow_ups
 from .criteria import kelurahan_status
@@ -20,15 +22,8 @@ from .records import ALL, ScopeKey, index_of
 from .rw_status import baseline_date, rw_change
 from .services import count_on_time
 
-NAMES: dict[str, str] = {
-    "IKU1": "Indeks Kepuasan Masyarakat (IKM)",
-    "IKU2": "Persentase pengaduan masyarakat yang ditindaklanjuti",
-    "IKU3": "Persentase pelayanan administrasi kependudukan yang diselesaikan tepat waktu",
-    "IKU4": "Persentase pelayanan administrasi umum lainnya yang diselesaikan tepat waktu",
-    "IKU5": "Persentase kelurahan dengan kriteria Baik",
-    "IKU6": "Persentase RW berubah",
-}
-UNITS: dict[str, str] = {"IKU1": "indeks", **{f"IKU{n}": "%" for n in range(2, 7)}}
+NAMES: dict[str, str] = {i.code: i.name for i in CATALOGUE}
+UNITS: dict[str, str] = {i.code: i.unit for i in CATALOGUE}
 # Why a value is "no data" (value and capaian null): never 0 % and never "target missed".
 NO_DATA: dict[str, str] = {
     "IKU1": "Tidak ada data: belum ada responden SKM pada periode ini",
@@ -41,8 +36,8 @@ NO_DATA: dict[str, str] = {
 
 
 @dataclass(frozen=True, slots=True)
-class IndicatorResult:
-    """One IKU for one scope and period, ready to be upserted into ``indicator_results``."""
+class IndicatorScore:
+    """One IKU for one scope and period as computed (stored as an ``IndicatorResult`` row of ``indicator_results``)."""
 
     code: str
     name: str
@@ -77,7 +72,7 @@ def capaian(code: str, value: float | None, target: float | None, rules: RuleSet
 
 def compute_indicators(
     data: KecamatanData, period: Period, rules: RuleSet, kelurahan_id: int | None = None
-) -> list[IndicatorResult]:
+) -> list[IndicatorScore]:
     """Compute IKU1..IKU6, in order, for the whole kecamatan (``kelurahan_id`` None) or one kelurahan.
 
     :raise ValueError: when ``kelurahan_id`` is not a kelurahan of ``data``.
@@ -109,13 +104,13 @@ class _Scope:
         self.scope: ScopeKey = ALL if kelurahan_id is None else kelurahan_id
 
     def _result(self, code: str, value: float | None, numerator: float | None, denominator: float | None,
-                details: dict[str, Any], mutu: str | None = None) -> IndicatorResult:
+                details: dict[str, Any], mutu: str | None = None) -> IndicatorScore:
         target = self.data.targets.get(code)
         target = None if target is None else float(target)
         details.setdefault("warnings", [])
         if value is None:
             details.setdefault("reason", NO_DATA[code])
-        return IndicatorResult(
+        return IndicatorScore(
             code, NAMES[code], value, numerator, denominator, target,
             capaian(code, value, target, self.rules), UNITS[code], mutu, self.rules.version, details,
         )
@@ -136,7 +131,7 @@ class _Scope:
             "warning": sample is not None and score.respondents < sample,
         }
 
-    def iku1(self) -> IndicatorResult:
+    def iku1(self) -> IndicatorScore:
         """IKM pooled over every respondent of the kecamatan, or the kelurahan's own unit."""
         if self.kelurahan_id is None:
             population = self.data.service_population
@@ -168,7 +163,7 @@ class _Scope:
         return self._result("IKU1", score.value, ikm_raw, score.respondents, details, score.mutu)
 
     # IKU2 -----------------------------------------------------------------------------------------
-    def iku2(self) -> IndicatorResult:
+    def iku2(self) -> IndicatorScore:
         """Complaints received in the period and followed up by its end."""
         count = count_follow_ups(self.records.complaints_in(self.scope, self.period), self.period)
         details = {"record_ids": count.record_ids, "warnings": [], "followed_up_ids": count.followed_up_ids}
@@ -176,7 +171,7 @@ class _Scope:
                             count.numerator, count.denominator, details)
 
     # IKU3 / IKU4 ----------------------------------------------------------------------------------
-    def iku_on_time(self, code: str, group: str) -> IndicatorResult:
+    def iku_on_time(self, code: str, group: str) -> IndicatorScore:
         """Services of ``group`` completed in the period within their SOP (IKU4: per section too)."""
         services = self.records.services_completed_in(self.scope, self.period)
         count = count_on_time(services, self.data.service_types, group, self.period, self.data.holidays,
@@ -198,7 +193,7 @@ class _Scope:
                             count.numerator, count.denominator, details)
 
     # IKU5 -----------------------------------------------------------------------------------------
-    def iku5(self) -> IndicatorResult:
+    def iku5(self) -> IndicatorScore:
         """Kelurahan meeting the Baik criteria (K1–K7 under the rule set)."""
         statuses = [
             kelurahan_status(k, self.period, self.rules, self.records.reports_of(k.id), self.records.inspections,
@@ -241,7 +236,7 @@ class _Scope:
         return [f"{missing} RW tanpa data awal (belum ada inspeksi sampai {baseline.strftime('%d/%m/%Y')})"]
 
     # IKU6 -----------------------------------------------------------------------------------------
-    def iku6(self) -> IndicatorResult:
+    def iku6(self) -> IndicatorScore:
         """RW Baik at the period's end and not Baik at the end of the previous year."""
         index = self.records.inspections
         changes = [rw_change(index, rw_id, k.id, self.period, self.rules) for k in self.kelurahan for rw_id in k.rw_ids]

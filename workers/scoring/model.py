@@ -1,91 +1,16 @@
 """Plain, immutable inputs of the scoring functions.
 
 The loader (``workers/loader.py``) builds these from the database: only accepted, not-superseded
-records, with LOCAL dates (Asia/Jakarta) already computed. Nothing here knows about Flask,
-SQLAlchemy or Celery, so the rules of SPEC §2 can be tested on plain data.
+records, with LOCAL dates (the deployment's timezone) already computed. Nothing here knows about
+Flask, SQLAlchemy or Celery, so the scoring rules can be tested on plain data.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-_PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-[Qq]([1-4]))?$")
-_QUARTER_FIRST_MONTH = {1: 1, 2: 4, 3: 7, 4: 10}
-_QUARTER_LAST_DAY = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """A reporting period: a whole year (``quarter`` None) or one of its quarters."""
-
-    year: int
-    quarter: int | None = None
-    _start: date = field(init=False, repr=False, compare=False)  # computed once: read on every record
-    _end: date = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if self.quarter is not None and self.quarter not in _QUARTER_FIRST_MONTH:
-            raise ValueError(f"quarter must be 1..4 or None, not {self.quarter!r}")
-        if not 1 <= self.year <= 9999:
-            raise ValueError(f"year out of range: {self.year!r}")
-        first_month = 1 if self.quarter is None else _QUARTER_FIRST_MONTH[self.quarter]
-        last_month, last_day = _QUARTER_LAST_DAY[4 if self.quarter is None else self.quarter]
-        object.__setattr__(self, "_start", date(self.year, first_month, 1))
-        object.__setattr__(self, "_end", date(self.year, last_month, last_day))
-
-    @classmethod
-    def parse(cls, label: str) -> Period:
-        """Parse ``"2026"`` or ``"2026-Q3"``; raise ``ValueError`` on anything else."""
-        match = _PERIOD_PATTERN.match(label.strip()) if isinstance(label, str) else None
-        if match is None:
-            raise ValueError(f"not a period: {label!r} (expected YYYY or YYYY-Qn)")
-        year, quarter = match.groups()
-        return cls(int(year), int(quarter) if quarter else None)
-
-    @property
-    def label(self) -> str:
-        """The period as written in the API: ``"2026"`` or ``"2026-Q3"``."""
-        return str(self.year) if self.quarter is None else f"{self.year}-Q{self.quarter}"
-
-    @property
-    def start(self) -> date:
-        """The first day of the period (inclusive)."""
-        return self._start
-
-    @property
-    def end(self) -> date:
-        """The last day of the period (inclusive)."""
-        return self._end
-
-    @property
-    def is_year(self) -> bool:
-        """True for a whole year."""
-        return self.quarter is None
-
-    def previous(self) -> Period:
-        """The period of equal length just before: Q1 → previous year's Q4, a year → the year before."""
-        if self.quarter is None:
-            return Period(self.year - 1)
-        if self.quarter == 1:
-            return Period(self.year - 1, 4)
-        return Period(self.year, self.quarter - 1)
-
-    def quarters(self) -> tuple[Period, ...]:
-        """The quarters of this period: four for a year, itself for a quarter."""
-        if self.quarter is None:
-            return tuple(Period(self.year, q) for q in (1, 2, 3, 4))
-        return (self,)
-
-    def contains(self, day: date) -> bool:
-        """True when ``day`` (a local date) lies within the period, ends included."""
-        if isinstance(day, datetime):
-            day = day.date()
-        return self._start <= day <= self._end
-
-    def __str__(self) -> str:
-        return self.label
+from domain.periods import Period  # noqa: F401 - the one Period, re-exported for the scoring modules
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Versioned rule sets: every threshold of SPEC §2 as data, effective from a period on.
+"""Versioned rule sets: every scoring threshold as data, effective from a period on.
 
 A rule set is stored as JSON in the ``rule_sets`` table (``to_dict`` / ``from_dict``). The scores of a
 period are computed with the rule set in force at the period's start (``rules_for``), and each
@@ -18,7 +18,7 @@ REPORT_KEYS: tuple[str, ...] = ("kependudukan", "ekobang", "kessos", "kepegawaia
 
 @dataclass(frozen=True, slots=True)
 class RwBaikRule:
-    """The four conditions that make an RW *Baik* (SPEC §2, IKU6); each may be relaxed by a rule set."""
+    """The four conditions that make an RW *Baik* (IKU6, and K3–K5 of IKU5); each may be relaxed by a rule set."""
 
     kebun_toga: bool = True  # True: a TOGA garden is required
     pengelolaan_sampah: frozenset[str] = frozenset({"baik"})  # accepted waste-management values

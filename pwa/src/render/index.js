@@ -1,5 +1,5 @@
 /**
- * The generic form renderer: one control per field definition (SPEC §3), each with a visible
+ * The generic form renderer: one control per field definition (docs/forms.md), each with a visible
  * label equal to the definition's label, an error line tied to it (aria-describedby) and
  * `setError(message)`. Field type families live in their own modules.
  */
