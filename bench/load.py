@@ -63,7 +63,8 @@ def setup(db_url: str, redis_url: str, officers: int, admins: int) -> dict:
     from server.models import RW as RwModel, Kecamatan, Kelurahan, User, UserScope
     from server.security import hash_password, issue_token
 
-    app = make_test_app("postgresql+psycopg://" + db_url.split("://", 1)[1], REDIS_URL=redis_url, TESTING=False)
+    app = make_test_app("postgresql+psycopg://" + db_url.split("://", 1)[1], REDIS_URL=redis_url, TESTING=False,
+                        SECRET_KEY="load")  # the web's key: device tokens are anchored by it
     password_hash = hash_password(PASSWORD)
     officer_tokens: list[str] = []
     admin_logins: list[dict] = []

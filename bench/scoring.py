@@ -74,7 +74,8 @@ def make_app(db_url: str, migrate: bool = False):
     from server import create_app
     from server.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(db_url)})
+    # SECRET_KEY as the bench processes have it: device tokens are anchored by the key.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(db_url), "SECRET_KEY": "bench"})
     if migrate:
         from flask_migrate import upgrade
 

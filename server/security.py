@@ -136,11 +136,10 @@ class Scope:
     def allows_kelurahan(self, kelurahan_id: int, kecamatan_id: int | None) -> bool:
         """True when the kelurahan is within the user's scope.
 
-        A kiosk without kelurahan stands at the kecamatan office: it surveys that office, not the
-        kelurahan (exactly the units its bootstrap offers).
+        A kiosk surveys exactly the units of its scope, which its bootstrap offers: with kelurahan in
+        its scope those kelurahan offices; without (the whole kecamatan) the kecamatan office and
+        every kelurahan office of the kecamatan.
         """
-        if self.user.role == "kiosk" and self.kelurahan_ids is None:
-            return False
         if self.kelurahan_ids is not None:
             return kelurahan_id in self.kelurahan_ids
         return self.kecamatan_id is None or self.kecamatan_id == kecamatan_id

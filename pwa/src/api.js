@@ -52,8 +52,9 @@ async function errorFrom(response) {
  * Build the API client.
  * @param {{baseUrl?: string, fetch?: typeof fetch, getToken?: () => Promise<string|null>}} options
  */
-export function createApi({ baseUrl = '/api/v1', fetch: fetchImpl = globalThis.fetch.bind(globalThis), getToken = async () => null } = {}) {
-  async function call(method, path, { json, body, headers = {}, auth = true, expect = [200, 201] } = {}) {
+/** The one fetch wrapper: bearer token, JSON body, typed errors for unexpected statuses. */
+function makeCall(baseUrl, fetchImpl, getToken) {
+  return async function call(method, path, { json, body, headers = {}, auth = true, expect = [200, 201] } = {}) {
     const finalHeaders = { ...headers };
     if (auth) {
       const token = await getToken();
@@ -71,7 +72,19 @@ export function createApi({ baseUrl = '/api/v1', fetch: fetchImpl = globalThis.f
     }
     if (!expect.includes(response.status)) throw await errorFrom(response);
     return response;
-  }
+  };
+}
+
+/** A GET with If-None-Match: {notModified: true} or {body, etag}. */
+async function conditionalGet(call, path, etag) {
+  const headers = etag ? { 'If-None-Match': etag } : {};
+  const response = await call('GET', path, { headers, expect: [200, 304] });
+  if (response.status === 304) return { notModified: true };
+  return { body: await response.json(), etag: response.headers.get('ETag') };
+}
+
+export function createApi({ baseUrl = '/api/v1', fetch: fetchImpl = globalThis.fetch.bind(globalThis), getToken = async () => null } = {}) {
+  const call = makeCall(baseUrl, fetchImpl, getToken);
 
   return {
     /** "Online" = our own health endpoint answered with SIKK's signature (captive portals answer 200 too). */
@@ -90,11 +103,8 @@ export function createApi({ baseUrl = '/api/v1', fetch: fetchImpl = globalThis.f
     },
 
     /** GET /bootstrap with If-None-Match: {notModified: true} or {body, etag}. */
-    async bootstrap(etag) {
-      const headers = etag ? { 'If-None-Match': etag } : {};
-      const response = await call('GET', '/bootstrap', { headers, expect: [200, 304] });
-      if (response.status === 304) return { notModified: true };
-      return { body: await response.json(), etag: response.headers.get('ETag') };
+    bootstrap(etag) {
+      return conditionalGet(call, '/bootstrap', etag);
     },
 
     /** GET /reviews: decisions on the caller's records reviewed after `since` → {reviews, next_cursor}. */
@@ -105,11 +115,8 @@ export function createApi({ baseUrl = '/api/v1', fetch: fetchImpl = globalThis.f
     },
 
     /** GET /open-items with If-None-Match: {notModified: true} or {body: {complaints, services}, etag}. */
-    async openItems(etag) {
-      const headers = etag ? { 'If-None-Match': etag } : {};
-      const response = await call('GET', '/open-items', { headers, expect: [200, 304] });
-      if (response.status === 304) return { notModified: true };
-      return { body: await response.json(), etag: response.headers.get('ETag') };
+    openItems(etag) {
+      return conditionalGet(call, '/open-items', etag);
     },
 
     /** POST a batch; returns the per-item results in order. */

@@ -113,9 +113,7 @@ def _user(user: User) -> dict:
 
 
 def _kelurahan_in_scope(scope: Scope) -> list[Kelurahan]:
-    """The kelurahan the user reports on (a kiosk of the kecamatan office: none)."""
-    if scope.user.role == "kiosk" and scope.whole_kecamatan:
-        return []
+    """The kelurahan the user reports on (a kiosk: the kelurahan offices it surveys)."""
     stmt = scope.kelurahan_query().options(selectinload(Kelurahan.rw))
     return list(db.session.scalars(stmt))
 

@@ -42,7 +42,8 @@ class Drill:
 def make_drill(cluster: PgCluster, broker: PrivateRedis, tmp: Path) -> Drill:
     """A new database in the cluster, migrated, with 2 kelurahan × 5 RW and an officer."""
     pg_url = cluster.create_database()
-    app = make_test_app("postgresql+psycopg://" + pg_url.split("://", 1)[1], REDIS_URL=broker.url)
+    # The same SECRET_KEY as the processes: a device token's anchor is keyed by it (server/security.py).
+    app = make_test_app("postgresql+psycopg://" + pg_url.split("://", 1)[1], REDIS_URL=broker.url, SECRET_KEY="drill")
     with app.app_context():
         w = make_wilayah(kelurahan=2, rw=5)
         _, token = make_user("petugas", "officer", w.kecamatan)

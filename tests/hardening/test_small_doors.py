@@ -36,7 +36,7 @@ def test_csv_cells_with_a_hidden_formula_start_are_neutralised(app, world):
     resp = camat.get(f"/admin/ekspor/pengaduan.csv?period={observed_yesterday()[:4]}")
     assert resp.status_code == 200
     assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset, not two
-    rows = {r["uraian"] for r in csv.DictReader(io.StringIO(resp.data.decode("utf-8-sig")))}
+    rows = {r["Uraian pengaduan"] for r in csv.DictReader(io.StringIO(resp.data.decode("utf-8-sig")))}
     for text in HIDDEN_FORMULAS + ["-5 lampu mati"]:
         assert "'" + text in rows, (text, rows)
     assert "biasa saja" in rows
@@ -60,8 +60,9 @@ def test_demo_users_each_have_their_own_salt_and_hash(app):
 
 
 def test_a_kiosk_surveys_exactly_the_units_of_its_scope(app, client, world):
-    """A kiosk of the whole kecamatan stands at the kecamatan office: it surveys that office only; a
-    kiosk with a kelurahan scope only that kelurahan. Bootstrap offers exactly what sync accepts."""
+    """A kiosk of the whole kecamatan surveys its office and every kelurahan office of it (office
+    first, the kiosk's default); a kiosk with a kelurahan scope only that kelurahan. Bootstrap offers
+    exactly what sync accepts."""
     with app.app_context():
         from server.models import Kecamatan, Kelurahan
 
@@ -77,8 +78,11 @@ def test_a_kiosk_surveys_exactly_the_units_of_its_scope(app, client, world):
             status = client.post("/api/v1/submissions", json={"submissions": [item]},
                                  headers=auth(token)).json["results"][0]["status"]
             assert (status == "created") == (subject in offered), (token == office_token, subject, status, offered)
-    assert [u["subject"] for u in client.get("/api/v1/bootstrap", headers=auth(office_token)).json["units"]] \
-        == [{"kecamatan_id": kec_id}]
+    office_units = [u["subject"] for u in client.get("/api/v1/bootstrap", headers=auth(office_token)).json["units"]]
+    assert office_units[0] == {"kecamatan_id": kec_id}
+    assert {"kelurahan_id": world.kel_in} in office_units and {"kelurahan_id": world.kel_in_sibling} in office_units
+    kiosk_units = [u["subject"] for u in client.get("/api/v1/bootstrap", headers=auth(world.tokens["kiosk"])).json["units"]]
+    assert {"kecamatan_id": kec_id} not in kiosk_units and {"kelurahan_id": world.kel_in_sibling} not in kiosk_units
 
 
 def test_the_audit_log_shows_a_kecamatan_admin_only_its_own_kecamatan(app, world):

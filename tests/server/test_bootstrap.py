@@ -73,8 +73,11 @@ def test_kelurahan_admin_and_officer_see_only_their_kelurahan(client, tokens):
 def test_kiosk_gets_the_survey_only_and_its_unit(client, tokens):
     office = client.get("/api/v1/bootstrap", headers=auth(tokens["kiosk"])).json
     assert [f["code"] for f in office["forms"]] == ["skm"]
-    assert office["kelurahan"] == []
-    assert [u["subject"] for u in office["units"]] == [{"kecamatan_id": tokens["ids"]["kec"]}]
+    assert all(k["rw"] == [] for k in office["kelurahan"])  # a kiosk surveys offices, never RW
+    # The whole kecamatan: its office first (the kiosk's default), then every kelurahan office.
+    assert [u["subject"] for u in office["units"]] == [{"kecamatan_id": tokens["ids"]["kec"]}] + [
+        {"kelurahan_id": k["id"]} for k in office["kelurahan"]]
+    assert len(office["kelurahan"]) == len(tokens["ids"]["kel"])
     desk = client.get("/api/v1/bootstrap", headers=auth(tokens["kiosk_kel"])).json
     assert [u["subject"] for u in desk["units"]] == [{"kelurahan_id": tokens["ids"]["kel"][1]}]
     assert [k["rw"] for k in desk["kelurahan"]] == [[]]
