@@ -5,7 +5,7 @@
  * expr.js, `calculate`, `default`, `hint`, the question types time / note / acknowledge, and groups
  * rendered as sections. The outbox, drafts and sync are the built-in ones, unchanged.
  */
-import { h } from '../ui/dom.js';
+import { h, uid } from '../ui/dom.js';
 import { localized } from '../i18n.js';
 import { renderField as renderBase } from '../render/index.js';
 import { registerXForm } from '../validate.js';
@@ -57,7 +57,39 @@ function simple(el, extra = {}) {
   return { el, setError() {}, setVisible(shown) { el.hidden = !shown; }, focus() {}, ...extra };
 }
 
-/** Render one field of an imported form: the new types here, the rest by the built-in renderer (+ hint). */
+/**
+ * acknowledge: one checkbox, checked = true (never false: unchecked is unanswered). Built here, not
+ * by the built-in renderer, whose yes/no questions are now two buttons ("Ya"/"Tidak").
+ */
+function renderAcknowledge(field, value, onValue) {
+  const id = uid(field.key);
+  const errorId = `${id}-error`;
+  const hint = localized(field, 'hint');
+  const help = hint ? h('p', { class: 'hint help', id: `${id}-help` }, hint) : null;
+  const input = h('input', { id, type: 'checkbox', name: field.key, checked: value === true, 'aria-describedby': help ? `${id}-help ${errorId}` : errorId });
+  input.addEventListener('change', () => onValue(input.checked ? true : undefined));
+  const error = h('p', { class: 'error', id: errorId, hidden: true });
+  const required = field.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null;
+  // The mark stays outside <label>: the accessible name is exactly the definition's label.
+  const el = h('div', { class: 'field field-check' }, input, h('div', { class: 'label-row' }, h('label', { for: id }, localized(field, 'label')), required), help, error);
+  el.dataset.key = field.key;
+  return {
+    el,
+    setError(message) {
+      error.textContent = message || '';
+      error.hidden = !message;
+      if (message) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
+    },
+    setVisible(shown) { el.hidden = !shown; },
+    focus() { input.focus(); },
+  };
+}
+
+/**
+ * Render one field of an imported form: the new types here, the rest by the built-in renderer
+ * (which also shows the `hint` under the label).
+ */
 export function renderField(field, value, onValue) {
   if (field.type === 'calculate' || field.subject_field) { // a sheet's rw_id is the subject select above
     const el = h('div', { hidden: true });
@@ -69,25 +101,17 @@ export function renderField(field, value, onValue) {
     el.dataset.key = field.key;
     return simple(el);
   }
-  let control;
-  if (field.type === 'time' || field.type === 'acknowledge') {
-    const base = renderBase({ ...field, type: field.type === 'time' ? 'date' : 'boolean' }, undefined, () => {});
+  if (field.type === 'acknowledge') return renderAcknowledge(field, value, onValue);
+  if (field.type === 'time') {
+    // A plain text input of the built-in renderer (label, hint, error line), turned into type=time.
+    const base = renderBase({ ...field, type: 'text' }, undefined, () => {});
     const input = base.el.querySelector('input');
-    if (field.type === 'time') {
-      input.type = 'time';
-      input.value = typeof value === 'string' ? value.slice(0, 5) : '';
-      input.addEventListener('input', () => onValue(input.value || undefined));
-    } else {
-      input.checked = value === true;
-      input.addEventListener('change', () => onValue(input.checked ? true : undefined));
-    }
-    control = base;
-  } else {
-    control = renderBase(field, value, onValue);
+    input.type = 'time';
+    input.value = typeof value === 'string' ? value.slice(0, 5) : '';
+    input.addEventListener('input', () => onValue(input.value || undefined));
+    return base;
   }
-  const hint = localized(field, 'hint');
-  if (hint) control.el.append(h('p', { class: 'hint' }, hint));
-  return control;
+  return renderBase(field, value, onValue);
 }
 
 /** Put the questions of each group in a section headed by the group's label. */
