@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from tests.e2e.conftest import login, wait_for_service_worker
-from tests.e2e.live import LiveServer
+from tests.e2e.live import PASSWORD, LiveServer
 
 INSPECTION = {
     "kebun_toga": True, "pengelolaan_sampah": "baik", "status_kumuh": "tidak_kumuh", "lembaga_aktif": True,
@@ -154,8 +154,10 @@ def test_draft_restores_every_value(page: Page, live_server: LiveServer):
 
 
 def test_server_invalid_is_set_aside_corrected_and_resent(context: BrowserContext, page: Page, live_server: LiveServer):
-    """The officer's scope shrinks while an item waits: the server calls it invalid, the app sets it
-    aside with the server's message on the subject, and the corrected item goes out under its id."""
+    """The officer's scope shrinks while an item waits: the scope change ends the officer's sessions
+    (server/security.py session anchors), so the app asks to log in again with the queue kept; then
+    the server calls the item invalid, the app sets it aside with the server's message on the
+    subject, and the corrected item goes out under its id."""
     kel1, kel2 = live_server.kelurahan
     user_id = live_server.users["petugas2"]
     login(page, "petugas2")
@@ -166,6 +168,12 @@ def test_server_invalid_is_set_aside_corrected_and_resent(context: BrowserContex
     expect(status).to_contain_text("Belum terkirim: 1")
     live_server.sql("DELETE FROM user_scopes WHERE user_id = :u AND kelurahan_id = :k", u=user_id, k=kel2["id"])
     context.set_offline(False)
+    expect(page.get_by_text("Sesi berakhir. Masuk lagi untuk mengirim; data tetap aman di perangkat.")).to_be_visible()
+    expect(status).to_contain_text("Belum terkirim: 1")
+    page.get_by_role("button", name="Masuk lagi").click()
+    expect(page.get_by_label("Nama pengguna")).to_have_value("petugas2")
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
     fix = page.get_by_role("button", name=re.compile(r"^Perbaiki Inspeksi RW"))
     expect(fix).to_be_visible()
     expect(page.get_by_text("Perlu perbaikan", exact=True)).to_be_visible()
