@@ -10,10 +10,13 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: run test install pwa services test-py test-pwa bench clean
 
-$(VENV)/.installed: requirements.txt
+# requirements.lock: every package, pinned and hashed (pip-compile --generate-hashes from requirements.txt);
+# the project itself is then installed editable (its entry point registers `flask ... recompute`).
+$(VENV)/.installed: requirements.txt requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
 install: $(VENV)/.installed
