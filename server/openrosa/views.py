@@ -4,16 +4,16 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from xml.sax.saxutils import escape
 
 from flask import Response, current_app, g, request, url_for
 from PIL import Image
 from pyxform.errors import PyXFormError
 from sqlalchemy import select
 
+from server import attachment_links
 from server.extensions import db
 from server.models import Attachment, FormDefinition, Kecamatan, Kelurahan
-from server.openrosa import NS_LIST, OpenRosaError, bp, current_scope, max_bytes, message_response
+from server.openrosa import NS_LIST, OpenRosaError, bp, current_scope, escape, max_bytes, message_response
 from server.openrosa.instance import InstanceError, data_of, parse_instance, subject_of
 from server.sync import _insert, sync_batch
 from server.xlsform.assign import assigned
@@ -144,6 +144,7 @@ def _store_photo(key: str, name: str, limit: int) -> str:
     db.session.execute(_insert(t).values(sha256=sha, content_type=kind, size=len(body), content=body,
                                          uploaded_by=g.openrosa_user.id)
                        .on_conflict_do_nothing(index_elements=["sha256"]))
+    attachment_links.record_upload(sha, g.openrosa_user.id)  # committed with the photo
     return sha
 
 

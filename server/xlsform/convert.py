@@ -152,33 +152,32 @@ def _choices(node: dict, lang: str | None) -> list[dict]:
     return out
 
 
-def _question(walk: _Walk, node: dict, group: str | None, group_relevant: str | None, lang: str | None) -> None:
+def _unsupported(node: dict) -> str | None:
+    """Why the question cannot become a SIKK field (None when it can)."""
     name = node.get("name")
     kind = node.get("type")
-    sikk = _TYPES.get(kind)
-    if sikk is None:
-        walk.refuse(name, f"jenis pertanyaan '{kind}' tidak didukung")
-        return
+    if _TYPES.get(kind) is None:
+        return f"jenis pertanyaan '{kind}' tidak didukung"
     if not isinstance(name, str) or not _KEY_RE.match(name):
-        walk.refuse(name, "nama isian harus huruf, angka atau garis bawah (maks. 64)")
-        return
+        return "nama isian harus huruf, angka atau garis bawah (maks. 64)"
     for unsupported in ("itemset_file", "choice_filter"):
         if node.get(unsupported) or (node.get("control") or {}).get(unsupported):
-            walk.refuse(name, f"'{unsupported}' tidak didukung")
-            return
+            return f"'{unsupported}' tidak didukung"
     itemset = node.get("itemset")
     if isinstance(itemset, str) and "." in itemset:
-        walk.refuse(name, f"pilihan dari berkas eksternal ({itemset}) tidak didukung")
-        return
+        return f"pilihan dari berkas eksternal ({itemset}) tidak didukung"
     appearance = str((node.get("control") or {}).get("appearance") or "")
     if "search(" in appearance:
-        walk.refuse(name, "appearance search() (data eksternal) tidak didukung")
-        return
-    bind = _bind(node)
+        return "appearance search() (data eksternal) tidak didukung"
+    return None
+
+
+def _texts_of(node: dict, name: str, sikk: str, group: str | None, lang: str | None) -> dict[str, Any]:
+    """The field's key, type, labels, hints, required flag and group."""
     label, label_en = _texts(node.get("label"), lang)
     hint, hint_en = _texts(node.get("hint"), lang)
     out: dict[str, Any] = {"key": name, "type": sikk, "label": label or name,
-                           "required": _truthy(bind.get("required", "no"))}
+                           "required": _truthy(_bind(node).get("required", "no"))}
     if label_en:
         out["label_en"] = label_en
     if hint:
@@ -187,38 +186,48 @@ def _question(walk: _Walk, node: dict, group: str | None, group_relevant: str | 
         out["hint_en"] = hint_en
     if group:
         out["group"] = group
-    if sikk in ("select_one", "select_multiple"):
-        out["choices"] = _choices(node, lang)
-        values = {c["value"] for c in out["choices"]}
-        extra = node.get("sikk_type")
-        if extra == "boolean" or (extra is None and sikk == "select_one" and values == {"true", "false"}):
-            out["type"] = "boolean"
-            out.pop("choices")
-        elif extra == "likert":
-            if values != {"1", "2", "3", "4"}:
-                walk.refuse(name, "sikk_type likert memerlukan pilihan 1, 2, 3, 4")
-                return
-            out.update(type="likert", min=1, max=4)
-            out["choices"] = [{**c, "value": int(c["value"])} for c in out["choices"]]
-        elif extra:
-            walk.refuse(name, f"sikk_type '{extra}' tidak dikenal")
-            return
-        if node.get("sikk_choices") == "service_types":
-            out["choices_from"] = "service_types"
-    elif node.get("sikk_type"):
-        walk.refuse(name, "sikk_type hanya untuk select_one")
-        return
-    if sikk == "photo":
-        out["max"] = 1
+    return out
+
+
+def _select(out: dict, node: dict, lang: str | None) -> str | None:
+    """Choices of a select, and the SIKK types a select may stand for (``sikk_type``); a refusal or None."""
+    sikk = out["type"]
+    if sikk not in ("select_one", "select_multiple"):
+        return "sikk_type hanya untuk select_one" if node.get("sikk_type") else None
+    out["choices"] = _choices(node, lang)
+    values = {c["value"] for c in out["choices"]}
+    extra = node.get("sikk_type")
+    if extra == "boolean" or (extra is None and sikk == "select_one" and values == {"true", "false"}):
+        out["type"] = "boolean"
+        out.pop("choices")
+    elif extra == "likert":
+        if values != {"1", "2", "3", "4"}:
+            return "sikk_type likert memerlukan pilihan 1, 2, 3, 4"
+        out.update(type="likert", min=1, max=4)
+        out["choices"] = [{**c, "value": int(c["value"])} for c in out["choices"]]
+    elif extra:
+        return f"sikk_type '{extra}' tidak dikenal"
+    if node.get("sikk_choices") == "service_types":
+        out["choices_from"] = "service_types"
+    return None
+
+
+def _constraint(out: dict, bind: dict, lang: str | None) -> None:
+    """The constraint, its message and the shortcuts SIKK reads from it."""
     constraint = bind.get("constraint")
-    if constraint:
-        _constraint_shortcuts(out, constraint)
-        out["constraint"] = constraint
-        message, message_en = _texts(bind.get("jr:constraintMsg"), lang)
-        if message:
-            out["constraint_message"] = message
-        if message_en:
-            out["constraint_message_en"] = message_en
+    if not constraint:
+        return
+    _constraint_shortcuts(out, constraint)
+    out["constraint"] = constraint
+    message, message_en = _texts(bind.get("jr:constraintMsg"), lang)
+    if message:
+        out["constraint_message"] = message
+    if message_en:
+        out["constraint_message_en"] = message_en
+
+
+def _relevance(out: dict, bind: dict, group_relevant: str | None) -> None:
+    """``relevant`` (and its group's), ``show_if`` when it is a plain equality, pyxform's `or_other` text."""
     relevant = bind.get("relevant")
     if relevant and (m := _OTHER.match(relevant)):  # pyxform's own `or_other` question
         relevant = f"selected(${{{m.group(1)}}}, 'other')"
@@ -234,6 +243,25 @@ def _question(walk: _Walk, node: dict, group: str | None, group_relevant: str | 
         relevant = group_relevant
     if relevant:
         out["relevant"] = relevant
+
+
+def _question(walk: _Walk, node: dict, group: str | None, group_relevant: str | None, lang: str | None) -> None:
+    name = node.get("name")
+    refusal = _unsupported(node)
+    if refusal:
+        walk.refuse(name, refusal)
+        return
+    sikk = _TYPES[node.get("type")]
+    bind = _bind(node)
+    out = _texts_of(node, name, sikk, group, lang)
+    refusal = _select(out, node, lang)
+    if refusal:
+        walk.refuse(name, refusal)
+        return
+    if sikk == "photo":
+        out["max"] = 1
+    _constraint(out, bind, lang)
+    _relevance(out, bind, group_relevant)
     if sikk == "calculate":
         out["calculation"] = bind.get("calculate") or ""
         out["required"] = False

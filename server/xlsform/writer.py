@@ -68,93 +68,91 @@ def _english(definition: dict) -> bool:
     return bool(definition.get("title_en")) or any(f.get("label_en") for f in definition["fields"])
 
 
-def rows_of(definition: dict, subject_rows: list[dict] | None = None) -> dict[str, list[dict]]:
-    """The XLSForm sheets (``survey``, ``choices``, ``settings``) of a definition, as lists of row dicts.
+class _Choices:
+    """The choices sheet as it grows: one list per name, written once."""
 
-    :param subject_rows: survey rows to put first (the subject and `ref` elements of an XForm).
-    """
-    english = _english(definition)
-    survey: list[dict] = list(subject_rows or [])
-    choices: list[dict] = []
-    lists: set[str] = set()
-    groups = {g["name"]: g for g in definition.get("groups") or ()}
-    current_group: str | None = None
+    def __init__(self, english: bool) -> None:
+        self.english = english
+        self.rows: list[dict] = []
+        self.names: set[str] = set()
 
-    def close_group() -> None:
-        nonlocal current_group
-        if current_group is not None:
-            survey.append({"type": "end group", "name": current_group})
-            current_group = None
-
-    def add_list(name: str, items: list[dict]) -> None:
-        if name in lists:
+    def add(self, name: str, items: list[dict]) -> None:
+        if name in self.names:
             return
-        lists.add(name)
+        self.names.add(name)
         for c in items:
             row = {"list_name": name, "name": str(c["value"]).lower() if isinstance(c["value"], bool) else str(c["value"]),
                    f"label::{ID}": c.get("label") or str(c["value"])}
-            if english:
+            if self.english:
                 row[f"label::{EN}"] = c.get("label_en") or row[f"label::{ID}"]
-            choices.append(row)
+            self.rows.append(row)
 
-    for field in definition["fields"]:
-        group = field.get("group")
-        if group != current_group:
-            close_group()
-            if group is not None:
-                info = groups.get(group, {"label": group})
-                row = {"type": "begin group", "name": group, f"label::{ID}": info.get("label") or group}
-                if english:
-                    row[f"label::{EN}"] = info.get("label_en") or row[f"label::{ID}"]
-                survey.append(row)
-                current_group = group
-        kind = field["type"]
-        key = field["key"]
-        row: dict[str, Any] = {"name": key}
-        if kind == "boolean":
-            row["type"] = f"select_one {BOOLEAN_LIST}"
-            row["sikk_type"] = "boolean"
-            add_list(BOOLEAN_LIST, [{"value": "true", "label": "Ya", "label_en": "Yes"},
-                                    {"value": "false", "label": "Tidak", "label_en": "No"}])
-        elif kind == "likert":
-            row["type"] = f"select_one {key}"
-            row["sikk_type"] = "likert"
-            add_list(key, field.get("choices") or [{"value": n, "label": str(n)} for n in range(1, 5)])
-        elif kind in ("select_one", "select_multiple"):
-            row["type"] = f"{kind} {key}"
-            add_list(key, field.get("choices") or [])
-            if field.get("choices_from") == "service_types":
-                row["sikk_choices"] = "service_types"
-        else:
-            row["type"] = _TYPE[kind]
-        if kind != "calculate":
-            row[f"label::{ID}"] = field.get("label") or key
+
+def _begin_group(group: str, groups: dict[str, dict], english: bool) -> dict:
+    info = groups.get(group, {"label": group})
+    row = {"type": "begin group", "name": group, f"label::{ID}": info.get("label") or group}
+    if english:
+        row[f"label::{EN}"] = info.get("label_en") or row[f"label::{ID}"]
+    return row
+
+
+def _type_cells(row: dict, field: dict, choices: _Choices) -> None:
+    """The row's ``type`` (and ``sikk_type``/``sikk_choices``), adding the choice list it names."""
+    kind = field["type"]
+    key = field["key"]
+    if kind == "boolean":
+        row["type"] = f"select_one {BOOLEAN_LIST}"
+        row["sikk_type"] = "boolean"
+        choices.add(BOOLEAN_LIST, [{"value": "true", "label": "Ya", "label_en": "Yes"},
+                                   {"value": "false", "label": "Tidak", "label_en": "No"}])
+    elif kind == "likert":
+        row["type"] = f"select_one {key}"
+        row["sikk_type"] = "likert"
+        choices.add(key, field.get("choices") or [{"value": n, "label": str(n)} for n in range(1, 5)])
+    elif kind in ("select_one", "select_multiple"):
+        row["type"] = f"{kind} {key}"
+        choices.add(key, field.get("choices") or [])
+        if field.get("choices_from") == "service_types":
+            row["sikk_choices"] = "service_types"
+    else:
+        row["type"] = _TYPE[kind]
+
+
+def _text_cells(row: dict, field: dict, english: bool) -> None:
+    """Label, hint (both languages) and ``required``."""
+    if field["type"] != "calculate":
+        row[f"label::{ID}"] = field.get("label") or field["key"]
+        if english:
+            row[f"label::{EN}"] = field.get("label_en") or row[f"label::{ID}"]
+    if field.get("hint"):
+        row[f"hint::{ID}"] = field["hint"]
+        if english:
+            row[f"hint::{EN}"] = field.get("hint_en") or field["hint"]
+    if field.get("required"):
+        row["required"] = "yes"
+
+
+def _rule_cells(row: dict, field: dict, english: bool) -> None:
+    """Constraint (and its message), relevant, default, calculation and read_only."""
+    constraint = constraint_of(field)
+    if constraint:
+        row["constraint"] = constraint
+        if field.get("constraint_message"):
+            row[f"constraint_message::{ID}"] = field["constraint_message"]
             if english:
-                row[f"label::{EN}"] = field.get("label_en") or row[f"label::{ID}"]
-        if field.get("hint"):
-            row[f"hint::{ID}"] = field["hint"]
-            if english:
-                row[f"hint::{EN}"] = field.get("hint_en") or field["hint"]
-        if field.get("required"):
-            row["required"] = "yes"
-        constraint = constraint_of(field)
-        if constraint:
-            row["constraint"] = constraint
-            if field.get("constraint_message"):
-                row[f"constraint_message::{ID}"] = field["constraint_message"]
-                if english:
-                    row[f"constraint_message::{EN}"] = field.get("constraint_message_en") or field["constraint_message"]
-        relevant = relevant_of(field)
-        if relevant:
-            row["relevant"] = relevant
-        if field.get("default") not in (None, ""):
-            row["default"] = str(field["default"])
-        if kind == "calculate":
-            row["calculation"] = field.get("calculation") or ""
-        if field.get("readonly"):
-            row["read_only"] = "yes"
-        survey.append(row)
-    close_group()
+                row[f"constraint_message::{EN}"] = field.get("constraint_message_en") or field["constraint_message"]
+    relevant = relevant_of(field)
+    if relevant:
+        row["relevant"] = relevant
+    if field.get("default") not in (None, ""):
+        row["default"] = str(field["default"])
+    if field["type"] == "calculate":
+        row["calculation"] = field.get("calculation") or ""
+    if field.get("readonly"):
+        row["read_only"] = "yes"
+
+
+def _settings_row(definition: dict) -> dict:
     settings = {"form_id": definition["code"], "version": str(definition["version"]),
                 "form_title": definition.get("title") or definition["code"], "default_language": ID,
                 "sikk_subject": definition.get("subject") or "kelurahan",
@@ -163,7 +161,35 @@ def rows_of(definition: dict, subject_rows: list[dict] | None = None) -> dict[st
         settings["sikk_ref_form"] = definition["ref_form"]
     if definition.get("kelurahan"):
         settings["sikk_kelurahan"] = " ".join(definition["kelurahan"])
-    return {"survey": survey, "choices": choices, "settings": [settings]}
+    return settings
+
+
+def rows_of(definition: dict, subject_rows: list[dict] | None = None) -> dict[str, list[dict]]:
+    """The XLSForm sheets (``survey``, ``choices``, ``settings``) of a definition, as lists of row dicts.
+
+    :param subject_rows: survey rows to put first (the subject and `ref` elements of an XForm).
+    """
+    english = _english(definition)
+    survey: list[dict] = list(subject_rows or [])
+    choices = _Choices(english)
+    groups = {g["name"]: g for g in definition.get("groups") or ()}
+    current_group: str | None = None
+    for field in definition["fields"]:
+        group = field.get("group")
+        if group != current_group:
+            if current_group is not None:
+                survey.append({"type": "end group", "name": current_group})
+            if group is not None:
+                survey.append(_begin_group(group, groups, english))
+            current_group = group
+        row: dict[str, Any] = {"name": field["key"]}
+        _type_cells(row, field, choices)
+        _text_cells(row, field, english)
+        _rule_cells(row, field, english)
+        survey.append(row)
+    if current_group is not None:
+        survey.append({"type": "end group", "name": current_group})
+    return {"survey": survey, "choices": choices.rows, "settings": [_settings_row(definition)]}
 
 
 def workbook_bytes(definition: dict, subject_rows: list[dict] | None = None) -> bytes:

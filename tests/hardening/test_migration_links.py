@@ -42,7 +42,7 @@ def test_upgrade_links_existing_photos(backend, tmp_path):
         photo, stray = hashlib.sha256(b"photo").hexdigest(), hashlib.sha256(b"stray").hexdigest()
         sid = uuid.uuid4()
         with app.app_context():
-            upgrade(revision="0002")
+            upgrade(revision="0006")  # the revision just before 0004 (0001 → 0002 → 0003 → 0006 → 0004 → 0007)
             ensure_default_catalogue()
             db.session.commit()
             registry.invalidate()
