@@ -81,8 +81,6 @@ def read_indicators(session: Session, kecamatan_id: int, kelurahan_id: int, peri
     target from the ``targets`` table, ``computed_at`` and ``rule_version`` null.
     """
     stored = read_summaries(session, kecamatan_id, kelurahan_id, (period,))
-    reasons = _no_data_reasons(session, kecamatan_id, kelurahan_id, period,
-                               [code for (code, _p), row in stored.items() if row.value is None])
     targets: dict[str, float] | None = None
     out = []
     for meta in CATALOGUE:
@@ -103,21 +101,8 @@ def read_indicators(session: Session, kecamatan_id: int, kelurahan_id: int, peri
             mutu = None
         if code == "IKU1":
             item["mutu"] = mutu
-        item["reason"] = reasons.get(code) if item["value"] is None else None
         out.append(item)
     return out
-
-
-def _no_data_reasons(session: Session, kecamatan_id: int, kelurahan_id: int, period: str,
-                     codes: list[str]) -> dict[str, str]:
-    """Why a stored result has no value ("Tidak ada data …"), by code; one query, only when needed."""
-    if not codes:
-        return {}
-    rows = session.execute(select(IndicatorResult.code, IndicatorResult.details).where(
-        IndicatorResult.kecamatan_id == kecamatan_id, IndicatorResult.kelurahan_id == kelurahan_id,
-        IndicatorResult.period == period, IndicatorResult.code.in_(codes)))
-    return {code: details["reason"] for code, details in rows
-            if isinstance(details, dict) and isinstance(details.get("reason"), str)}
 
 
 def records_behind(session: Session, record_ids: Iterable[str], limit: int | None = None,

@@ -63,8 +63,6 @@ class IndicatorSchema(Schema):
     rule_version = fields.Integer(allow_none=True, required=True)
     mutu = fields.String(allow_none=True, validate=validate.OneOf(["A", "B", "C", "D"]),
                          metadata={"description": "IKU1 only: mutu pelayanan A–D"})
-    reason = fields.String(allow_none=True, metadata={
-        "description": "Why value is null (\"Tidak ada data …\"): missing is not zero; null when there is a value"})
 
 
 class IndicatorPageSchema(Schema):
