@@ -100,7 +100,9 @@ class Stack:
 
     # -- setup through the CLI -------------------------------------------------------------------
     def cli(self, *args: str) -> str:
-        result = self.app.test_cli_runner().invoke(args=list(args))
+        from tests.conftest import PluginCliRunner  # `flask --app server …`: the app's and the plugins' commands
+
+        result = PluginCliRunner(self.app).invoke(args=list(args))
         assert result.exit_code == 0, f"flask {' '.join(args)} → exit {result.exit_code}:\n{result.output}\n" + (
             repr(result.exception) if result.exception else "")
         return result.output
