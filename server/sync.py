@@ -321,6 +321,7 @@ def _new_row(batch: _Batch, it: _Item, raw: dict, definition: dict, observed: dt
         "device_token_id": batch.device_token_id,
         "review_status": "accepted", "review_reason": None, "reviewed_by": None, "reviewed_at": None,
         "superseded_by": None, "_ref_form": definition.get("ref_form"),
+        "_kelurahan_codes": definition.get("kelurahan"),  # a form assigned to some kelurahan only
     }
 
 
@@ -340,6 +341,19 @@ def _locate_subjects(scope: Scope, valid: list[_Item]) -> None:
             it.errors["subject"] = "Di luar wilayah Anda atau tidak dikenal."
             continue
         it.row.update(place)
+    _check_assignment([it for it in valid if not it.errors])
+
+
+def _check_assignment(located: list[_Item]) -> None:
+    """A form assigned to some kelurahan (its definition's ``kelurahan`` codes) is refused elsewhere."""
+    assigned = [it for it in located if it.row["_kelurahan_codes"] and it.row["kelurahan_id"] is not None]
+    if not assigned:
+        return
+    ids = {it.row["kelurahan_id"] for it in assigned}
+    codes = dict(db.session.execute(select(Kelurahan.id, Kelurahan.kode).where(Kelurahan.id.in_(ids))).all())
+    for it in assigned:
+        if codes.get(it.row["kelurahan_id"]) not in it.row["_kelurahan_codes"]:
+            it.errors["subject"] = "Formulir ini tidak ditugaskan untuk kelurahan ini."
 
 
 # -- 3. link: follow-ups and corrections, to stored rows (one query) or earlier items of the batch ---

@@ -99,3 +99,21 @@ def test_labels_hints_groups_defaults_in_the_definition(app, client, officer):
     assert by["umur_bulan"]["min"] == 0 and by["umur_bulan"]["max"] == 60
     assert by["jenis_kelamin"]["choices"][0] == {"value": "L", "label": "Laki-laki", "label_en": "Male"}
     assert dt.date.today()  # the rules above ran against the server's today()
+
+
+def test_a_form_assigned_to_some_kelurahan_is_refused_elsewhere(app, client, runner, tmp_path):
+    """`sikk_kelurahan` is enforced at sync, not only in what bootstrap offers."""
+    from tests.xlsform.helpers import posyandu as workbook
+
+    with app.app_context():
+        w = make_wilayah()
+        kel1, kel2 = w.kelurahan[0], w.kelurahan[1]
+        token = make_user("camat-x", "kecamatan_admin", w.kecamatan)[1]
+        kel1_id, kel2_id, kel1_kode = kel1.id, kel2.id, kel1.kode
+    path = workbook(tmp_path / "a.xlsx", sikk_roles="kecamatan_admin", sikk_kelurahan=kel1_kode)
+    assert runner.invoke(args=["import-form", str(path)]).exit_code == 0
+    items = [{"id": str(uuid.uuid4()), "form": "posyandu", "form_version": 1, "subject": {"kelurahan_id": kel},
+              "observed_at": OBSERVED, "data": GOOD} for kel in (kel1_id, kel2_id)]
+    results = client.post("/api/v1/submissions", json={"submissions": items}, headers=auth(token)).get_json()["results"]
+    assert results[0]["status"] == "created", results[0]
+    assert results[1]["status"] == "invalid" and "tidak ditugaskan" in results[1]["errors"]["subject"]
