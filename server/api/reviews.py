@@ -34,7 +34,8 @@ DEFAULT_DAYS = 90
 
 
 class ReviewArgsSchema(Schema):
-    since = fields.String(validate=validate.Length(max=200),
+    # The cursor is URL-safe base64 without padding; the pattern says so in the OpenAPI document.
+    since = fields.String(validate=[validate.Length(max=200), validate.Regexp(r"^[A-Za-z0-9_-]*$")],
                           metadata={"description": "next_cursor of the previous call (opaque)"})
 
 
