@@ -52,7 +52,8 @@ def parse_periode(value: Any) -> tuple[int, int] | None:
     return found
 
 
-def _iso_date(value: Any) -> dt.date | None:
+def iso_date(value: Any) -> dt.date | None:
+    """The date an ISO 8601 date (or datetime) string starts with; None when it is not one."""
     if not isinstance(value, str):
         return None
     try:
@@ -75,7 +76,7 @@ def record_day(form_code: str, observed_at: dt.datetime, data: Mapping[str, Any]
         return Period(*found).start
     field = _DAY_FIELD.get(form_code)
     if field is not None:
-        day = _iso_date(data.get(field))
+        day = iso_date(data.get(field))
         if day is not None:
             return day
     return local_day(observed_at, tz)
@@ -115,7 +116,7 @@ def affected_years(form_code: str, observed_at: dt.datetime, data: Mapping[str, 
             except (OverflowError, ValueError):
                 pass
     if form_code == "tindak-lanjut":
-        day = _iso_date(data.get("tanggal"))
+        day = iso_date(data.get("tanggal"))
         if day is not None:
             years.add(day.year)
     return years

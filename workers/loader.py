@@ -42,7 +42,7 @@ from server.models.forms import ServiceTypeVersion
 from workers.scoring import (
     Complaint, Inspection, KecamatanData, KelurahanReport, Period, RuleSet, ServiceEntry, Survey,
 )
-from server.periods import local_day, local_naive, record_day, zone
+from server.periods import iso_date, local_day, local_naive, record_day, zone
 from workers.scoring import Kelurahan as KelurahanIn
 from workers.scoring import ServiceType as ServiceTypeIn
 from workers.scoring.chains import Version, current_versions
@@ -90,15 +90,6 @@ def _local_naive(value: Any, tz: str) -> dt.datetime | None:
     except ValueError:
         return None
     return local_naive(parsed, tz)
-
-
-def _date(value: Any) -> dt.date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -307,7 +298,7 @@ def _collect_one(out: _Collected, sid: str, form: str, kel_id: int | None, rw_id
         if target is None:
             return  # every version of its record is rejected
         if form == "tindak-lanjut":
-            tanggal = _date(data.get("tanggal"))
+            tanggal = iso_date(data.get("tanggal"))
             if tanggal is not None:
                 out.follow_up[target].append((tanggal, sid))
         else:
@@ -342,7 +333,7 @@ def _collect_one(out: _Collected, sid: str, form: str, kel_id: int | None, rw_id
             return
         if kel_id is None or period.quarter is None:
             return
-        dates = {key: d for key, name in _REPORT_FIELDS.items() if (d := _date(data.get(name))) is not None}
+        dates = {key: d for key, name in _REPORT_FIELDS.items() if (d := iso_date(data.get(name))) is not None}
         out.reports.append(KelurahanReport(
             sid, kel_id, period, data.get("lembaga_aktif") is True, _int(data.get("kejadian_kriminal")),
             _int(data.get("konflik_sosial")), dates, observed=aware_utc(observed_at),

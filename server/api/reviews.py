@@ -11,9 +11,7 @@ appears again with its new state. A record that was later corrected carries ``su
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 import uuid
 
 from flask import jsonify
@@ -22,6 +20,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select, tuple_
 
+from server.api import cursors
 from server.errors import ApiError
 from server.extensions import db
 from server.models import Submission
@@ -59,25 +58,6 @@ class ReviewPageSchema(Schema):
     next_cursor = fields.String(required=True)
 
 
-def encode_cursor(at: dt.datetime, sid: uuid.UUID) -> str:
-    """An opaque cursor: the position (reviewed_at, id) after which the next call reads."""
-    raw = json.dumps([at.isoformat(), str(sid)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
-    """The position a cursor names; :raise ApiError: 400 when it is not one of ours."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        at, sid = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        when = dt.datetime.fromisoformat(at)
-        if when.tzinfo is None:
-            raise ValueError
-        return when.astimezone(dt.timezone.utc), uuid.UUID(sid)
-    except (ValueError, TypeError, AttributeError, UnicodeDecodeError, OverflowError):
-        raise ApiError(400, "bad_request", "Kursor tidak valid.", {"since": "Kursor tidak valid."}) from None
-
-
 def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
@@ -96,7 +76,7 @@ def _subject(row) -> dict | None:
 def reviews_page(user_id: int, since: str | None, now: dt.datetime) -> dict:
     """One page of the feed of ``user_id`` after the cursor ``since`` (None: the last 90 days)."""
     if since:
-        at, sid = decode_cursor(since)
+        at, sid = cursors.decode(since, "since")
     else:
         at, sid = now - dt.timedelta(days=DEFAULT_DAYS), uuid.UUID(int=0)
     s = Submission
@@ -110,9 +90,9 @@ def reviews_page(user_id: int, since: str | None, now: dt.datetime) -> dict:
             "reason": r.review_reason, "reviewed_at": _aware(r.reviewed_at).isoformat(),
             "superseded_by": str(r.superseded_by) if r.superseded_by else None} for r in rows]
     if rows:
-        next_cursor = encode_cursor(_aware(rows[-1].reviewed_at), rows[-1].id)
+        next_cursor = cursors.encode(_aware(rows[-1].reviewed_at), rows[-1].id)
     else:
-        next_cursor = since or encode_cursor(at, sid)
+        next_cursor = since or cursors.encode(at, sid)
     return {"reviews": out, "next_cursor": next_cursor}
 
 

@@ -11,9 +11,7 @@ before the newest `received_at` it has seen and skip the ids it already holds.
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 import uuid
 
 from flask import current_app, jsonify, request
@@ -24,6 +22,7 @@ from sqlalchemy import select, tuple_
 
 from domain.clock import aware_utc
 from server import sync
+from server.api import cursors
 from server.errors import ApiError
 from server.jsonio import MAX_DEPTH, depth_exceeds
 from server.extensions import db
@@ -98,23 +97,6 @@ class Submissions(MethodView):
         return list_submissions(args)
 
 
-def _encode_cursor(received_at: dt.datetime, sid: uuid.UUID) -> str:
-    raw = json.dumps([received_at.isoformat(), str(sid)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        at, sid = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        when = dt.datetime.fromisoformat(at)
-        if when.tzinfo is None:
-            raise ValueError
-        return when, uuid.UUID(sid)
-    except (ValueError, TypeError, AttributeError, UnicodeDecodeError):
-        raise ApiError(400, "bad_request", "Kursor tidak valid.", {"cursor": "Kursor tidak valid."}) from None
-
-
 def _db_time(value: dt.datetime, name: str) -> dt.datetime:
     """A bound datetime: aware UTC (SQLite stores it without an offset, so keep everything in UTC)."""
     try:
@@ -139,7 +121,7 @@ def list_submissions(args: dict) -> dict:
             raise ApiError(422, "invalid", "Parameter tidak valid.", {"since": "Wajib ISO 8601 dengan zona waktu."})
         stmt = stmt.where(t.c.received_at >= _db_time(since, "since"))
     if args.get("cursor"):
-        at, sid = _decode_cursor(args["cursor"])
+        at, sid = cursors.decode(args["cursor"], "cursor")
         stmt = stmt.where(tuple_(t.c.received_at, t.c.id) > tuple_(_db_time(at, "cursor"), sid))
     limit = args["limit"]
     rows = db.session.execute(stmt.order_by(t.c.received_at, t.c.id).limit(limit + 1)).mappings().all()
@@ -162,6 +144,6 @@ def list_submissions(args: dict) -> dict:
             "received_at": aware_utc(r["received_at"]),
             "incomplete": any(h not in have for h in photos.get(r["id"], ())),
         })
-    next_cursor = _encode_cursor(aware_utc(rows[-1]["received_at"]), rows[-1]["id"]) if more else None
+    next_cursor = cursors.encode(aware_utc(rows[-1]["received_at"]), rows[-1]["id"]) if more else None
     return {"submissions": out, "next_cursor": next_cursor}
 
