@@ -30,10 +30,9 @@ def waiting_forms(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
 
 
 def set_initial_state(rows: list[dict]) -> None:
-    """Give new submission rows (dicts about to be inserted) their review status and flag, in place."""
+    """Give new submission rows (dicts about to be inserted, already ``pending``) their flag, in place."""
     waiting = waiting_forms((r["kecamatan_id"], r["form_code"]) for r in rows)
     for row in rows:
-        row["review_status"] = "pending"
         row["needs_acceptance"] = (row["kecamatan_id"], row["form_code"]) in waiting
 
 

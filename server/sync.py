@@ -319,7 +319,7 @@ def _new_row(batch: _Batch, it: _Item, raw: dict, definition: dict, observed: dt
         "period_year": year, "period_quarter": quarter, "received_at": batch.now, "data": data,
         "content_hash": content_hash(raw, observed, ref_id, sup_id), "user_id": batch.scope.user.id,
         "device_token_id": batch.device_token_id,
-        "review_status": "accepted", "review_reason": None, "reviewed_by": None, "reviewed_at": None,
+        "review_status": "pending", "review_reason": None, "reviewed_by": None, "reviewed_at": None,
         "superseded_by": None, "_ref_form": definition.get("ref_form"),
         "_kelurahan_codes": definition.get("kelurahan"),  # a form assigned to some kelurahan only
     }
