@@ -6,6 +6,9 @@
   tasks by name; ``recompute`` is the workers' CLI plugin) — also stated as import-linter contracts
   in ``pyproject.toml`` (``lint-imports`` runs in ``make test``);
 - models know nothing of requests, schemas or queues;
+- views are leaves: no module of ``server/api`` or ``server/admin`` that defines routes imports
+  another (an import-linter ``independence`` contract; a test keeps its list equal to the modules
+  that define routes, so a new view module cannot slip out of it);
 - no function is longer than 80 lines outside migrations and tests (Python and the PWA's JS).
 """
 from __future__ import annotations
@@ -103,6 +106,37 @@ def test_import_linter_contracts_state_the_layering():
     scoring = next(c for c in contracts if c.get("source_modules") == ["workers.scoring"])
     assert {"server", "flask", "sqlalchemy", "celery", "workers.loader"} <= set(scoring["forbidden_modules"])
     assert any(c["type"] == "layers" and c["layers"] == ["workers", "server", "domain"] for c in contracts)
+
+
+_ROUTE = re.compile(r"^\s*@(?:bp|blp)\.(?:route|get|post|put|patch|delete)\(|\.add_url_rule\(", re.MULTILINE)
+
+
+def _view_modules() -> set[str]:
+    """The modules of server/api and server/admin that define routes (their source says so)."""
+    return {".".join(path.relative_to(ROOT).with_suffix("").parts)
+            for package in ("server.api", "server.admin") for path in _modules(package)
+            if _ROUTE.search(path.read_text(encoding="utf-8"))}
+
+
+def test_views_are_leaves_and_the_contract_lists_every_view():
+    """The ``independence`` contract (run by ``lint-imports``) names exactly the modules that define routes."""
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+    leaves = next(c for c in contracts if c["type"] == "independence")
+    views = _view_modules()
+    assert {"server.api.auth", "server.api.bootstrap", "server.admin.dashboard"} <= views  # the scan finds them
+    assert set(leaves["modules"]) == views
+    offenders = {module: sorted(_imported_names(ROOT / (module.replace(".", "/") + ".py")) & views) for module in views}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def _imported_names(path: Path) -> set[str]:
+    """Like :func:`_all_imports`, and ``from package import module`` also counts as ``package.module``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names = _all_imports(path)
+    for sub in ast.walk(tree):
+        if isinstance(sub, ast.ImportFrom) and sub.level == 0 and sub.module:
+            names.update(f"{sub.module}.{alias.name}" for alias in sub.names)
+    return names
 
 
 def test_recompute_is_the_workers_flask_plugin():

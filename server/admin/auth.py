@@ -12,7 +12,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from server import login_guard
-from server.admin import audit
+from server.admin import audit_trail
 from server.admin.access import refused_page
 from server.admin.blueprint import bp
 from server.admin.i18n import LANGUAGES, translate
@@ -58,7 +58,7 @@ def login():
             session.clear()  # a fresh session on login (no fixation); keep nothing from before
             login_user(user)
             start_session(user)
-            audit.record("login", f"user:{user.id}")
+            audit_trail.record("login", f"user:{user.id}")
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
     status = 401 if error else 200
@@ -70,7 +70,7 @@ def logout():
     """Log out (POST, with CSRF) and return to the login page."""
     if current_user.is_authenticated:
         end_all_sessions(current_user._get_current_object())  # every browser and device of this user
-        audit.record("logout", f"user:{current_user.id}")
+        audit_trail.record("logout", f"user:{current_user.id}")
         db.session.commit()
     lang = session.get("lang")
     logout_user()

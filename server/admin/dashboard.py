@@ -6,7 +6,7 @@ import datetime as dt
 from flask import Response, render_template
 from sqlalchemy import select
 
-from server.admin import audit
+from server.admin import audit_trail
 from server.admin.access import admin_required
 from server.admin.blueprint import bp
 from server.admin.charts import trend_svg
@@ -89,8 +89,8 @@ def performance_xlsx():
         breakdown = kelurahan_breakdown(ctx.kecamatan.id, ctx.period, [(k.id, k.kode, k.nama) for k in ctx.kelurahan])
     signer = f"Lurah {ctx.kelurahan_nama}" if ctx.kelurahan_id else f"Camat {ctx.kecamatan.nama}"
     content = build_performance_xlsx(table, ctx.kecamatan.nama, scope_label, now, breakdown, signer)
-    audit.record("export.performance", f"kecamatan:{ctx.kecamatan.id}", period=ctx.period,
-                 kelurahan_id=ctx.kelurahan_id)
+    audit_trail.record("export.performance", f"kecamatan:{ctx.kecamatan.id}", period=ctx.period,
+                       kelurahan_id=ctx.kelurahan_id)
     db.session.commit()
     # Named after what it covers: kinerja-cipaganti-2026.xlsx for one kelurahan, the kecamatan's name otherwise.
     filename = f"kinerja-{safe_name(ctx.kelurahan_nama or ctx.kecamatan.nama)}-{ctx.period}.xlsx"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, abort
 from sqlalchemy import select
 
-from server.admin import audit
+from server.admin import audit_trail
 from server.admin.access import admin_required, scope_submissions
 from server.admin.blueprint import bp
 from server.admin.context import page_context
@@ -49,8 +49,8 @@ def export_submissions(form_code: str, fmt: str):
     header = header_row([v.definition for v in versions], keys)
     zone = local_zone()
     content = to_csv(records, keys, zone, header) if fmt == "csv" else to_xlsx(records, keys, zone, form_code, header)
-    audit.record("export.submissions", f"form:{form_code}", format=fmt, period=ctx.period,
-                 kelurahan_id=ctx.kelurahan_id, kecamatan_id=ctx.kecamatan.id, rows=len(records))
+    audit_trail.record("export.submissions", f"form:{form_code}", format=fmt, period=ctx.period,
+                       kelurahan_id=ctx.kelurahan_id, kecamatan_id=ctx.kecamatan.id, rows=len(records))
     db.session.commit()
     suffix = f"-{ctx.kelurahan_id}" if ctx.kelurahan_id else ""
     filename = f"{form_code}-{safe_name(ctx.kecamatan.nama)}{suffix}-{ctx.period}.{fmt}"

@@ -7,7 +7,7 @@ from collections import Counter
 from flask import Response, current_app, render_template, request
 from sqlalchemy import select
 
-from server.admin import audit
+from server.admin import audit_trail
 from server.admin.access import active_kecamatan, admin_scope, manager_required
 from server.admin.blueprint import bp
 from server.admin.formatting import local_zone
@@ -49,9 +49,9 @@ def wilayah_import():
                     errors = [f"baris {r.line}: kecamatan '{r.kecamatan}' bukan kecamatan Anda." for r in foreign[:20]]
                 else:
                     report = importer.import_rows(rows)
-                    audit.record("wilayah.import", f"kecamatan:{kecamatan.id}", filename=upload[1], rows=report.rows,
-                                 kelurahan_created=report.kelurahan_created, rw_created=report.rw_created,
-                                 kelurahan_renamed=report.kelurahan_renamed)
+                    audit_trail.record("wilayah.import", f"kecamatan:{kecamatan.id}", filename=upload[1],
+                                       rows=report.rows, kelurahan_created=report.kelurahan_created,
+                                       rw_created=report.rw_created, kelurahan_renamed=report.kelurahan_renamed)
                     db.session.commit()
             except importer.WilayahImportError as err:
                 db.session.rollback()
@@ -124,7 +124,7 @@ def records_import():
             row.status = "invalid" if row.errors else None
         if rows and not errors:
             import_rows_through_sync(rows)
-            audit.record("records.import", f"kecamatan:{kecamatan.id}", filename=upload[1], counts=_summary(rows))
+            audit_trail.record("records.import", f"kecamatan:{kecamatan.id}", filename=upload[1], counts=_summary(rows))
             db.session.commit()
     summary = _summary(rows)
     return render_template("admin/records_import.html", rows=rows, summary=summary, errors=errors,

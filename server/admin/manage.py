@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from server.admin import audit
+from server.admin import audit_trail
 from server.admin.access import active_kecamatan, current_admin, manager_required, visible_kelurahan
 from server.admin.blueprint import bp
 from server.admin.i18n import translate
@@ -95,10 +95,10 @@ def user_edit(user_id: int | None = None):
     if request.method == "POST":
         saved, errors = _save_user(user)
         if not errors:
-            audit.record("user.create" if user is None else "user.update", f"user:{saved.id}",
-                         username=saved.username, role=saved.role,
-                         scope=sorted(int(v) for v in request.form.getlist("scope") if v.isdigit()),
-                         password_changed=bool(request.form.get("password")))
+            audit_trail.record("user.create" if user is None else "user.update", f"user:{saved.id}",
+                               username=saved.username, role=saved.role,
+                               scope=sorted(int(v) for v in request.form.getlist("scope") if v.isdigit()),
+                               password_changed=bool(request.form.get("password")))
             db.session.commit()
             flash(translate("Tersimpan."), "ok")
             return redirect(url_for("admin.users"), 303)
@@ -122,7 +122,7 @@ def user_toggle(user_id: int):
         for token in db.session.scalars(select(DeviceToken).where(DeviceToken.user_id == user.id,
                                                                    DeviceToken.revoked_at.is_(None))):
             token.revoked_at = now
-    audit.record("user.activate" if user.active else "user.deactivate", f"user:{user.id}", username=user.username)
+    audit_trail.record("user.activate" if user.active else "user.deactivate", f"user:{user.id}", username=user.username)
     db.session.commit()
     flash(translate("Tersimpan."), "ok")
     return redirect(url_for("admin.users"), 303)
@@ -148,7 +148,8 @@ def device_revoke(token_id: int):
         abort(404)
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        audit.record("device.revoke", f"device_token:{token.id}", username=token.user.username, device=token.device)
+        audit_trail.record("device.revoke", f"device_token:{token.id}", username=token.user.username,
+                           device=token.device)
         db.session.commit()
     flash(translate("Tersimpan."), "ok")
     return redirect(url_for("admin.devices"), 303)

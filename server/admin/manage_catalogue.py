@@ -15,7 +15,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from domain.periods import Period
-from server.admin import audit
+from server.admin import audit_trail
 from server.admin.access import active_kecamatan, current_admin, manager_required
 from server.admin.blueprint import bp
 from server.admin.context import current_year, valid_period
@@ -80,7 +80,7 @@ def targets():
                     existing[code].value = value
                 else:
                     db.session.add(Target(code=code, year=year, kecamatan_id=kecamatan.id, value=value))
-            audit.record("target.set", f"kecamatan:{kecamatan.id}", year=year, targets=changes)
+            audit_trail.record("target.set", f"kecamatan:{kecamatan.id}", year=year, targets=changes)
             mark_stale({(kecamatan.id, year)})
             return _done("admin.targets", year=year)
     rows = db.session.execute(select(Target.code, Target.kecamatan_id, Target.value)
@@ -195,8 +195,8 @@ def service_types():
             else:
                 for key, value in data.items():
                     setattr(existing, key, value)
-            audit.record("service_type.save", f"service_type:{code}", **data,
-                         effective_from=effective_from.isoformat(), confirmed_past=bool(touched))
+            audit_trail.record("service_type.save", f"service_type:{code}", **data,
+                               effective_from=effective_from.isoformat(), confirmed_past=bool(touched))
             db.session.flush()
             registry.invalidate()
             _mark_all_kecamatan_stale(min(effective_from.year, current_year()))
@@ -275,8 +275,8 @@ def rules():
             version = (db.session.scalar(select(func.max(RuleSetVersion.version))) or 0) + 1
             db.session.add(RuleSetVersion(version=version, effective_from=effective_from, rules=new_rules,
                                           created_by=current_admin().id))
-            audit.record("rules.create", f"rule_set:{version}", effective_from=effective_from, rules=new_rules,
-                         confirmed_past=request.form.get("confirm_past") == "on")
+            audit_trail.record("rules.create", f"rule_set:{version}", effective_from=effective_from, rules=new_rules,
+                               confirmed_past=request.form.get("confirm_past") == "on")
             _mark_all_kecamatan_stale(int(effective_from[:4]))
             return _done("admin.rules")
         base = {**base, **{k: v for k, v in new_rules.items() if v is not None}}
@@ -319,17 +319,17 @@ def holidays():
             if request.form.get("action") == "delete":
                 if existing is not None:
                     db.session.delete(existing)
-                    audit.record("holiday.delete", f"holiday:{day.isoformat()}")
+                    audit_trail.record("holiday.delete", f"holiday:{day.isoformat()}")
             else:
                 name = (request.form.get("name") or "").strip()[:160]
                 if not name:
                     errors.append("Nama hari libur wajib diisi.")
                 elif existing is None:
                     db.session.add(Holiday(date=day, name=name))
-                    audit.record("holiday.add", f"holiday:{day.isoformat()}", name=name)
+                    audit_trail.record("holiday.add", f"holiday:{day.isoformat()}", name=name)
                 else:
                     existing.name = name
-                    audit.record("holiday.rename", f"holiday:{day.isoformat()}", name=name)
+                    audit_trail.record("holiday.rename", f"holiday:{day.isoformat()}", name=name)
             if not errors:
                 _mark_all_kecamatan_stale(day.year)
                 return _done("admin.holidays")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 
 from server import jobs
-from server.admin import audit
+from server.admin import audit_trail
 from server.chains import review_pairs
 from server.extensions import db
 from server.models import Submission
@@ -59,8 +59,8 @@ def apply_decision(submission: Submission, decision: str, reason: str, reviewer_
     submission.review_reason = reason[:500] or None
     submission.reviewed_by = reviewer_id
     submission.reviewed_at = utcnow()
-    audit.record(f"submission.{decision}", f"submission:{submission.id}", before=before, after=status,
-                 reason=reason[:500], form=submission.form_code, kecamatan_id=submission.kecamatan_id)
+    audit_trail.record(f"submission.{decision}", f"submission:{submission.id}", before=before, after=status,
+                       reason=reason[:500], form=submission.form_code, kecamatan_id=submission.kecamatan_id)
     mark_stale(review_pairs(submission))  # the chain's years and a follow-up's record's
 
 

@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from server import review_policy
-from server.admin import audit
+from server.admin import audit_trail
 from server.admin.access import (active_kecamatan, admin_required, admin_scope, current_admin, manager_required,
                                  may_see_submission, visible_kelurahan)
 from server.admin.blueprint import bp
@@ -99,8 +99,8 @@ def review_settings():
         for code, _title in titles:
             if review_policy.save_setting(kecamatan.id, code, code in wanted, current_admin().id):
                 changed.append(code)
-                audit.record("review_setting.update", f"form:{code}", kecamatan_id=kecamatan.id,
-                             wait_for_review=code in wanted)
+                audit_trail.record("review_setting.update", f"form:{code}", kecamatan_id=kecamatan.id,
+                                   wait_for_review=code in wanted)
         db.session.commit()
         flash(translate("Tersimpan.") if changed else translate("Tidak ada perubahan."), "ok")
         return redirect(url_for("admin.review_settings"), 303)

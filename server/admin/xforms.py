@@ -19,7 +19,7 @@ from pathlib import Path
 from flask import Response, abort, render_template, request, url_for
 from sqlalchemy import select
 
-from server.admin import audit
+from server.admin import audit_trail
 from server.admin.access import (active_kecamatan, admin_required, admin_scope, chosen_kelurahan_id,
                                  current_admin, manager_required, scope_submissions, visible_kelurahan)
 from server.admin.blueprint import bp
@@ -65,8 +65,8 @@ def xforms():
                 path.write_bytes(body)
                 try:
                     published = import_xlsform_file(str(path), user_id=current_admin().id, via="admin")
-                    audit.record("form.upload", f"form:{published.code}", version=published.version,
-                                 filename=upload.filename)
+                    audit_trail.record("form.upload", f"form:{published.code}", version=published.version,
+                                       filename=upload.filename)
                     db.session.commit()
                 except XLSFormError as err:
                     db.session.rollback()
@@ -122,7 +122,7 @@ def odk_setup():
             errors = ["Pilih pengguna."]
         else:
             token = issue_token(chosen, "ODK Collect (QR)")
-            audit.record("device.qr", f"user:{chosen.id}", username=chosen.username)
+            audit_trail.record("device.qr", f"user:{chosen.id}", username=chosen.username)
             db.session.commit()
             server_url = request.host_url.rstrip("/") + url_for("openrosa.form_list", token=token).removesuffix("/formList")
             payload = collect_settings(server_url, f"SIKK {kecamatan.nama} · {chosen.username}")

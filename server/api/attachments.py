@@ -28,7 +28,7 @@ from server.schemas.submissions import AttachmentSchema
 from server.security import ALL_ROLES, current_api_user, current_scope, require_role
 from server.sync import _insert
 
-blp = Blueprint("attachments", __name__, description="Photo uploads, addressed by SHA-256")
+bp = Blueprint("attachments", __name__, description="Photo uploads, addressed by SHA-256")
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _MAGIC = {
@@ -115,14 +115,14 @@ def _readable(sha256: str):
     return row
 
 
-@blp.route("/attachments/<string:sha256>")
+@bp.route("/attachments/<string:sha256>")
 class AttachmentResource(MethodView):
-    @blp.doc(security=[{"bearer": []}], requestBody=_BINARY_BODY)
-    @blp.response(201, AttachmentSchema, description="Stored")
-    @blp.alt_response(200, schema=AttachmentSchema, description="Already stored (idempotent retry)")
-    @blp.alt_response(400, description="The body's SHA-256 is not the one in the URL")
-    @blp.alt_response(413, description="Larger than MAX_ATTACHMENT_BYTES, or more pixels than MAX_ATTACHMENT_PIXELS")
-    @blp.alt_response(415, description="Not a JPEG, PNG or WebP image")
+    @bp.doc(security=[{"bearer": []}], requestBody=_BINARY_BODY)
+    @bp.response(201, AttachmentSchema, description="Stored")
+    @bp.alt_response(200, schema=AttachmentSchema, description="Already stored (idempotent retry)")
+    @bp.alt_response(400, description="The body's SHA-256 is not the one in the URL")
+    @bp.alt_response(413, description="Larger than MAX_ATTACHMENT_BYTES, or more pixels than MAX_ATTACHMENT_PIXELS")
+    @bp.alt_response(415, description="Not a JPEG, PNG or WebP image")
     @require_role(*ALL_ROLES)
     def put(self, sha256: str):
         """Upload a photo's bytes under their SHA-256 (stored re-encoded, without EXIF)."""
@@ -162,9 +162,9 @@ class AttachmentResource(MethodView):
         resp.status_code = 201 if created else 200
         return resp
 
-    @blp.doc(security=[{"bearer": []}])
-    @blp.response(200, description="The photo's bytes (as re-encoded on upload)", content_type="image/jpeg")
-    @blp.alt_response(404, description="Not uploaded, or not yours to read (the two look alike)")
+    @bp.doc(security=[{"bearer": []}])
+    @bp.response(200, description="The photo's bytes (as re-encoded on upload)", content_type="image/jpeg")
+    @bp.alt_response(404, description="Not uploaded, or not yours to read (the two look alike)")
     @require_role(*ALL_ROLES)
     def get(self, sha256: str):
         """Download a photo: its uploader, or users who may read a submission stored with it."""
@@ -177,9 +177,9 @@ class AttachmentResource(MethodView):
         resp.headers["ETag"] = f'"{sha256}"'
         return resp
 
-    @blp.doc(security=[{"bearer": []}])
-    @blp.response(200, description="Uploaded (and yours to read)")
-    @blp.alt_response(404, description="Not uploaded, or not yours to read (the two look alike)")
+    @bp.doc(security=[{"bearer": []}])
+    @bp.response(200, description="Uploaded (and yours to read)")
+    @bp.alt_response(404, description="Not uploaded, or not yours to read (the two look alike)")
     @require_role(*ALL_ROLES)
     def head(self, sha256: str):
         """Tell whether a photo is uploaded (lets a device skip a retry); the same rule as GET."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
 from server import login_guard
@@ -21,38 +20,12 @@ from server.extensions import db
 from server.models import User
 from server.models._types import utcnow
 from server.params import storable
+from server.schemas.auth import TokenRequestSchema, TokenSchema, UserSchema
 from server.security import ALL_ROLES, check_password, current_api_user, issue_token, require_role
 
-blp = Blueprint("auth", __name__, description="Device login: bearer tokens")
+bp = Blueprint("auth", __name__, description="Device login: bearer tokens")
 
 BEARER = [{"bearer": []}]
-
-
-def _storable_field(text: str) -> None:
-    if not storable(text):
-        raise ValidationError("Berisi karakter yang tidak valid.")
-
-
-class TokenRequestSchema(Schema):
-    """The login body: `device` names the phone or kiosk (shown when tokens are listed/revoked)."""
-
-    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=256))
-    device = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=120), _storable_field])
-
-
-class UserSchema(Schema):
-    """The public face of a user (never the password hash or scope rows)."""
-
-    id = fields.Integer(required=True)
-    username = fields.String(required=True)
-    name = fields.String(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(list(ALL_ROLES)))
-
-
-class TokenSchema(Schema):
-    token = fields.String(required=True, metadata={"description": "Send as 'Authorization: Bearer <token>'."})
-    user = fields.Nested(UserSchema, required=True)
 
 
 def find_user(username: str) -> User | None:
@@ -65,13 +38,13 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == username.strip()))
 
 
-@blp.route("/auth/token")
+@bp.route("/auth/token")
 class Token(MethodView):
-    @blp.arguments(TokenRequestSchema)
-    @blp.response(201, TokenSchema)
-    @blp.alt_response(401, description="Bad credentials or inactive user")
-    @blp.alt_response(422, description="Malformed body")
-    @blp.alt_response(429, description="Too many wrong passwords from this address or for this username "
+    @bp.arguments(TokenRequestSchema)
+    @bp.response(201, TokenSchema)
+    @bp.alt_response(401, description="Bad credentials or inactive user")
+    @bp.alt_response(422, description="Malformed body")
+    @bp.alt_response(429, description="Too many wrong passwords from this address or for this username "
                                         "(Retry-After says when to try again)")
     def post(self, body: dict):
         """Log in: return a new bearer token for this device and the user it belongs to."""
@@ -85,9 +58,9 @@ class Token(MethodView):
         db.session.commit()
         return {"token": token, "user": user}
 
-    @blp.doc(security=BEARER)
-    @blp.response(204)
-    @blp.alt_response(401, description="No valid bearer token")
+    @bp.doc(security=BEARER)
+    @bp.response(204)
+    @bp.alt_response(401, description="No valid bearer token")
     @require_role(*ALL_ROLES)
     def delete(self):
         """Log out: revoke the bearer token of this request; it is refused from now on."""
@@ -98,11 +71,11 @@ class Token(MethodView):
         db.session.commit()
 
 
-@blp.route("/auth/me")
+@bp.route("/auth/me")
 class Me(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.response(200, UserSchema)
-    @blp.alt_response(401, description="No valid bearer token")
+    @bp.doc(security=BEARER)
+    @bp.response(200, UserSchema)
+    @bp.alt_response(401, description="No valid bearer token")
     def get(self):
         """The user this token (or admin session) belongs to."""
         return current_api_user()

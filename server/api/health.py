@@ -1,7 +1,6 @@
 """Health: the PWA's online check (SIKK's own signature) and the operator's readiness probe."""
 from __future__ import annotations
 
-import marshmallow as ma
 from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -11,28 +10,13 @@ from domain.clock import aware_utc
 from server.extensions import db
 from server.models import Kecamatan, ScoreOutbox, ScoringSetAside
 from server.models._types import utcnow
+from server.schemas.health import HealthSchema, ReadySchema
 from server.settings import HEALTH_PING_TIMEOUT_SECONDS, settings
 
-blp = Blueprint("health", __name__, description="Liveness and readiness")
+bp = Blueprint("health", __name__, description="Liveness and readiness")
 
 # Outbox rows older than this mean the workers are not keeping up (or the broker is down).
 OUTBOX_LAG_WARN_SECONDS = 60
-
-
-class HealthSchema(ma.Schema):
-    service = ma.fields.String(required=True, metadata={"description": "Always `sikk`: SIKK's own signature"})
-    status = ma.fields.String(required=True, metadata={"description": "`ok` or `degraded`"})
-    database = ma.fields.String(required=True, metadata={"description": "`ok` or `error`"})
-
-
-class ReadySchema(HealthSchema):
-    broker = ma.fields.String(required=True, metadata={"description": "`ok`, `error` or `embedded`"})
-    outbox_pending = ma.fields.Integer(required=True)
-    outbox_lag_seconds = ma.fields.Float(required=True, metadata={"description": "Age of the oldest outbox row"})
-    scoring = ma.fields.String(metadata={"description": "`ok`, or `set_aside` while a recompute failed for good"})
-    scoring_set_aside = ma.fields.List(ma.fields.Dict(), metadata={
-        "description": "Up to 20 (kecamatan, year) whose recompute failed repeatedly, newest first: "
-                       "`kecamatan_id`, `kecamatan`, `year`, `error`, `attempts`, `failed_at`"})
 
 
 def _signed(payload: dict, healthy: bool):
@@ -65,20 +49,20 @@ def _broker_ok() -> bool | None:
         return False
 
 
-@blp.route("/health")
+@bp.route("/health")
 class Health(MethodView):
-    @blp.response(200, HealthSchema)
-    @blp.alt_response(503, schema=HealthSchema, description="The database does not answer")
+    @bp.response(200, HealthSchema)
+    @bp.alt_response(503, schema=HealthSchema, description="The database does not answer")
     def get(self):
         """Answer with SIKK's signature (header X-SIKK and `service: sikk`); checks the database."""
         database = _database_ok()
         return _signed({"database": "ok" if database else "error"}, database)
 
 
-@blp.route("/health/ready")
+@bp.route("/health/ready")
 class Ready(MethodView):
-    @blp.response(200, ReadySchema)
-    @blp.alt_response(503, schema=ReadySchema, description="Database or broker down, or the outbox lags")
+    @bp.response(200, ReadySchema)
+    @bp.alt_response(503, schema=ReadySchema, description="Database or broker down, or the outbox lags")
     def get(self):
         """Readiness for operators: database, broker and the scoring outbox lag in seconds."""
         database = _database_ok()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from domain.clock import aware_utc
@@ -26,110 +25,13 @@ from server import scores, sync
 from server.errors import ApiError
 from server.extensions import db
 from server.models import Kecamatan, Kelurahan
+from server.schemas.indicators import (CriteriaPageSchema, IndicatorArgsSchema, IndicatorPageSchema, RecordsArgsSchema,
+                                       RecordsPageSchema, RwPageSchema)
 from server.security import ADMIN_ROLES, Scope, current_scope, require_role
 
-blp = Blueprint("indicators", __name__, description="The six IKU per period, and the records behind them")
+bp = Blueprint("indicators", __name__, description="The six IKU per period, and the records behind them")
 
 _CODES = CODES
-
-
-# -- wire formats ------------------------------------------------------------------------------------
-
-class IndicatorArgsSchema(Schema):
-    period = fields.String(required=True, metadata={"example": "2026", "description": "YYYY or YYYY-Qn"})
-    kelurahan_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
-                                  metadata={"description": "One kelurahan; omitted: the whole kecamatan"})
-    kecamatan_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
-                                  metadata={"description": "City-level admins: which kecamatan"})
-
-
-class RecordsArgsSchema(IndicatorArgsSchema):
-    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000),
-                           metadata={"description": "Records per page (at most 5000)"})
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000),
-                            metadata={"description": "Records to skip (at most 1,000,000)"})
-
-
-class IndicatorSchema(Schema):
-    code = fields.String(required=True, metadata={"example": "IKU1"})
-    name = fields.String(required=True)
-    value = fields.Float(allow_none=True, required=True, metadata={"description": "Realisasi; null: nothing computed"})
-    numerator = fields.Float(allow_none=True, required=True)
-    denominator = fields.Float(allow_none=True, required=True)
-    target = fields.Float(allow_none=True, required=True)
-    capaian = fields.Float(allow_none=True, required=True, metadata={"description": "realisasi / target × 100"})
-    unit = fields.String(required=True, metadata={"example": "%"})
-    computed_at = fields.DateTime(allow_none=True, required=True)
-    rule_version = fields.Integer(allow_none=True, required=True)
-    mutu = fields.String(allow_none=True, validate=validate.OneOf(["A", "B", "C", "D"]),
-                         metadata={"description": "IKU1 only: mutu pelayanan A–D"})
-
-
-class IndicatorPageSchema(Schema):
-    """Exactly the documented shape (docs/api.md); the scope is the one asked for (see the module doc for defaults)."""
-
-    period = fields.String(required=True)
-    indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
-
-
-class CriterionSchema(Schema):
-    held = fields.Boolean(required=True)
-    reason = fields.String(required=True)
-    record_ids = fields.List(fields.String(), required=True)
-
-
-class KelurahanCriteriaSchema(Schema):
-    id = fields.Integer(required=True)
-    kode = fields.String(required=True)
-    nama = fields.String(required=True)
-    baik = fields.Boolean(required=True)
-    criteria = fields.Dict(keys=fields.String(), values=fields.Nested(CriterionSchema), required=True)
-
-
-class CriteriaPageSchema(Schema):
-    period = fields.String(required=True)
-    computed_at = fields.DateTime(allow_none=True, required=True)
-    kelurahan = fields.List(fields.Nested(KelurahanCriteriaSchema), required=True)
-
-
-class RwStatusSchema(Schema):
-    id = fields.Integer(required=True)
-    kelurahan_id = fields.Integer(required=True)
-    now = fields.Boolean(required=True)
-    baseline = fields.Boolean(required=True)
-    changed = fields.Boolean(required=True)
-    inspection_now = fields.String(allow_none=True, required=True)
-    inspection_baseline = fields.String(allow_none=True, required=True)
-    nomor = fields.String(allow_none=True, metadata={"description": "The RW's number, e.g. 03"})
-    kelurahan = fields.String(allow_none=True, metadata={"description": "The kelurahan's name"})
-
-
-class RwPageSchema(Schema):
-    period = fields.String(required=True)
-    computed_at = fields.DateTime(allow_none=True, required=True)
-    rw = fields.List(fields.Nested(RwStatusSchema), required=True)
-
-
-class RecordSchema(Schema):
-    id = fields.UUID(required=True)
-    form = fields.String(required=True)
-    form_version = fields.Integer(required=True)
-    subject = fields.Dict(allow_none=True, required=True)
-    ref = fields.UUID(allow_none=True, required=True)
-    observed_at = fields.DateTime(required=True)
-    received_at = fields.DateTime(required=True)
-    review_status = fields.String(required=True)
-    data = fields.Dict(required=True)
-
-
-class RecordsPageSchema(Schema):
-    period = fields.String(required=True)
-    code = fields.String(required=True)
-    kecamatan_id = fields.Integer(required=True)
-    kelurahan_id = fields.Integer(allow_none=True, required=True)
-    total = fields.Integer(required=True, metadata={"description": "Records behind the number (all pages)"})
-    offset = fields.Integer(required=True)
-    records = fields.List(fields.Nested(RecordSchema), required=True)
 
 
 # -- scope -------------------------------------------------------------------------------------------
@@ -187,15 +89,15 @@ def _details(kecamatan_id: int, kelurahan_id: int, period: str, code: str) -> tu
 
 # -- endpoints ---------------------------------------------------------------------------------------
 
-@blp.route("/indicators")
+@bp.route("/indicators")
 class Indicators(MethodView):
     @require_role(*ADMIN_ROLES)
-    @blp.doc(security=[{"bearer": []}])
-    @blp.arguments(IndicatorArgsSchema, location="query")
-    @blp.response(200, IndicatorPageSchema)
-    @blp.alt_response(400, description="Bad period")
-    @blp.alt_response(403, description="Not an admin")
-    @blp.alt_response(404, description="Unknown kelurahan/kecamatan, or outside the admin's scope (alike)")
+    @bp.doc(security=[{"bearer": []}])
+    @bp.arguments(IndicatorArgsSchema, location="query")
+    @bp.response(200, IndicatorPageSchema)
+    @bp.alt_response(400, description="Bad period")
+    @bp.alt_response(403, description="Not an admin")
+    @bp.alt_response(404, description="Unknown kelurahan/kecamatan, or outside the admin's scope (alike)")
     def get(self, args: dict):
         """The six IKU of one period (a year or a quarter), kecamatan-wide or for one kelurahan.
 
@@ -207,15 +109,15 @@ class Indicators(MethodView):
         return {"period": period, "indicators": scores.read_indicators(db.session, kecamatan_id, kelurahan_id, period)}
 
 
-@blp.route("/indicators/criteria")
+@bp.route("/indicators/criteria")
 class Criteria(MethodView):
     @require_role(*ADMIN_ROLES)
-    @blp.doc(security=[{"bearer": []}])
-    @blp.arguments(IndicatorArgsSchema, location="query")
-    @blp.response(200, CriteriaPageSchema)
-    @blp.alt_response(400, description="Bad period")
-    @blp.alt_response(403, description="Not an admin")
-    @blp.alt_response(404, description="Unknown kelurahan/kecamatan, or outside the admin's scope (alike)")
+    @bp.doc(security=[{"bearer": []}])
+    @bp.arguments(IndicatorArgsSchema, location="query")
+    @bp.response(200, CriteriaPageSchema)
+    @bp.alt_response(400, description="Bad period")
+    @bp.alt_response(403, description="Not an admin")
+    @bp.alt_response(404, description="Unknown kelurahan/kecamatan, or outside the admin's scope (alike)")
     def get(self, args: dict):
         """The K1–K7 matrix behind IKU5: per kelurahan in scope, each criterion held or not, and why."""
         period = _period(args)
@@ -225,15 +127,15 @@ class Criteria(MethodView):
         return {"period": period, "computed_at": computed_at, "kelurahan": rows}
 
 
-@blp.route("/indicators/rw")
+@bp.route("/indicators/rw")
 class RwStatuses(MethodView):
     @require_role(*ADMIN_ROLES)
-    @blp.doc(security=[{"bearer": []}])
-    @blp.arguments(IndicatorArgsSchema, location="query")
-    @blp.response(200, RwPageSchema)
-    @blp.alt_response(400, description="Bad period")
-    @blp.alt_response(403, description="Not an admin")
-    @blp.alt_response(404, description="Unknown kelurahan/kecamatan, or outside the admin's scope (alike)")
+    @bp.doc(security=[{"bearer": []}])
+    @bp.arguments(IndicatorArgsSchema, location="query")
+    @bp.response(200, RwPageSchema)
+    @bp.alt_response(400, description="Bad period")
+    @bp.alt_response(403, description="Not an admin")
+    @bp.alt_response(404, description="Unknown kelurahan/kecamatan, or outside the admin's scope (alike)")
     def get(self, args: dict):
         """The RW statuses behind IKU6: Baik now and at the baseline, changed, and the inspections read."""
         period = _period(args)
@@ -243,15 +145,15 @@ class RwStatuses(MethodView):
         return {"period": period, "computed_at": computed_at, "rw": rows}
 
 
-@blp.route("/indicators/<string:code>/records")
+@bp.route("/indicators/<string:code>/records")
 class Records(MethodView):
     @require_role(*ADMIN_ROLES)
-    @blp.doc(security=[{"bearer": []}])
-    @blp.arguments(RecordsArgsSchema, location="query")
-    @blp.response(200, RecordsPageSchema)
-    @blp.alt_response(400, description="Bad period")
-    @blp.alt_response(403, description="Not an admin")
-    @blp.alt_response(404, description="Unknown indicator code, kelurahan or kecamatan, or outside the scope")
+    @bp.doc(security=[{"bearer": []}])
+    @bp.arguments(RecordsArgsSchema, location="query")
+    @bp.response(200, RecordsPageSchema)
+    @bp.alt_response(400, description="Bad period")
+    @bp.alt_response(403, description="Not an admin")
+    @bp.alt_response(404, description="Unknown indicator code, kelurahan or kecamatan, or outside the scope")
     def get(self, args: dict, code: str):
         """The submissions counted in one indicator's denominator (``details.record_ids``), oldest observed first.
 

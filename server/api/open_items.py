@@ -24,41 +24,18 @@ from dataclasses import dataclass
 from flask import Response, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Kecamatan, Kelurahan, Submission
+from server.schemas.open_items import OpenItemsSchema
 from server.security import ALL_ROLES, Scope, current_scope, require_role
 
-blp = Blueprint("open_items", __name__, description="Open complaints and unfinished services in scope")
+bp = Blueprint("open_items", __name__, description="Open complaints and unfinished services in scope")
 
 LIMIT = 500
 # record form → its follow-up form
 FOLLOW_UPS = {"pengaduan": "tindak-lanjut", "layanan": "layanan-selesai"}
-
-
-class OpenComplaintSchema(Schema):
-    id = fields.UUID(required=True, metadata={"description": "the chain's current version: send it as `ref`"})
-    subject = fields.Dict(required=True, metadata={"example": {"kelurahan_id": 3}})
-    kelurahan = fields.String(required=True, metadata={"description": "name of the kelurahan (or the office)"})
-    tanggal_terima = fields.String(allow_none=True, required=True)
-    kategori = fields.String(allow_none=True, required=True)
-    uraian = fields.String(allow_none=True, required=True)
-    observed_at = fields.DateTime(required=True)
-
-
-class OpenServiceSchema(Schema):
-    id = fields.UUID(required=True)
-    subject = fields.Dict(required=True)
-    kelurahan = fields.String(required=True)
-    jenis_layanan = fields.String(allow_none=True, required=True)
-    waktu_terima = fields.String(allow_none=True, required=True)
-
-
-class OpenItemsSchema(Schema):
-    complaints = fields.List(fields.Nested(OpenComplaintSchema), required=True)
-    services = fields.List(fields.Nested(OpenServiceSchema), required=True)
 
 
 @dataclass
@@ -182,11 +159,11 @@ def open_items(scope: Scope) -> dict:
     return {"complaints": out_c, "services": out_s}
 
 
-@blp.route("/open-items")
+@bp.route("/open-items")
 class OpenItems(MethodView):
-    @blp.doc(security=[{"bearer": []}], responses={"304": {"description": "Not modified (If-None-Match)"}})
-    @blp.response(200, OpenItemsSchema)
-    @blp.alt_response(401, description="No valid bearer token")
+    @bp.doc(security=[{"bearer": []}], responses={"304": {"description": "Not modified (If-None-Match)"}})
+    @bp.response(200, OpenItemsSchema)
+    @bp.alt_response(401, description="No valid bearer token")
     @require_role(*ALL_ROLES)
     def get(self):
         """Open complaints and unfinished services in the caller's scope (at most 500 each, newest first)."""

@@ -17,49 +17,19 @@ import uuid
 from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 from sqlalchemy import select, tuple_
 
+from domain.clock import aware_utc
 from server.api import cursors
-from server.errors import ApiError
 from server.extensions import db
 from server.models import Submission
+from server.schemas.reviews import ReviewArgsSchema, ReviewPageSchema
 from server.security import ALL_ROLES, current_api_user, require_role
 
-blp = Blueprint("reviews", __name__, description="Review decisions on the caller's own records")
+bp = Blueprint("reviews", __name__, description="Review decisions on the caller's own records")
 
 PAGE_SIZE = 200
 DEFAULT_DAYS = 90
-
-
-class ReviewArgsSchema(Schema):
-    # The cursor is URL-safe base64 without padding; the pattern says so in the OpenAPI document.
-    since = fields.String(validate=[validate.Length(max=200), validate.Regexp(r"^[A-Za-z0-9_-]*$")],
-                          metadata={"description": "next_cursor of the previous call (opaque)"})
-
-
-class ReviewSchema(Schema):
-    id = fields.UUID(required=True)
-    form = fields.String(required=True)
-    form_version = fields.Integer(required=True)
-    subject = fields.Dict(allow_none=True, required=True)
-    ref = fields.UUID(allow_none=True, required=True)
-    supersedes = fields.UUID(allow_none=True, required=True)
-    observed_at = fields.DateTime(required=True)
-    data = fields.Dict(required=True)
-    status = fields.String(required=True, metadata={"description": "accepted | rejected | returned | pending"})
-    reason = fields.String(allow_none=True, required=True)
-    reviewed_at = fields.DateTime(required=True)
-    superseded_by = fields.UUID(allow_none=True, required=True)
-
-
-class ReviewPageSchema(Schema):
-    reviews = fields.List(fields.Nested(ReviewSchema), required=True)
-    next_cursor = fields.String(required=True)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
 def _subject(row) -> dict | None:
@@ -86,24 +56,24 @@ def reviews_page(user_id: int, since: str | None, now: dt.datetime) -> dict:
         .order_by(s.reviewed_at, s.id).limit(PAGE_SIZE)).all()
     out = [{"id": str(r.id), "form": r.form_code, "form_version": r.form_version, "subject": _subject(r),
             "ref": str(r.ref) if r.ref else None, "supersedes": str(r.supersedes) if r.supersedes else None,
-            "observed_at": _aware(r.observed_at).isoformat(), "data": r.data, "status": r.review_status,
-            "reason": r.review_reason, "reviewed_at": _aware(r.reviewed_at).isoformat(),
+            "observed_at": aware_utc(r.observed_at).isoformat(), "data": r.data, "status": r.review_status,
+            "reason": r.review_reason, "reviewed_at": aware_utc(r.reviewed_at).isoformat(),
             "superseded_by": str(r.superseded_by) if r.superseded_by else None} for r in rows]
     if rows:
-        next_cursor = cursors.encode(_aware(rows[-1].reviewed_at), rows[-1].id)
+        next_cursor = cursors.encode(aware_utc(rows[-1].reviewed_at), rows[-1].id)
     else:
         next_cursor = since or cursors.encode(at, sid)
     return {"reviews": out, "next_cursor": next_cursor}
 
 
-@blp.route("/reviews")
+@bp.route("/reviews")
 class Reviews(MethodView):
     @require_role(*ALL_ROLES)  # authenticate before the query string is parsed
-    @blp.doc(security=[{"bearer": []}])
-    @blp.arguments(ReviewArgsSchema, location="query")
-    @blp.response(200, ReviewPageSchema)
-    @blp.alt_response(400, description="Bad cursor")
-    @blp.alt_response(401, description="No valid bearer token")
+    @bp.doc(security=[{"bearer": []}])
+    @bp.arguments(ReviewArgsSchema, location="query")
+    @bp.response(200, ReviewPageSchema)
+    @bp.alt_response(400, description="Bad cursor")
+    @bp.alt_response(401, description="No valid bearer token")
     def get(self, args: dict):
         """Decisions on the caller's own submissions since the cursor, oldest first (at most 200)."""
         page = reviews_page(current_api_user().id, args.get("since"), dt.datetime.now(dt.timezone.utc))

@@ -1,4 +1,9 @@
-"""Record every admin action in the audit log (in the caller's transaction)."""
+"""The audit trail's writer: every admin action adds one AuditLog row, in the caller's transaction.
+
+The entry commits (or rolls back) with the change it describes, so the trail never records an
+action that did not happen nor misses one that did. The page that reads the trail is
+:mod:`server.admin.audit_page`.
+"""
 from __future__ import annotations
 
 from typing import Any

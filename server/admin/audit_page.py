@@ -1,4 +1,4 @@
-"""The audit log page: every admin action, newest first, within the reader's own scope.
+"""The audit log page (/admin/audit): every admin action, newest first, within the reader's own scope.
 
 - A kelurahan admin sees only their own actions.
 - A kecamatan admin sees the actions of their kecamatan's users, and the actions with no acting
