@@ -26,7 +26,8 @@ def _result(ctx: PageContext, code: str) -> IndicatorResult | None:
         IndicatorResult.period == ctx.period, IndicatorResult.code == code))
 
 
-# The four conditions of an RW's status "Baik" (SPEC §2, IKU6), in the words of the inspection form.
+# The four conditions of an RW's status "Baik" (IKU6, and K3–K5 of IKU5): kebun_toga, pengelolaan_sampah = baik,
+# status_kumuh = tidak_kumuh and lembaga_aktif all hold — in the words of the inspection form.
 RW_CONDITIONS = (("kebun_toga", "kebun TOGA"), ("pengelolaan_sampah", "sampah dikelola baik"),
                  ("status_kumuh", "tidak kumuh"), ("lembaga_aktif", "lembaga aktif"))
 RW_FILTERS = {"semua": "Semua RW", "berubah": "Berubah", "baik": "Baik sekarang", "tidak_baik": "Tidak Baik sekarang",

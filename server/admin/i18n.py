@@ -157,8 +157,8 @@ EN: dict[str, str] = {
     "Semua pengajuan ditampilkan dalam lingkup Anda.": "All submissions within your scope.",
     "Belum lengkap: foto belum terunggah": "Incomplete: photos not uploaded yet",
     "Uraian lengkap tiap IKU ada di Cetak laporan dan berkas Excel.": "The full IKU descriptions are in the printed report and the Excel file.",
-    # Review loop and the admin's desk (issue #11). The SPEC §6 names (Alasan, Terima, Tolak,
-    # Kembalikan, Berikutnya, Unduh Excel) stay Indonesian in both languages.
+    # Review loop and the admin's desk (issue #11). The names browser tests find the controls by
+    # (Alasan, Terima, Tolak, Kembalikan, Berikutnya, Unduh Excel) stay Indonesian in both languages.
     "Antrian tinjauan": "Review queue",
     "Rekaman yang menunggu keputusan, yang terlama diterima lebih dulu.": "Records waiting for a decision, oldest received first.",
     "Pengaturan tinjauan per formulir": "Review settings per form",

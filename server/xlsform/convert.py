@@ -5,13 +5,14 @@ maps each question to a SIKK field, refusing (never dropping) whatever SIKK cann
 external data, unsupported question types, expressions outside :mod:`server.xlsform.expr`.
 Every refusal names its survey row, so the author can fix the sheet.
 
-The definition keeps SPEC §3's shape (``code, version, title, fields[key, type, label, required,
-choices, min, max, show_if]``) and adds what imported forms need: ``source: "xlsform"``, per field
-``hint``, ``constraint`` + ``constraint_message``, ``relevant``, ``default``, ``calculation``,
-``group`` (the section), and English labels as ``*_en``. Two optional SIKK columns let a sheet say
-what plain XLSForm cannot: survey ``sikk_type`` (``boolean``, ``likert``), ``sikk_choices``
-(``service_types``); settings ``sikk_subject`` (``rw``, ``kelurahan``, ``unit``, ``ref``),
-``sikk_ref_form``, ``sikk_roles`` and ``sikk_kelurahan`` (kelurahan codes the form is assigned to).
+The definition keeps the shape of every SIKK form definition (``code, version, title, fields[key,
+type, label, required, choices, min, max, show_if]``, docs/forms.md) and adds what imported forms
+need: ``source: "xlsform"``, per field ``hint``, ``constraint`` + ``constraint_message``,
+``relevant``, ``default``, ``calculation``, ``group`` (the section), and English labels as
+``*_en``. Two optional SIKK columns let a sheet say what plain XLSForm cannot: survey ``sikk_type``
+(``boolean``, ``likert``), ``sikk_choices`` (``service_types``); settings ``sikk_subject`` (``rw``,
+``kelurahan``, ``unit``, ``ref``), ``sikk_ref_form``, ``sikk_roles`` and ``sikk_kelurahan``
+(kelurahan codes the form is assigned to).
 """
 from __future__ import annotations
 

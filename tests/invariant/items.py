@@ -1,7 +1,8 @@
 """Submission items as devices send them, with the odd dates real field data has (seeded random draws).
 
-Every builder returns a *valid* item by SPEC §3/§5 (the test asserts it is stored), except those
-in :data:`HOSTILE`, which SPEC §2a and the documented date window require to be refused.
+Every builder returns a *valid* item of the default forms (docs/forms.md; the test asserts it is
+stored), except those in :data:`HOSTILE`, which the rules of a record's life (follow-ups keep time)
+and the documented date window require to be refused.
 """
 from __future__ import annotations
 
@@ -267,10 +268,10 @@ def corrected(r: random.Random, previous: dict) -> dict:
     return new
 
 
-# -- hostile items (SPEC §2a: refused as invalid, never stored) --------------------------------------
+# -- hostile items (refused as invalid, never stored) ------------------------------------------------
 
 def hostile(kind: str, kec, stored: dict | None = None) -> dict:
-    """One item that must be refused. ``stored``: a stored record some kinds follow up (§2a.4)."""
+    """One item that must be refused. ``stored``: a stored record some kinds follow up (a follow-up keeps time)."""
     kel = {"kelurahan_id": kec.kelurahan[0]}
     lap = {k: "2025-04-05" for k in naive.REPORT_DATES}
     base_lap = {"lembaga_aktif": True, "kejadian_kriminal": 0, "konflik_sosial": 0, **lap}

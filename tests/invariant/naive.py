@@ -1,29 +1,29 @@
-"""A second, deliberately simple implementation of the six IKU, written from SPEC §2 and §2a alone.
+"""A second, deliberately simple implementation of the six IKU, written from their rules alone.
 
 The invariant test (``test_life_of_a_record.py``) compares every stored result with this module.
 It shares no code with ``workers/`` (nor with ``server/``): it reads the stored rows with plain SQL
 and recomputes everything with plain loops over them, exact ``Fraction`` arithmetic and HALF-UP
-rounding. Speed does not matter; being obviously right does. Where the SPEC leaves a choice open,
-the choice is written down next to the code (search for "SPEC leaves").
+rounding. Speed does not matter; being obviously right does. Where the rules (docs/scoring.md)
+leave a choice open, the choice is written down next to the code (search for "rules leave").
 
 The rules it implements:
 
 - **Which versions count.** Review states ``pending`` | ``accepted`` | ``rejected`` | ``returned``.
   A version may count when it is accepted, or pending/returned and not ``needs_acceptance``;
-  rejected never. **Chains** (§2a.2): versions linked by ``supersedes`` form one chain; the chain's
+  rejected never. **Chains**: versions linked by ``supersedes`` form one chain; the chain's
   current version is its latest version that is not rejected (of those, the latest that may
-  count; SPEC leaves open what a pending version that waits for acceptance does — it does not
+  count; the rules leave open what a pending version that waits for acceptance does — it does not
   count, and the version before it is not revived). Follow-ups (``tindak-lanjut``,
   ``layanan-selesai``) that name any version of a chain apply to the chain's current version.
-- **One clock** (§2a.1): a record belongs to the local date (Asia/Jakarta) of its ``observed_at``,
+- **One clock**: a record belongs to the local date (Asia/Jakarta) of its ``observed_at``,
   except ``laporan-kelurahan`` (its ``periode``) and ``pengaduan`` (its ``tanggal_terima``). A
   service belongs to the period in which it was completed (IKU3/IKU4 count services completed in
   the period); a follow-up counts for a period when its own date is on or before the period's end.
-- **One report per kelurahan and quarter** (§2a.3): the latest by ``observed_at``, then
+- **One report per kelurahan and quarter**: the latest by ``observed_at``, then
   ``received_at``.
-- **Reference data is versioned** (§2a.5): a service is judged by the SOP in force on the local
+- **Reference data is versioned**: a service is judged by the SOP in force on the local
   date it was received.
-- **Missing is not zero** (§2a.6): K1, K2 and K7 need every report that is due (end of quarter +
+- **Missing is not zero**: K1, K2 and K7 need every report that is due (end of quarter +
   due days ≤ today) and at least one report; K2 compares the reported quarters with the same
   quarters of the year before (a quarter with the quarter before), a missing previous report
   counting 0. IKU5 with no report, inspection or kelurahan survey in the period, and IKU6 with no
@@ -182,7 +182,7 @@ class Sop:
     unit: str  # minutes | working_days
 
 
-# SPEC §5's default catalogue, in force from the beginning.
+# The default service-type catalogue (group, SOP value, SOP unit), in force from the beginning.
 DEFAULT_SOP = {
     "pengantar-ktp": ("adminduk", 60, "minutes"), "pengantar-kk": ("adminduk", 60, "minutes"),
     "pengantar-akta": ("adminduk", 15, "minutes"), "pindah-datang": ("adminduk", 3, "working_days"),
@@ -246,7 +246,7 @@ def local(value: dt.datetime) -> dt.date:
 # -- the life of a record ----------------------------------------------------------------------------
 
 class Records:
-    """The stored rows of one kecamatan with chains resolved (§2a.2)."""
+    """The stored rows of one kecamatan with chains resolved (a correction replaces its predecessor)."""
 
     def __init__(self, rows: Iterable[Row]) -> None:
         self.rows = {r.id: r for r in rows}
@@ -299,7 +299,7 @@ class Result:
     target: Decimal | None
     capaian: Decimal | None
     mutu: str | None = None
-    no_data: bool = False  # value null because there is no source record at all (§2a.6)
+    no_data: bool = False  # value null because there is no source record at all (missing is not zero)
     detail: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -327,7 +327,7 @@ def ikm_of(answer_sets: Iterable[Mapping[str, Any]]) -> Ikm:
     if respondents == 0:
         return Ikm(0, None, None, None)
     answered = [k for k in ELEMENTS if counts[k]]
-    # SPEC leaves an element nobody answered open; every element is required, so it never happens here.
+    # The rules leave an element nobody answered open; every element is required, so it never happens here.
     raw = sum((Fraction(sums[k], counts[k]) for k in answered), Fraction(0)) / len(answered)
     value = half_up(raw * 25)
     return Ikm(respondents, raw, value, mutu(value))
@@ -382,7 +382,7 @@ class Calculator:
     def completion(self, service: Row) -> dt.datetime | None:
         """The register line's own waktu_selesai, else the earliest current layanan-selesai.
 
-        SPEC leaves open which wins when a line has both; the test never sends both.
+        The rules leave open which wins when a line has both; the test never sends both.
         """
         own = read_datetime(service.data.get("waktu_selesai"))
         if own is not None:

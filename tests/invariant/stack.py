@@ -31,11 +31,11 @@ PERIODS = tuple(p.label for year in (2025, 2026) for p in naive.periods_of(year)
 FIELDS = ("value", "numerator", "denominator", "target", "capaian", "mutu")
 # The targets set once for the session (deployment-wide, through the CLI), by year.
 TARGETS = {"IKU1": 80.0, "IKU2": 90.0, "IKU3": 85.0, "IKU4": 85.0, "IKU5": 50.0, "IKU6": 30.0}
-# How long the pipeline may take to settle after one step (the SPEC's freshness budget is 2 s; the
+# How long the pipeline may take to settle after one step (the freshness budget is 2 s; the
 # machine is shared, so the bound is generous — a stuck pipeline still fails well inside it).
 CATCH_UP_SECONDS = 30.0
-# The admin's service-type page: what an SOP edit posts besides the catalogue fields. SPEC §2a.5:
-# an edit carries the date it applies from; a closed period needs a confirmation.
+# The admin's service-type page: what an SOP edit posts besides the catalogue fields. Reference data is
+# versioned: an edit carries the date it applies from; a closed period needs a confirmation.
 EFFECTIVE_FROM_FIELD = "effective_from"
 CONFIRM_FIELD = "confirm_past"
 _CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -1,5 +1,6 @@
-"""SPEC §2a.7 as a test: whatever happens to the records, every stored result equals a fresh full
-recompute — and both equal a second, naive implementation written from SPEC §2/§2a alone.
+"""Always equal to a recompute, as a test: whatever happens to the records, every stored result
+equals a fresh full recompute — and both equal a second, naive implementation written from the
+rules of the six IKU and of the life of a record (docs/scoring.md) alone.
 
 A rule-based state machine, driven by seeded random sequences, works the public surfaces of a
 running system (a fresh PostgreSQL database, the app, a real Celery worker and beat on Redis):
@@ -107,7 +108,7 @@ def mismatches(kec: Kecamatan, stored: dict, recomputed: dict, expected: dict[tu
             if name == "mutu" and code != "IKU1":
                 continue
             s, r = stored[key][name], recomputed[key][name]
-            # "No data" leaves numerator and denominator to the implementation (SPEC: value and capaian null).
+            # "No data" leaves numerator and denominator to the implementation (the rule: value and capaian null).
             judged = not (n.no_data and name in ("numerator", "denominator"))
             want = _number(getattr(n, name))
             if _same(s, r) and (not judged or (_same(s, want) and _same(r, want))):

@@ -1,4 +1,4 @@
-"""The naive second implementation against SPEC's own worked examples and the rules of §2a.
+"""The naive second implementation against the rules' own worked examples and the life of a record.
 
 If these fail, the invariant test compares the workers with a wrong yardstick: fix naive.py first.
 """
@@ -73,7 +73,7 @@ def calc(*rows: Row, today: dt.date = TODAY, **world) -> Calculator:
     return Calculator(World(dict(RWS), today, **world), rows)
 
 
-# -- SPEC §2's worked examples ------------------------------------------------------------------------
+# -- the worked examples of the six IKU ---------------------------------------------------------------
 
 def test_ikm_example_is_81_25_b():
     result = calc(*(skm(a) for a in ANSWERS_B)).iku1(Period(2026), None)
@@ -111,7 +111,7 @@ def test_rounding_is_half_up_on_the_exact_value_and_before_grading():
     assert naive.percent(1, 3) == D("33.33") and naive.percent(2, 3) == D("66.67")
 
 
-# -- §2a, one rule at a time --------------------------------------------------------------------------
+# -- the life of a record, one rule at a time ---------------------------------------------------------
 
 def test_a_corrected_complaint_keeps_its_follow_up():
     original = complaint("2026-02-03")

@@ -1,6 +1,6 @@
 """The life of a record (docs/scoring.md), driven through the public API: sync → review → recompute → read.
 
-Each test is one defect of issue #9 (or one rule of §2a): corrections keep their follow-ups,
+Each test is one defect of issue #9 (or one rule of a record's life): corrections keep their follow-ups,
 rejecting a correction restores the version before it, a resent quarter replaces the first, one
 clock decides the period, follow-ups keep time, hostile dates are refused (and a stored one does
 not stop scoring), missing reports are not zero, names not ids, a follow-up never attaches itself
@@ -92,7 +92,7 @@ def clear_outbox(app) -> None:
         db.session.commit()
 
 
-# -- §2a.2 chains ------------------------------------------------------------------------------------
+# -- chains ------------------------------------------------------------------------------------------
 
 def test_a_corrected_complaint_keeps_its_follow_up(app, client, life):
     ids, token = life["ids"], life["petugas1"]
@@ -151,7 +151,7 @@ def test_a_rejected_correction_of_a_complaint_keeps_the_follow_up_on_the_origina
     assert (iku2["numerator"], iku2["denominator"]) == (1, 1)
 
 
-# -- §2a.3 one report per kelurahan and quarter ------------------------------------------------------
+# -- one report per kelurahan and quarter ------------------------------------------------------------
 
 def test_a_resent_quarter_report_replaces_the_first(app, client, life):
     ids, token = life["ids"], life["camat"]
@@ -166,7 +166,7 @@ def test_a_resent_quarter_report_replaces_the_first(app, client, life):
     assert first["id"] not in k2["record_ids"] and resent["id"] in k2["record_ids"]
 
 
-# -- §2a.1 one clock ---------------------------------------------------------------------------------
+# -- one clock ---------------------------------------------------------------------------------------
 
 def test_a_survey_near_midnight_belongs_to_the_local_year(app, client, life):
     ids, token = life["ids"], life["camat"]
@@ -222,7 +222,7 @@ def test_a_follow_up_marks_the_year_of_its_records_current_version(app, client, 
     assert (iku2["numerator"], iku2["denominator"]) == (1, 1)
 
 
-# -- §2a.4 follow-ups keep time ----------------------------------------------------------------------
+# -- follow-ups keep time ----------------------------------------------------------------------------
 
 def test_a_follow_up_dated_before_its_record_is_invalid(client, life):
     ids, token = life["ids"], life["petugas1"]
@@ -290,7 +290,7 @@ def test_the_openapi_document_shows_the_date_window(client):
     assert "2000-01-01" in item["properties"]["data"]["description"]
 
 
-# -- §2a.6 missing is not zero -----------------------------------------------------------------------
+# -- missing is not zero -----------------------------------------------------------------------------
 
 def test_a_closed_year_missing_a_quarterly_report_fails_k1_k2_k7(app, client, life):
     ids, token = life["ids"], life["camat"]
@@ -373,7 +373,7 @@ def test_a_pending_follow_up_attaches_to_a_record_of_its_senders_scope(app, clie
     assert (iku2["numerator"], iku2["denominator"]) == (1, 1)
 
 
-# -- §2a.5 reference data is versioned ---------------------------------------------------------------
+# -- reference data is versioned ---------------------------------------------------------------------
 
 def _edit_sop(client, minutes: int, **extra):
     if client.get("/admin/login").status_code == 200:
