@@ -89,15 +89,43 @@ def _details(kecamatan_id: int, kelurahan_id: int, period: str, code: str) -> tu
 
 # -- endpoints ---------------------------------------------------------------------------------------
 
+_OUT_OF_SCOPE = "Unknown kelurahan/kecamatan, or outside the admin's scope (alike)"
+
+
+def _admin_read(args_schema, page_schema, not_found: str = _OUT_OF_SCOPE):
+    """The decorators every endpoint here stacks, in one place, so they cannot drift apart.
+
+    Admins only (checked before the query string is parsed), bearer auth, the endpoint's query
+    arguments and page shape, and the 400/403/404 it may answer (``not_found`` says when).
+    """
+    decorators = (require_role(*ADMIN_ROLES), bp.doc(security=[{"bearer": []}]),
+                  bp.arguments(args_schema, location="query"), bp.response(200, page_schema),
+                  bp.alt_response(400, description="Bad period"), bp.alt_response(403, description="Not an admin"),
+                  bp.alt_response(404, description=not_found))
+
+    def decorate(view):
+        for decorator in reversed(decorators):  # the innermost first, as stacked decorators apply
+            view = decorator(view)
+        return view
+    return decorate
+
+
+def _drill_down(args: dict, code: str, key: str, in_kelurahan) -> dict:
+    """The rows of one indicator's stored ``details[key]`` for the scope asked, with its period and time.
+
+    :param in_kelurahan: ``(row, kelurahan_id) -> bool``, whether a row belongs to one kelurahan
+        (every row is kept for the whole kecamatan).
+    """
+    period = _period(args)
+    kecamatan_id, kelurahan_id = resolve_scope(args)
+    details, computed_at = _details(kecamatan_id, kelurahan_id, period, code)
+    rows = [row for row in details.get(key, []) if not kelurahan_id or in_kelurahan(row, kelurahan_id)]
+    return {"period": period, "computed_at": computed_at, key: rows}
+
+
 @bp.route("/indicators")
 class Indicators(MethodView):
-    @require_role(*ADMIN_ROLES)
-    @bp.doc(security=[{"bearer": []}])
-    @bp.arguments(IndicatorArgsSchema, location="query")
-    @bp.response(200, IndicatorPageSchema)
-    @bp.alt_response(400, description="Bad period")
-    @bp.alt_response(403, description="Not an admin")
-    @bp.alt_response(404, description="Unknown kelurahan/kecamatan, or outside the admin's scope (alike)")
+    @_admin_read(IndicatorArgsSchema, IndicatorPageSchema)
     def get(self, args: dict):
         """The six IKU of one period (a year or a quarter), kecamatan-wide or for one kelurahan.
 
@@ -111,49 +139,24 @@ class Indicators(MethodView):
 
 @bp.route("/indicators/criteria")
 class Criteria(MethodView):
-    @require_role(*ADMIN_ROLES)
-    @bp.doc(security=[{"bearer": []}])
-    @bp.arguments(IndicatorArgsSchema, location="query")
-    @bp.response(200, CriteriaPageSchema)
-    @bp.alt_response(400, description="Bad period")
-    @bp.alt_response(403, description="Not an admin")
-    @bp.alt_response(404, description="Unknown kelurahan/kecamatan, or outside the admin's scope (alike)")
+    @_admin_read(IndicatorArgsSchema, CriteriaPageSchema)
     def get(self, args: dict):
         """The K1–K7 matrix behind IKU5: per kelurahan in scope, each criterion held or not, and why."""
-        period = _period(args)
-        kecamatan_id, kelurahan_id = resolve_scope(args)
-        details, computed_at = _details(kecamatan_id, kelurahan_id, period, "IKU5")
-        rows = [k for k in details.get("kelurahan", []) if not kelurahan_id or k.get("id") == kelurahan_id]
-        return {"period": period, "computed_at": computed_at, "kelurahan": rows}
+        return _drill_down(args, "IKU5", "kelurahan", lambda row, kelurahan_id: row.get("id") == kelurahan_id)
 
 
 @bp.route("/indicators/rw")
 class RwStatuses(MethodView):
-    @require_role(*ADMIN_ROLES)
-    @bp.doc(security=[{"bearer": []}])
-    @bp.arguments(IndicatorArgsSchema, location="query")
-    @bp.response(200, RwPageSchema)
-    @bp.alt_response(400, description="Bad period")
-    @bp.alt_response(403, description="Not an admin")
-    @bp.alt_response(404, description="Unknown kelurahan/kecamatan, or outside the admin's scope (alike)")
+    @_admin_read(IndicatorArgsSchema, RwPageSchema)
     def get(self, args: dict):
         """The RW statuses behind IKU6: Baik now and at the baseline, changed, and the inspections read."""
-        period = _period(args)
-        kecamatan_id, kelurahan_id = resolve_scope(args)
-        details, computed_at = _details(kecamatan_id, kelurahan_id, period, "IKU6")
-        rows = [r for r in details.get("rw", []) if not kelurahan_id or r.get("kelurahan_id") == kelurahan_id]
-        return {"period": period, "computed_at": computed_at, "rw": rows}
+        return _drill_down(args, "IKU6", "rw", lambda row, kelurahan_id: row.get("kelurahan_id") == kelurahan_id)
 
 
 @bp.route("/indicators/<string:code>/records")
 class Records(MethodView):
-    @require_role(*ADMIN_ROLES)
-    @bp.doc(security=[{"bearer": []}])
-    @bp.arguments(RecordsArgsSchema, location="query")
-    @bp.response(200, RecordsPageSchema)
-    @bp.alt_response(400, description="Bad period")
-    @bp.alt_response(403, description="Not an admin")
-    @bp.alt_response(404, description="Unknown indicator code, kelurahan or kecamatan, or outside the scope")
+    @_admin_read(RecordsArgsSchema, RecordsPageSchema,
+                 not_found="Unknown indicator code, kelurahan or kecamatan, or outside the scope")
     def get(self, args: dict, code: str):
         """The submissions counted in one indicator's denominator (``details.record_ids``), oldest observed first.
 

@@ -59,9 +59,14 @@ class KelurahanCriteriaSchema(Schema):
     criteria = fields.Dict(keys=fields.String(), values=fields.Nested(CriterionSchema), required=True)
 
 
-class CriteriaPageSchema(Schema):
+class _DrillDownPageSchema(Schema):
+    """What every drill-down page starts with: the period asked and when its stored result was computed."""
+
     period = fields.String(required=True)
     computed_at = fields.DateTime(allow_none=True, required=True)
+
+
+class CriteriaPageSchema(_DrillDownPageSchema):
     kelurahan = fields.List(fields.Nested(KelurahanCriteriaSchema), required=True)
 
 
@@ -77,9 +82,7 @@ class RwStatusSchema(Schema):
     kelurahan = fields.String(allow_none=True, metadata={"description": "The kelurahan's name"})
 
 
-class RwPageSchema(Schema):
-    period = fields.String(required=True)
-    computed_at = fields.DateTime(allow_none=True, required=True)
+class RwPageSchema(_DrillDownPageSchema):
     rw = fields.List(fields.Nested(RwStatusSchema), required=True)
 
 
