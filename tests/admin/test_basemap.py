@@ -169,3 +169,31 @@ def test_stored_centroids_come_first_and_inspections_fill_the_gaps(client, world
     assert labels["RW 01"][1] < labels["RW 02"][1]
     kelurahan = re.search(r'<text x="[\d.-]+" y="([\d.-]+)" font-size="12"[^>]*>Coblong Kel 1</text>', svg)
     assert kelurahan is not None  # derived: the mean of its RW centroids
+
+
+def test_demo_ships_approximate_centroids_for_coblong_and_the_map_draws_them(client, app):
+    import random
+
+    from server.demo.reference import CENTROIDS_CSV, ensure_users, load_wilayah
+    from server.wilayah_import import parse_wilayah
+
+    rows = parse_wilayah(CENTROIDS_CSV.read_bytes(), CENTROIDS_CSV.name)  # an ordinary wilayah import file
+    assert "PERKIRAAN" in CENTROIDS_CSV.read_text().splitlines()[0]  # it says what it is
+    assert all(r.lat is not None for r in rows) and len({r.kode_kelurahan for r in rows}) == 6
+    with app.app_context():
+        kecamatan, kelurahan, report = load_wilayah(random.Random(1))
+        ensure_users(kecamatan, kelurahan)
+        db.session.commit()
+        assert report.coordinates_set == len(kelurahan) + sum(len(k.rw) for k in kelurahan)
+        assert all(k.lat is not None and all(rw.lat is not None for rw in k.rw) for k in kelurahan)
+        db.session.get(Kelurahan, kelurahan[0].id).lat = -6.9  # an operator's own centroid is kept
+        db.session.commit()
+        assert load_wilayah(random.Random(1))[2].coordinates_set == 0
+        assert db.session.get(Kelurahan, kelurahan[0].id).lat == -6.9
+    from server.demo.reference import DEMO_PASSWORD
+
+    login(client, "camat", DEMO_PASSWORD)
+    svg = client.get("/admin/peta").get_data(as_text=True).split("<svg", 1)[1].split("</svg>", 1)[0]
+    for nama in ("Cipaganti", "Lebak Siliwangi", "Lebak Gede", "Sadang Serang", "Sekeloa", "Dago"):
+        assert f">{nama}</text>" in svg
+    assert ">RW 08</text>" in svg and "<circle" not in svg
