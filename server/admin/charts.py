@@ -99,7 +99,7 @@ def points_svg(points: list[MapPoint], width: int = 640, height: int = 400, tile
     """Plot points in Web Mercator, zoomed to fit.
 
     Underneath, the built-in base layer works offline: ``places`` (kelurahan and RW centroids) drawn
-    as labelled marks. With ``tile_url`` (``…/{z}/{x}/{y}.png``) map tiles are drawn under that.
+    as labelled marks (a kelurahan as a pale disc, an RW as a small grey square; points are circles). With ``tile_url`` (``…/{z}/{x}/{y}.png``) map tiles are drawn under that.
     A point with ``href`` is a link to its record (keyboard-focusable, named by its label).
     """
     places = places or []
@@ -134,7 +134,8 @@ def points_svg(points: list[MapPoint], width: int = 640, height: int = 400, tile
                          f'stroke="#93c5fd"/><text x="{px:.1f}" y="{py - 48:.1f}" font-size="12" font-weight="700" '
                          f'text-anchor="middle" fill="#1e3a8a">{escape(place.label)}</text>')
         else:
-            parts.append(f'<text x="{px + 9:.1f}" y="{py + 4:.1f}" font-size="10" fill="#374151">'
+            parts.append(f'<rect x="{px - 2.5:.1f}" y="{py - 2.5:.1f}" width="5" height="5" fill="#6b7280"/>'
+                         f'<text x="{px + 6:.1f}" y="{py + 4:.1f}" font-size="10" fill="#374151">'
                          f'{escape(place.label)}</text>')
     for point, x, y in zip(points, xs[:n], ys[:n]):
         colour = "#15803d" if point.baik else ("#b91c1c" if point.baik is False else "#1d4ed8")
