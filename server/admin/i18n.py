@@ -223,6 +223,9 @@ EN: dict[str, str] = {
     "Mengapa": "Why",
     "Klik titik untuk membuka rekamannya.": "Click a point to open its record.",
     "Wilayah": "Areas",
+    "Halaman ini hanya untuk admin kecamatan. Data wilayah Anda tetap dapat dilihat di dasbor.":
+        "This page is for kecamatan admins only. Your area's data is on the dashboard.",
+    "Kembali ke dasbor": "Back to the dashboard",
     "Kolom pilihan": "Optional columns",
     "titik tengah RW itu (atau kelurahan, pada baris tanpa rw) untuk peta.": "the centre of that RW (or of the kelurahan, on a row without rw) for the map.",
     "Titik tengah (lintang, bujur; WGS84) setiap kelurahan dan RW menjadi latar peta yang bekerja tanpa internet.":

@@ -68,16 +68,23 @@ def test_base_layer_and_wilayah_pages_in_the_browser(live, browser):
     assert {name: v for name, v in found.items() if v} == {}
 
 
-def test_a_point_opens_its_record_and_leads_back(live, browser):
+def test_kelurahan_applies_on_change_and_a_point_opens_its_record(live, browser):
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
     _login(page, live.url)
     page.goto(f"{live.url}/admin/peta?period={YEAR}")
+    # Picking a kelurahan applies at once (no button): the map narrows to it and is named after it.
+    other_id, other = live.kelurahan[1]
+    with page.expect_navigation():
+        page.get_by_label("Kelurahan").select_option(str(other_id))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Kelurahan {other}")
+    expect(page.locator("svg.map text", has_text=live.kelurahan[0][1])).to_have_count(0)
+    assert page.get_by_role("button", name="Tampilkan").count() == 0
     point = page.locator("svg.map a").first
     name = point.get_attribute("aria-label")
     point.click()
     page.wait_for_url("**/admin/pengajuan/**")
     expect(page.get_by_role("heading", level=1)).to_contain_text(name.split(" · ")[0])
     page.locator("#back-link").click()
-    page.wait_for_url(f"**/admin/peta?period={YEAR}")
+    page.wait_for_url(f"**/admin/peta?period={YEAR}&kelurahan_id={other_id}")
     context.close()
