@@ -28,6 +28,7 @@ from server.models import REVIEW_STATES, Attachment, DeviceToken, FormDefinition
 
 PAGE_SIZE = 50
 MAX_MAP_POINTS = 2000
+MAP_WIDTH, MAP_HEIGHT = 960, 600  # the SVG frame; it shrinks to the screen
 
 
 def form_codes() -> list[tuple[str, str]]:
@@ -206,5 +207,5 @@ def inspection_map():
     tile_url = current_app.config.get("MAP_TILE_URL")
     places = base_layer(ctx)
     title = f"Kelurahan {ctx.kelurahan_nama}" if ctx.kelurahan_id else f"Kecamatan {ctx.kecamatan.nama}"
-    return render_template("admin/map.html", ctx=ctx, svg=points_svg(points, tile_url=tile_url, places=places),
+    return render_template("admin/map.html", ctx=ctx, svg=points_svg(points, width=MAP_WIDTH, height=MAP_HEIGHT, tile_url=tile_url, places=places),
                            items=items, tile_url=tile_url, title=title)
