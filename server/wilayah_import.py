@@ -11,13 +11,21 @@ and spacing, whitespace around values, codes without dots (``3273021001``), RW w
 ``01``, ``RW 01`` or ``RW.1``. Everything else is an error that names its row; nothing is written
 unless the whole file is good. Up to four title rows above the header are skipped.
 
+Optional columns ``lat`` and ``lon`` give a centroid (WGS84 decimal degrees, inside Indonesia:
+lat −11…6, lon 95…141; a decimal comma as Excel writes it in an Indonesian locale is accepted) for
+the admin's map: on a row without ``rw`` they place the kelurahan, on a row with ``rw`` that RW. A
+coordinate outside those ranges, not a number, or only one of the two is an Indonesian error naming
+its row; empty cells leave stored coordinates as they are.
+
 Importing is idempotent: rows already present are left alone, a kelurahan whose name changed is
-renamed, and nothing is ever deleted (submissions point at the rows).
+renamed, coordinates that differ are replaced, and nothing is ever deleted (submissions point at the
+rows).
 """
 from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,14 +37,18 @@ from server.extensions import db
 from server.models import RW, Kecamatan, Kelurahan
 
 REQUIRED_COLUMNS = ("kecamatan", "kode_kelurahan", "kelurahan")
-OPTIONAL_COLUMNS = ("rw", "kode_kecamatan")
+OPTIONAL_COLUMNS = ("rw", "kode_kecamatan", "lat", "lon")
 # Header spellings seen in the wild → our column names.
 _ALIASES = {
     "nama_kecamatan": "kecamatan", "kec": "kecamatan",
     "kode_kel": "kode_kelurahan", "kode_desa": "kode_kelurahan", "kode": "kode_kelurahan",
     "nama_kelurahan": "kelurahan", "kel": "kelurahan", "desa": "kelurahan", "kelurahan_desa": "kelurahan",
     "kode_kec": "kode_kecamatan", "no_rw": "rw", "nomor_rw": "rw",
+    "latitude": "lat", "lintang": "lat", "longitude": "lon", "lng": "lon", "long": "lon", "bujur": "lon",
 }
+# Where a centroid may lie: Indonesia with a margin (Sabang to Merauke, Miangas to Rote).
+LAT_RANGE = (-11.0, 6.0)
+LON_RANGE = (95.0, 141.0)
 _KODE_KELURAHAN = re.compile(r"^(\d{2})\.(\d{2})\.(\d{2})\.([12]\d{3})$")
 _RW = re.compile(r"^(?:rw)?[\s.:/-]*0*(\d{1,3})$", re.IGNORECASE)
 _MAX_ERRORS_SHOWN = 20
@@ -64,6 +76,8 @@ class WilayahRow:
     kode_kelurahan: str
     kelurahan: str
     rw: str | None
+    lat: float | None = None  # the centroid of the RW (or of the kelurahan on a row without rw)
+    lon: float | None = None
 
 
 @dataclass
@@ -74,16 +88,19 @@ class ImportReport:
     kelurahan_created: int = 0
     kelurahan_renamed: int = 0
     rw_created: int = 0
+    coordinates_set: int = 0  # kelurahan and RW whose centroid was added or changed
     rows: int = 0
     kecamatan_ids: set[int] = field(default_factory=set)
 
     @property
     def changed(self) -> bool:
-        return bool(self.kecamatan_created or self.kelurahan_created or self.kelurahan_renamed or self.rw_created)
+        return bool(self.kecamatan_created or self.kelurahan_created or self.kelurahan_renamed or self.rw_created
+                    or self.coordinates_set)
 
     def summary(self) -> str:
         return (f"{self.rows} rows: {self.kecamatan_created} kecamatan, {self.kelurahan_created} kelurahan, "
-                f"{self.rw_created} RW created; {self.kelurahan_renamed} kelurahan renamed")
+                f"{self.rw_created} RW created; {self.kelurahan_renamed} kelurahan renamed; "
+                f"{self.coordinates_set} centroids set")
 
 
 # -- normalising values ------------------------------------------------------------------------------
@@ -120,6 +137,45 @@ def normalize_rw(value: str) -> str | None:
     if number == 0:
         return None
     return f"{number:02d}"
+
+
+class CoordinateError(ValueError):
+    """A latitude/longitude pair that cannot be stored; the message is Indonesian, for the user."""
+
+
+def _number(text: str) -> float:
+    """A decimal number from a cell (a decimal comma as Excel writes it in Indonesia); NaN when it is none."""
+    value_text = text.strip()
+    if "," in value_text and "." not in value_text:
+        value_text = value_text.replace(",", ".")
+    try:
+        return float(value_text)
+    except ValueError:
+        return math.nan
+
+
+def _within(value: float, bounds: tuple[float, float]) -> bool:
+    return math.isfinite(value) and bounds[0] <= value <= bounds[1]
+
+
+def parse_coordinates(lat_text: str, lon_text: str) -> tuple[float | None, float | None]:
+    """A centroid from two texts: (None, None) when both are empty; CoordinateError (Indonesian) when
+    only one is given, either is not a number, or the point lies outside Indonesia."""
+    lat_text, lon_text = lat_text.strip(), lon_text.strip()
+    if not lat_text and not lon_text:
+        return None, None
+    if not lat_text or not lon_text:
+        raise CoordinateError("lat dan lon harus diisi keduanya (atau dikosongkan keduanya)")
+    lat, lon = _number(lat_text), _number(lon_text)
+    if _within(lat, LAT_RANGE) and _within(lon, LON_RANGE):
+        return round(lat, 6), round(lon, 6)
+    if _within(lon, LAT_RANGE) and _within(lat, LON_RANGE):  # a common slip: the two columns swapped
+        raise CoordinateError(f"lat {lat_text!r} dan lon {lon_text!r} tertukar: lat (lintang) di Indonesia "
+                              "antara -11 dan 6, lon (bujur) antara 95 dan 141")
+    name, text, bounds, example = (("lat", lat_text, LAT_RANGE, "-6.8915") if not _within(lat, LAT_RANGE)
+                                   else ("lon", lon_text, LON_RANGE, "107.6107"))
+    raise CoordinateError(f"{name} {text!r} tidak sah: tulis derajat desimal (WGS84) antara "
+                          f"{bounds[0]:g} dan {bounds[1]:g}, misalnya {example}")
 
 
 # -- reading files -----------------------------------------------------------------------------------
@@ -229,9 +285,14 @@ def _check_row(line: int, cells: dict[str, str]) -> tuple[WilayahRow | None, lis
         problems.append(f"row {line}: rw {raw_rw!r} is not an RW number like 01 or 'RW 01'")
     if len(kecamatan) > 120 or len(kelurahan) > 120:
         problems.append(f"row {line}: a name is longer than 120 characters")
+    lat = lon = None
+    try:
+        lat, lon = parse_coordinates(cells.get("lat", ""), cells.get("lon", ""))
+    except CoordinateError as err:
+        problems.append(f"baris {line}: {err}")
     if problems:
         return None, problems
-    return WilayahRow(line, kecamatan, kode_kecamatan, kode, kelurahan, rw), []
+    return WilayahRow(line, kecamatan, kode_kecamatan, kode, kelurahan, rw, lat, lon), []
 
 
 def _conflicts(rows: Iterable[WilayahRow]) -> list[str]:
@@ -239,7 +300,13 @@ def _conflicts(rows: Iterable[WilayahRow]) -> list[str]:
     errors = []
     kelurahan: dict[str, WilayahRow] = {}
     kecamatan: dict[str, WilayahRow] = {}
+    placed: dict[tuple[str, str | None], WilayahRow] = {}
     for row in rows:
+        if row.lat is not None:
+            first_at = placed.setdefault((row.kode_kelurahan, row.rw), row)
+            if (first_at.lat, first_at.lon) != (row.lat, row.lon):
+                errors.append(f"baris {row.line}: titik tengah {row.kelurahan}{f' RW {row.rw}' if row.rw else ''} "
+                              f"berbeda dengan baris {first_at.line}")
         first = kelurahan.setdefault(row.kode_kelurahan, row)
         if first.kelurahan != row.kelurahan or first.kecamatan.casefold() != row.kecamatan.casefold():
             errors.append(f"row {row.line}: {row.kode_kelurahan} is '{row.kelurahan}' in kecamatan '{row.kecamatan}' "
@@ -261,9 +328,8 @@ def import_rows(rows: list[WilayahRow]) -> ImportReport:
     kecamatan_by_nama = {k.nama.casefold(): k for k in all_kecamatan}
     wanted_kel = {r.kode_kelurahan for r in rows}
     kelurahan = {k.kode: k for k in db.session.scalars(select(Kelurahan).where(Kelurahan.kode.in_(wanted_kel)))}
-    existing_rw = set(db.session.execute(
-        select(RW.kelurahan_id, RW.nomor).where(RW.kelurahan_id.in_([k.id for k in kelurahan.values()] or [-1]))
-    ).tuples())
+    existing_rw = {(r.kelurahan_id, r.nomor): r for r in db.session.scalars(
+        select(RW).where(RW.kelurahan_id.in_([k.id for k in kelurahan.values()] or [-1])))}
     errors = []
     for row in rows:
         kec = kecamatan_by_kode.get(row.kode_kecamatan)
@@ -298,15 +364,27 @@ def import_rows(rows: list[WilayahRow]) -> ImportReport:
         elif kel.nama != row.kelurahan:
             kel.nama = row.kelurahan
             report.kelurahan_renamed += 1
-        if row.rw is not None and (kel.id, row.rw) not in existing_rw:
-            db.session.add(RW(kelurahan_id=kel.id, nomor=row.rw))
-            existing_rw.add((kel.id, row.rw))
+        if row.rw is None:
+            _place(kel, row, report)
+            continue
+        rw = existing_rw.get((kel.id, row.rw))
+        if rw is None:
+            rw = existing_rw[(kel.id, row.rw)] = RW(kelurahan_id=kel.id, nomor=row.rw)
+            db.session.add(rw)
             report.rw_created += 1
+        _place(rw, row, report)
     if errors:
         db.session.rollback()
         raise WilayahImportError(errors)
     db.session.flush()
     return report
+
+
+def _place(target: Kelurahan | RW, row: WilayahRow, report: ImportReport) -> None:
+    """Store the row's centroid on the kelurahan or RW when it has one and it differs."""
+    if row.lat is not None and (target.lat, target.lon) != (row.lat, row.lon):
+        target.lat, target.lon = row.lat, row.lon
+        report.coordinates_set += 1
 
 
 def import_wilayah_file(path: str | Path) -> ImportReport:

@@ -13,7 +13,7 @@ from flask import Flask
 from server.admin.blueprint import bp
 
 # View modules, imported by init_app (views are leaves: nothing else imports them).
-VIEW_MODULES = ("auth", "dashboard", "drilldown", "records", "audit_page", "manage", "manage_catalogue",
+VIEW_MODULES = ("auth", "dashboard", "drilldown", "records", "audit_page", "manage", "manage_catalogue", "manage_wilayah",
                 "imports", "exports", "xforms", "review_queue", "search")
 
 

@@ -94,19 +94,14 @@ def _mercator(lat: float, lon: float, zoom: int) -> tuple[float, float]:
     return x, y
 
 
-def points_svg(points: list[MapPoint], width: int = 640, height: int = 400, tile_url: str | None = None,
-               places: list[Place] | None = None) -> Markup:
-    """Plot points in Web Mercator, zoomed to fit.
+def _fit(located: list[tuple[float, float]], width: int, height: int,
+         whole_zoom: bool) -> tuple[int, tuple[float, ...], tuple[float, ...]]:
+    """The zoom level and pixel coordinates that fit every location in the frame (28 px margin).
 
-    Underneath, the built-in base layer works offline: ``places`` (kelurahan and RW centroids) drawn
-    as labelled marks. With ``tile_url`` (``…/{z}/{x}/{y}.png``) map tiles are drawn under that.
-    A point with ``href`` is a link to its record (keyboard-focusable, named by its label).
+    Tiles only exist at whole zoom levels; without tiles the picture is scaled up further (less than
+    the next level's 2×) so the kecamatan fills the frame and its RW labels have room.
     """
-    places = places or []
-    if not points and not places:
-        return Markup("")
     pad = 28
-    located = [(p.lat, p.lon) for p in points] + [(p.lat, p.lon) for p in places]
     zoom = 18
     while zoom > 1:
         xs, ys = zip(*(_mercator(lat, lon, zoom) for lat, lon in located))
@@ -114,6 +109,46 @@ def points_svg(points: list[MapPoint], width: int = 640, height: int = 400, tile
             break
         zoom -= 1
     xs, ys = zip(*(_mercator(lat, lon, zoom) for lat, lon in located))
+    if whole_zoom:
+        return zoom, xs, ys
+    spans = (max(xs) - min(xs), max(ys) - min(ys))
+    scale = min([2.0] + [(room - 2 * pad) / span for room, span in zip((width, height), spans) if span > 0])
+    scale = max(1.0, scale)
+    return zoom, tuple(x * scale for x in xs), tuple(y * scale for y in ys)
+
+
+_HALO = 'stroke="#fff" stroke-width="3" paint-order="stroke" pointer-events="none"'
+
+
+def _place_marks(places: list[Place], spots: list[tuple[float, float]]) -> tuple[list[str], list[str]]:
+    """The base layer's marks (a pale disc per kelurahan, a small grey square per RW) and their labels."""
+    marks, labels = [], []
+    for place, (px, py) in zip(places, spots):
+        if place.kind == "kelurahan":
+            marks.append(f'<ellipse cx="{px:.1f}" cy="{py:.1f}" rx="44" ry="44" fill="#dbeafe" fill-opacity=".55" '
+                         'stroke="#93c5fd"/>')
+            labels.append(f'<text x="{px:.1f}" y="{py - 48:.1f}" font-size="12" font-weight="700" text-anchor="middle" '
+                          f'fill="#1e3a8a" {_HALO}>{escape(place.label)}</text>')
+        else:
+            marks.append(f'<rect x="{px - 2.5:.1f}" y="{py - 2.5:.1f}" width="5" height="5" fill="#6b7280"/>')
+            labels.append(f'<text x="{px + 6:.1f}" y="{py + 4:.1f}" font-size="10" fill="#374151" {_HALO}>'
+                          f'{escape(place.label)}</text>')
+    return marks, labels
+
+
+def points_svg(points: list[MapPoint], width: int = 640, height: int = 400, tile_url: str | None = None,
+               places: list[Place] | None = None) -> Markup:
+    """Plot points in Web Mercator, zoomed to fit.
+
+    Underneath, the built-in base layer works offline: ``places`` (kelurahan and RW centroids) drawn
+    as labelled marks (a kelurahan as a pale disc, an RW as a small grey square; points are circles). With ``tile_url`` (``…/{z}/{x}/{y}.png``) map tiles are drawn under that.
+    A point with ``href`` is a link to its record (keyboard-focusable, named by its label).
+    """
+    places = places or []
+    if not points and not places:
+        return Markup("")
+    located = [(p.lat, p.lon) for p in points] + [(p.lat, p.lon) for p in places]
+    zoom, xs, ys = _fit(located, width, height, whole_zoom=bool(tile_url))
     left = (max(xs) + min(xs)) / 2 - width / 2
     top = (max(ys) + min(ys)) / 2 - height / 2
     parts = [f'<svg class="map" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" '
@@ -127,15 +162,8 @@ def points_svg(points: list[MapPoint], width: int = 640, height: int = 400, tile
                 parts.append(f'<image href="{escape(href)}" x="{tx * 256 - left:.1f}" y="{ty * 256 - top:.1f}" '
                              'width="256" height="256"/>')
     n = len(points)
-    for place, x, y in zip(places, xs[n:], ys[n:]):
-        px, py = x - left, y - top
-        if place.kind == "kelurahan":
-            parts.append(f'<ellipse cx="{px:.1f}" cy="{py:.1f}" rx="44" ry="44" fill="#dbeafe" fill-opacity=".55" '
-                         f'stroke="#93c5fd"/><text x="{px:.1f}" y="{py - 48:.1f}" font-size="12" font-weight="700" '
-                         f'text-anchor="middle" fill="#1e3a8a">{escape(place.label)}</text>')
-        else:
-            parts.append(f'<text x="{px + 9:.1f}" y="{py + 4:.1f}" font-size="10" fill="#374151">'
-                         f'{escape(place.label)}</text>')
+    marks, labels = _place_marks(places, [(x - left, y - top) for x, y in zip(xs[n:], ys[n:])])
+    parts.extend(marks)
     for point, x, y in zip(points, xs[:n], ys[:n]):
         colour = "#15803d" if point.baik else ("#b91c1c" if point.baik is False else "#1d4ed8")
         circle = (f'<circle cx="{x - left:.1f}" cy="{y - top:.1f}" r="7" fill="{colour}" stroke="#fff" '
@@ -143,5 +171,6 @@ def points_svg(points: list[MapPoint], width: int = 640, height: int = 400, tile
         if point.href:
             circle = f'<a href="{escape(point.href)}" aria-label="{escape(point.label)}">{circle}</a>'
         parts.append(circle)
+    parts.extend(labels)  # names on top of the points, with a white halo; clicks go through to the points
     parts.append("</svg>")
     return Markup("".join(parts))  # nosec B704 - labels, links and tile URLs are escape()d; the rest are our numbers

@@ -222,7 +222,26 @@ EN: dict[str, str] = {
     "Tanpa data awal": "No baseline data",
     "Mengapa": "Why",
     "Klik titik untuk membuka rekamannya.": "Click a point to open its record.",
-    "Latar: titik tengah kelurahan dan RW dari lokasi inspeksi yang tersimpan": "Background: kelurahan and RW centres from the stored inspection locations",
+    "Wilayah": "Areas",
+    "Halaman ini hanya untuk admin kecamatan. Data wilayah Anda tetap dapat dilihat di dasbor.":
+        "This page is for kecamatan admins only. Your area's data is on the dashboard.",
+    "Kembali ke dasbor": "Back to the dashboard",
+    "Kolom pilihan": "Optional columns",
+    "titik tengah RW itu (atau kelurahan, pada baris tanpa rw) untuk peta.": "the centre of that RW (or of the kelurahan, on a row without rw) for the map.",
+    "Titik tengah (lintang, bujur; WGS84) setiap kelurahan dan RW menjadi latar peta yang bekerja tanpa internet.":
+        "The centre (latitude, longitude; WGS84) of every kelurahan and RW is the map's background, which works offline.",
+    "Impor banyak sekaligus lewat": "Import many at once through",
+    "kolom": "columns",
+    "RW bertitik": "RW placed",
+    "Ubah": "Edit",
+    "Tempat": "Place",
+    "Lintang": "Latitude",
+    "Bujur": "Longitude",
+    "titik diubah.": "centres changed.",
+    "Lintang (lat) antara -11 dan 6, bujur (lon) antara 95 dan 141, dalam derajat desimal, misalnya -6,8915 dan 107,6107. Kosongkan keduanya bila belum diketahui: peta lalu memakai lokasi inspeksi.":
+        "Latitude (lat) between -11 and 6, longitude (lon) between 95 and 141, in decimal degrees, e.g. -6.8915 and 107.6107. Leave both empty when unknown: the map then uses the inspection locations.",
+    "Latar: titik tengah kelurahan dan RW dari data wilayah, atau dari lokasi inspeksi yang tersimpan":
+        "Background: kelurahan and RW centres from the wilayah data, or else from the stored inspection locations",
     "dengan ubin peta": "with map tiles",
     "tanpa internet": "works offline",
     "Permintaan tidak dapat diproses": "The request cannot be processed",

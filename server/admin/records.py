@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from server.admin.access import admin_required, current_admin, may_see_submission, scope_submissions
 from server.admin.blueprint import bp
-from server.admin.charts import MapPoint, Place, points_svg
+from server.admin.basemap import base_layer, located
+from server.admin.charts import MapPoint, points_svg
 from server.admin.context import page_context
 from server.admin.describe import (coordinates, definition_of, device_label, fields_in_order, form_titles, place_label,
                                    record_label, state_label)
@@ -27,6 +28,7 @@ from server.models import REVIEW_STATES, Attachment, DeviceToken, FormDefinition
 
 PAGE_SIZE = 50
 MAX_MAP_POINTS = 2000
+MAP_WIDTH, MAP_HEIGHT = 960, 600  # the SVG frame; it shrinks to the screen
 
 
 def form_codes() -> list[tuple[str, str]]:
@@ -173,10 +175,10 @@ def submission_review(submission_id: str):
 def inspection_map():
     """Plot the period's RW inspections that carry a location (server-made SVG), with the list.
 
-    Each point links to its record. The base layer works offline: the centroid of every RW (the
-    mean location of all its inspections on the server, any period) labelled with its number, and
-    of every kelurahan (the mean of its RW) with its name; map tiles go underneath only when
-    ``SIKK_MAP_TILE_URL`` is configured.
+    Each point links to its record. The base layer works offline: the labelled centroid of every
+    kelurahan and RW in view, stored with the wilayah or else derived from inspections (see
+    server/admin/basemap.py), so a kecamatan without located inspections still gets its map; map
+    tiles go underneath only when ``SIKK_MAP_TILE_URL`` is configured.
     """
     ctx = page_context()
     data = Submission.data
@@ -193,7 +195,7 @@ def inspection_map():
     # Only the five keys the map needs are read out of each record's JSON (not the whole document).
     for sid, rw_id, observed_at, lokasi, toga, sampah, kumuh, lembaga in db.session.execute(
             stmt.order_by(Submission.observed_at).limit(MAX_MAP_POINTS)):
-        if not _located(lokasi):
+        if not located(lokasi):
             continue
         # JSON booleans come back as True from PostgreSQL and as 1 from SQLite's json_extract.
         baik = toga in (True, 1) and sampah == "baik" and kumuh == "tidak_kumuh" and lembaga in (True, 1)
@@ -203,48 +205,7 @@ def inspection_map():
         items.append({"id": sid, "label": label, "lat": round(float(lokasi["lat"]), 6),
                       "lon": round(float(lokasi["lon"]), 6), "baik": baik})
     tile_url = current_app.config.get("MAP_TILE_URL")
-    places = _base_layer(ctx, names)
+    places = base_layer(ctx)
     title = f"Kelurahan {ctx.kelurahan_nama}" if ctx.kelurahan_id else f"Kecamatan {ctx.kecamatan.nama}"
-    return render_template("admin/map.html", ctx=ctx, svg=points_svg(points, tile_url=tile_url, places=places),
+    return render_template("admin/map.html", ctx=ctx, svg=points_svg(points, width=MAP_WIDTH, height=MAP_HEIGHT, tile_url=tile_url, places=places),
                            items=items, tile_url=tile_url, title=title)
-
-
-def _located(lokasi) -> bool:
-    if not isinstance(lokasi, dict):
-        return False
-    try:
-        lat, lon = float(lokasi["lat"]), float(lokasi["lon"])
-    except (KeyError, TypeError, ValueError):
-        return False
-    return -90 <= lat <= 90 and -180 <= lon <= 180
-
-
-def _base_layer(ctx, names) -> list[Place]:
-    """Labelled centroids of the RW and kelurahan in view, from every located inspection on the server."""
-    stmt = scope_submissions(select(Submission.rw_id, Submission.kelurahan_id, Submission.data["lokasi"])
-                             .where(Submission.form_code == "inspeksi-rw", Submission.rw_id.is_not(None)),
-                             ctx.kecamatan.id)
-    if ctx.kelurahan_id:
-        stmt = stmt.where(Submission.kelurahan_id == ctx.kelurahan_id)
-    sums: dict[int, list[float]] = {}
-    kelurahan_of: dict[int, int] = {}
-    for rw_id, kel_id, lokasi in db.session.execute(stmt.limit(MAX_MAP_POINTS * 5)):
-        if not _located(lokasi):
-            continue
-        acc = sums.setdefault(rw_id, [0.0, 0.0, 0])
-        acc[0] += float(lokasi["lat"])
-        acc[1] += float(lokasi["lon"])
-        acc[2] += 1
-        kelurahan_of[rw_id] = kel_id
-    rw_centroids = {rw: (lat / n, lon / n) for rw, (lat, lon, n) in sums.items()}
-    places = []
-    by_kel: dict[int, list[tuple[float, float]]] = {}
-    for rw_id, (lat, lon) in rw_centroids.items():
-        by_kel.setdefault(kelurahan_of[rw_id], []).append((lat, lon))
-        nomor = names.rw.get(rw_id, ("?", 0))[0]
-        places.append(Place(lat, lon, f"RW {nomor}", "rw"))
-    for kel_id, spots in by_kel.items():
-        lat = sum(p[0] for p in spots) / len(spots)
-        lon = sum(p[1] for p in spots) / len(spots)
-        places.insert(0, Place(lat, lon, names.kelurahan_of(kel_id), "kelurahan"))
-    return places

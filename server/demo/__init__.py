@@ -97,7 +97,8 @@ def _world(kecamatan, kelurahan, users: dict[str, User], holidays: set[dt.date])
         officer = officer_of.get(kel.id, "camat")
         kiosk = f"kiosk-{kel.kode[-4:]}"
         places.append(Place(kel.id, kel.kode, kel.nama, tuple((rw.id, rw.nomor) for rw in kel.rw), officer,
-                            "lurah" if kel.id in lurah_scope else officer, kiosk if kiosk in users else "camat"))
+                            "lurah" if kel.id in lurah_scope else officer, kiosk if kiosk in users else "camat",
+                            tuple((rw.id, rw.lat, rw.lon) for rw in kel.rw if rw.lat is not None)))
     service_types = {st["code"]: st for st in default_service_types()}
     return DemoWorld(kecamatan.id, kecamatan.nama, "camat", "kiosk", places, service_types, holidays)
 

@@ -73,6 +73,7 @@ class Place:
     officer: str  # inspections, reports, complaints, services
     reporter: str  # laporan-kelurahan
     kiosk: str  # skm at the kelurahan office
+    rw_centroids: tuple[tuple[int, float, float], ...] = ()  # (rw id, lat, lon) of the RW that have one
 
 
 @dataclass(frozen=True)
@@ -190,8 +191,11 @@ class DemoGenerator:
         rng = self._rng("inspeksi-rw")
         out = []
         for place in self.world.places:
-            centre = (-6.885 - rng.uniform(0, 0.02), 107.605 + rng.uniform(0, 0.02))
+            centre = (-6.885 - rng.uniform(0, 0.02), 107.605 + rng.uniform(0, 0.02))  # drawn always: same sequence
+            spots = {rw_id: (lat, lon) for rw_id, lat, lon in place.rw_centroids}
             for rw_id, nomor in place.rw:
+                # Near the RW's stored centroid when it has one (the map's base layer), else around the kelurahan.
+                here, spread = (spots[rw_id], 0.0008) if rw_id in spots else (centre, 0.003)
                 state = {
                     "kebun_toga": rng.random() < 0.45,
                     "pengelolaan_sampah": rng.choices(("baik", "cukup", "buruk"), (35, 45, 20))[0],
@@ -216,8 +220,8 @@ class DemoGenerator:
                         data["foto"] = [self.take_photo(f"{place.nama} RW {nomor} {day.isoformat()}")
                                         for _ in range(rng.randint(1, 2))]
                     if rng.random() < 0.8:
-                        data["lokasi"] = {"lat": round(centre[0] + rng.uniform(-0.003, 0.003), 6),
-                                          "lon": round(centre[1] + rng.uniform(-0.003, 0.003), 6),
+                        data["lokasi"] = {"lat": round(here[0] + rng.uniform(-spread, spread), 6),
+                                          "lon": round(here[1] + rng.uniform(-spread, spread), 6),
                                           "accuracy": rng.choice((5, 8, 12, 20))}
                     if rng.random() < 0.25:
                         data["catatan"] = rng.choice(_NOTES)

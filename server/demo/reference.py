@@ -19,6 +19,9 @@ from server.wilayah_import import ImportReport, import_rows, parse_wilayah
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 KELURAHAN_CSV = DATA_DIR / "kota-bandung-kelurahan.csv"
+# Approximate centroids of Coblong's kelurahan (hand-placed from public maps) and of RW 01–13 of
+# each (synthesized around them), for the demo map only; an operator imports real ones.
+CENTROIDS_CSV = DATA_DIR / "coblong-centroids.csv"
 DEMO_KECAMATAN_KODE = "32.73.02"  # Coblong, Kota Bandung
 DEMO_PASSWORD = "demo123"  # nosec B105 - the published demo password (README.md, scripts/run-local.sh)
 RW_PER_KELURAHAN = (8, 13)  # "about ten" (no public list of Bandung's RW exists)
@@ -85,8 +88,23 @@ def load_wilayah(rng: random.Random) -> tuple[Kecamatan, list[Kelurahan], Import
         population = rng.randint(*KELURAHAN_SERVICE_POPULATION)  # drawn every run: the sequence stays fixed
         if kel.service_population is None:
             kel.service_population = population
+    report.coordinates_set += place_centroids(kelurahan)
     db.session.flush()
     return kecamatan, kelurahan, report
+
+
+def place_centroids(kelurahan: list[Kelurahan]) -> int:
+    """Give the demo's kelurahan and RW the shipped approximate centroids where they have none yet
+    (an operator's own coordinates are kept); return how many places got one."""
+    spots = {(r.kode_kelurahan, r.rw): (r.lat, r.lon)
+             for r in parse_wilayah(CENTROIDS_CSV.read_bytes(), CENTROIDS_CSV.name) if r.lat is not None}
+    placed = 0
+    for kel in kelurahan:
+        for target, key in ((kel, (kel.kode, None)), *((rw, (kel.kode, rw.nomor)) for rw in kel.rw)):
+            if target.lat is None and key in spots:
+                target.lat, target.lon = spots[key]
+                placed += 1
+    return placed
 
 
 def ensure_users(kecamatan: Kecamatan, kelurahan: list[Kelurahan]) -> tuple[dict[str, User], int]:

@@ -1,7 +1,7 @@
 """The administrative hierarchy: kecamatan → kelurahan → RW."""
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
@@ -29,6 +29,9 @@ class Kelurahan(db.Model):
     kode: Mapped[str] = mapped_column(String(16), unique=True)  # PP.KK.CC.DDDD
     nama: Mapped[str] = mapped_column(String(120))
     service_population: Mapped[int | None] = mapped_column(Integer)
+    # Approximate centroid (WGS84), the map's offline base layer; None: derived from inspections.
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
 
     kecamatan: Mapped[Kecamatan] = relationship(back_populates="kelurahan")
     rw: Mapped[list["RW"]] = relationship(back_populates="kelurahan", order_by="RW.nomor")
@@ -41,5 +44,8 @@ class RW(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kelurahan_id: Mapped[int] = mapped_column(ForeignKey("kelurahan.id"), index=True)
     nomor: Mapped[str] = mapped_column(String(8))  # "01", "02", …
+    # Approximate centroid (WGS84), the map's offline base layer; None: derived from inspections.
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
 
     kelurahan: Mapped[Kelurahan] = relationship(back_populates="rw")
