@@ -93,9 +93,8 @@ function taskGroup(group) {
     rest.length ? h('details', {}, h('summary', {}, t('showMore', { n: rest.length })), h('ul', { class: 'tasks' }, rest)) : null);
 }
 
-/** "Tugas hari ini": the due work of the forms the role may fill, counted. */
-function drawToday(box, data, forms) {
-  const groups = dueWork({ bootstrap: state.bootstrap, formCodes: forms.map((f) => f.code), ...data });
+/** "Tugas hari ini": the due work (`dueWork` of src/today.js, for the forms the role may fill), counted. */
+function drawToday(box, groups) {
   if (!groups.length) {
     mount(box, h('p', { class: 'hint' }, t('todayEmpty')));
     return;
@@ -216,10 +215,12 @@ function oneAtATime(run) {
  */
 async function drawParts(view, data, first) {
   const { boxes, forms } = view;
+  let groups = null;
   const steps = [
     () => drawFlash(view.flash, view.flashId, data),
     () => drawReviews(boxes.review, data),
-    () => drawToday(boxes.today, data, forms),
+    () => { groups = dueWork({ bootstrap: state.bootstrap, formCodes: forms.map((f) => f.code), ...data }); },
+    () => drawToday(boxes.today, groups),
     () => drawForms(boxes.forms, data, forms),
     () => drawDrafts(boxes.drafts, data, view.redraw),
     () => drawOutbox(boxes.outbox, data),
