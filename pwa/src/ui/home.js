@@ -37,6 +37,17 @@ function section(id, title, ...children) {
   return h('section', { 'aria-labelledby': id }, h('h2', { id }, title), ...children);
 }
 
+/**
+ * A section below the first screenful: laid out and painted only when it comes near the viewport
+ * (`content-visibility: auto`, style.css `.later`), so the home's first frame costs less on a
+ * slow phone. It stays in the DOM and the accessibility tree.
+ */
+function laterSection(id, title, ...children) {
+  const el = section(id, title, ...children);
+  el.classList.add('later');
+  return el;
+}
+
 /** Everything the home shows, read from IndexedDB in one go (the user's own items only). */
 async function readHome(userId) {
   const [drafts, outbox, reviews, openItems, remembered] = await Promise.all([
@@ -238,9 +249,9 @@ function mountHome(root, view) {
   const { boxes, flash } = view;
   mount(root, flash, boxes.review,
     section('h-today', t('today'), boxes.today),
-    section('h-forms', t('forms'), boxes.forms),
-    section('h-drafts', t('drafts'), boxes.drafts),
-    section('h-outbox', t('outbox'), boxes.outbox),
+    laterSection('h-forms', t('forms'), boxes.forms),
+    laterSection('h-drafts', t('drafts'), boxes.drafts),
+    laterSection('h-outbox', t('outbox'), boxes.outbox),
     boxes.storage);
   drawStorage(boxes.storage, () => view.alive);
   // After `Kirim` the confirmation is where the officer looks: at the top, focused.
