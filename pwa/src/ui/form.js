@@ -137,79 +137,89 @@ async function fillReferences(select, wrapper, refForm, record, user, bootstrap)
   select.dispatchEvent(new Event('sikk:refs'));
 }
 
+/** `Kelurahan` then `RW` (RW forms): choosing a kelurahan offers its RW and clears the subject. */
+function rwControls(kelurahan, record, changed) {
+  const currentRw = record.subject?.rw_id;
+  const currentKel = kelurahan.find((k) => (k.rw || []).some((r) => r.id === currentRw))?.id ?? record.kelurahan_hint;
+  const rwOptions = (kelId) => (kelurahan.find((k) => String(k.id) === String(kelId))?.rw || []).map((r) => ({ value: r.id, label: r.nomor }));
+  const kelSelect = select('subject-kelurahan', t('kelurahan'), kelurahan.map((k) => ({ value: k.id, label: k.nama })), currentKel, (value) => {
+    rwSelect.select.replaceChildren(h('option', { value: '' }, t('choose')), ...rwOptions(value).map((o) => h('option', { value: String(o.value) }, o.label)));
+    record.subject = null;
+    record.kelurahan_hint = value ? Number(value) : null; // a draft restores the choice before RW
+    changed();
+  });
+  const rwSelect = select('subject-rw', t('rw'), rwOptions(currentKel), currentRw, (value) => {
+    record.subject = value ? { rw_id: Number(value) } : null;
+    rwSelect.setError(null);
+    changed();
+  });
+  return { kelSelect, rwSelect };
+}
+
+/** `Kelurahan` (kelurahan forms) or the units of a unit form (with `Kantor Kecamatan` where offered). */
+function unitControls(kind, bootstrap, record, changed) {
+  const options = kind === 'unit'
+    ? unitOptions(bootstrap)
+    : (bootstrap?.kelurahan || []).map((k) => ({ value: String(k.id), label: k.nama, subject: { kelurahan_id: k.id } }));
+  const current = options.find((o) => JSON.stringify(o.subject) === JSON.stringify(record.subject))?.value;
+  const kelSelect = select('subject-kelurahan', t('kelurahan'), options, current, (value) => {
+    record.subject = options.find((o) => o.value === value)?.subject || null;
+    kelSelect.setError(null);
+    changed();
+  });
+  return { kelSelect };
+}
+
+/** `Rujukan` (follow-ups): filled from this phone's records and the server's open items. */
+function refControls(def, record, { bootstrap, user, changed }) {
+  const refSelect = select('subject-ref', t('ref'), [], record.ref, (value) => {
+    record.ref = value || null;
+    const chosen = [...refSelect.select.options].find((o) => o.value === value);
+    record.ref_label = chosen ? chosen.textContent : null;
+    refSelect.setError(null);
+    changed();
+  });
+  refSelect.select.addEventListener('sikk:refs', () => {
+    const chosen = refSelect.select.selectedOptions[0];
+    if (record.ref && chosen?.value) record.ref_label = chosen.textContent;
+  });
+  fillReferences(refSelect.select, refSelect.el, def.ref_form, record, user, bootstrap);
+  return { refSelect };
+}
+
+/** Marks a missing subject (or reference) on its select; says whether one is missing. */
+function markMissingSubject(kind, record, { kelSelect, rwSelect, refSelect }) {
+  if (kind === 'rw' && !record.subject?.rw_id) {
+    if (!kelSelect.select.value) kelSelect.setError(t('required'));
+    rwSelect.setError(t('required'));
+    return true;
+  }
+  if ((kind === 'kelurahan' || kind === 'unit') && !record.subject) {
+    kelSelect.setError(t('required'));
+    return true;
+  }
+  if (kind === 'ref' && !record.ref) {
+    refSelect.setError(t('required'));
+    return true;
+  }
+  return false;
+}
+
 /**
  * The record's subject: `Kelurahan` + `RW` selects (RW forms), `Kelurahan` (kelurahan and unit
  * forms) or `Rujukan` (follow-ups). Choices write into `record` and call `changed()`.
  * @returns {{kind: string, parts: HTMLElement[], kelSelect, rwSelect, refSelect, check: () => boolean}}
  *          `check()` marks a missing subject and says whether one is missing
  */
-function subjectControls(def, record, { bootstrap, user, changed }) {
-  const parts = [];
-  const kelurahan = bootstrap?.kelurahan || [];
-  let kelSelect = null;
-  let rwSelect = null;
-  let refSelect = null;
+function subjectControls(def, record, context) {
   const kind = def.subject || 'none';
-  if (kind === 'rw') {
-    const currentRw = record.subject?.rw_id;
-    const currentKel = kelurahan.find((k) => (k.rw || []).some((r) => r.id === currentRw))?.id ?? record.kelurahan_hint;
-    const rwOptions = (kelId) => (kelurahan.find((k) => String(k.id) === String(kelId))?.rw || []).map((r) => ({ value: r.id, label: r.nomor }));
-    kelSelect = select('subject-kelurahan', t('kelurahan'), kelurahan.map((k) => ({ value: k.id, label: k.nama })), currentKel, (value) => {
-      rwSelect.select.replaceChildren(h('option', { value: '' }, t('choose')), ...rwOptions(value).map((o) => h('option', { value: String(o.value) }, o.label)));
-      record.subject = null;
-      record.kelurahan_hint = value ? Number(value) : null; // a draft restores the choice before RW
-      changed();
-    });
-    rwSelect = select('subject-rw', t('rw'), rwOptions(currentKel), currentRw, (value) => {
-      record.subject = value ? { rw_id: Number(value) } : null;
-      rwSelect.setError(null);
-      changed();
-    });
-    parts.push(kelSelect.el, rwSelect.el);
-  } else if (kind === 'kelurahan' || kind === 'unit') {
-    const options = kind === 'unit'
-      ? unitOptions(bootstrap)
-      : kelurahan.map((k) => ({ value: String(k.id), label: k.nama, subject: { kelurahan_id: k.id } }));
-    const current = options.find((o) => JSON.stringify(o.subject) === JSON.stringify(record.subject))?.value;
-    kelSelect = select('subject-kelurahan', t('kelurahan'), options, current, (value) => {
-      record.subject = options.find((o) => o.value === value)?.subject || null;
-      kelSelect.setError(null);
-      changed();
-    });
-    parts.push(kelSelect.el);
-  } else if (kind === 'ref') {
-    refSelect = select('subject-ref', t('ref'), [], record.ref, (value) => {
-      record.ref = value || null;
-      const chosen = [...refSelect.select.options].find((o) => o.value === value);
-      record.ref_label = chosen ? chosen.textContent : null;
-      refSelect.setError(null);
-      changed();
-    });
-    parts.push(refSelect.el);
-    refSelect.select.addEventListener('sikk:refs', () => {
-      const chosen = refSelect.select.selectedOptions[0];
-      if (record.ref && chosen?.value) record.ref_label = chosen.textContent;
-    });
-    fillReferences(refSelect.select, refSelect.el, def.ref_form, record, user, bootstrap);
-  }
-
-  function check() {
-    if (kind === 'rw' && !record.subject?.rw_id) {
-      if (!kelSelect.select.value) kelSelect.setError(t('required'));
-      rwSelect.setError(t('required'));
-      return true;
-    }
-    if ((kind === 'kelurahan' || kind === 'unit') && !record.subject) {
-      kelSelect.setError(t('required'));
-      return true;
-    }
-    if (kind === 'ref' && !record.ref) {
-      refSelect.setError(t('required'));
-      return true;
-    }
-    return false;
-  }
-  return { kind, parts, kelSelect, rwSelect, refSelect, check };
+  let selects = {};
+  if (kind === 'rw') selects = rwControls(context.bootstrap?.kelurahan || [], record, context.changed);
+  else if (kind === 'kelurahan' || kind === 'unit') selects = unitControls(kind, context.bootstrap, record, context.changed);
+  else if (kind === 'ref') selects = refControls(def, record, context);
+  const { kelSelect = null, rwSelect = null, refSelect = null } = selects;
+  const parts = [kelSelect, rwSelect, refSelect].filter(Boolean).map((s) => s.el);
+  return { kind, parts, kelSelect, rwSelect, refSelect, check: () => markMissingSubject(kind, record, selects) };
 }
 
 /**
