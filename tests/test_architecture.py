@@ -22,12 +22,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_FUNCTION_LINES = 80
-# pwa/src/ui is being rewritten on another branch; these long functions are listed there, not split here.
-# An entry that is no longer long (or gone) fails the test: remove it when its rewrite lands.
-PENDING_LONG_JS = {
-    "pwa/src/ui/form.js:renderForm", "pwa/src/ui/form.js:build", "pwa/src/ui/home.js:renderHome",
-    "pwa/src/ui/kiosk.js:renderKiosk",
-}
 
 
 def _modules(package: str) -> list[Path]:
@@ -195,8 +189,7 @@ def test_no_function_is_longer_than_80_lines():
     for path in sorted((ROOT / "pwa" / "src").rglob("*.js")):
         for name, n in _long_js_functions(path.read_text(encoding="utf-8")):
             offenders[f"{path.relative_to(ROOT)}:{name}"] = n
-    assert {k: v for k, v in offenders.items() if k not in PENDING_LONG_JS} == {}
-    assert PENDING_LONG_JS <= set(offenders), f"no longer long, remove from PENDING_LONG_JS: {PENDING_LONG_JS - set(offenders)}"
+    assert offenders == {}
 
 
 def test_the_checkers_see_a_foreign_import(tmp_path):

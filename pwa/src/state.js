@@ -1,12 +1,14 @@
 /**
  * The page's shared state and the sync schedule: who is logged in, the cached bootstrap, online or
  * not, how many items wait, and when to sync (on `Sinkronkan`, on `online`, on start, every minute
- * while open, on a Background Sync message from the service worker).
+ * while open, on a Background Sync message from the service worker). The review feed is pulled
+ * after a sync and also when the app comes back on screen (src/freshness.js).
  */
-import { AuthError, createApi } from './api.js';
+import { AuthError, createApi, NetworkError } from './api.js';
 import * as db from './db.js';
 import { countUnsent, outboxEvents, syncOutbox } from './outbox.js';
 import { pullNews } from './news.js';
+import { pullWhenVisible } from './freshness.js';
 
 export const SYNC_TAG = 'sikk-outbox';
 const PERIODIC_SYNC_MS = 60 * 1000;
@@ -162,6 +164,8 @@ export async function refreshNews() {
     state.newsAt = Date.now();
   } catch (error) {
     if (error instanceof AuthError) await flagAuth();
+    // Cut off mid-pull: Background Sync (where there is one) pulls again once the signal is back.
+    if (error instanceof NetworkError) registerBackgroundSync();
   }
   emit();
 }
@@ -195,6 +199,14 @@ export function startSyncSchedule() {
   });
   navigator.serviceWorker?.addEventListener('message', (event) => {
     if (event.data?.type === 'SYNC') syncNow(true);
+  });
+  // Back on screen: the reviewers' decisions since the last pull (src/freshness.js).
+  pullWhenVisible({
+    doc: document,
+    lastPullAt: () => state.newsAt,
+    refresh: async () => {
+      if (state.session && !state.syncing && await checkOnline()) await refreshNews();
+    },
   });
   setInterval(() => checkOnline(), ONLINE_CHECK_MS);
   setInterval(() => syncNow(false), PERIODIC_SYNC_MS);

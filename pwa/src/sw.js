@@ -6,13 +6,15 @@
  * anything user-specific (the IndexedDB outbox is the only store of user data), or take over by
  * itself — a new version waits until the page says no form is open (message SKIP_WAITING).
  * Background Sync: the `sync` event asks an open page to sync; with no page open, it runs the same
- * outbox code here (IndexedDB stays the source of truth).
+ * outbox code here, then pulls the review feed and open items as the page would (IndexedDB stays
+ * the source of truth). A pull cut off by the network fails the event, so the browser retries it.
  */
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { clientsClaim } from 'workbox-core';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { createApi } from './api.js';
-import { getMeta } from './db.js';
+import { getBootstrap, getMeta } from './db.js';
+import { pullNews } from './news.js';
 import { syncOutbox } from './outbox.js';
 
 export const SYNC_TAG = 'sikk-outbox';
@@ -41,6 +43,9 @@ async function syncFromWorker() {
   const api = createApi({ getToken: async () => session.token });
   const result = await syncOutbox({ api, userId: session.user.id });
   if (result.status === 'retry' || result.status === 'offline') throw new Error('retry later');
+  // The reviewers' decisions too, so the officer sees them on opening the app, even offline.
+  const bootstrap = (await getBootstrap())?.body;
+  await pullNews(api, session.user.id, { keepDays: bootstrap?.keep_sent_days });
 }
 
 self.addEventListener('sync', (event) => {

@@ -15,7 +15,7 @@
 import { describeSubject, findDefinition } from './ui/forms.js';
 import { formatDate, localized, quarterOf } from './i18n.js';
 import { STATES } from './outbox.js';
-import { lastInspections, normId, REVIEW, reviewOf } from './news.js';
+import { compareText, lastInspections, normId, REVIEW, reviewOf } from './news.js';
 
 export const DEFAULT_REPORT_DUE_DAYS = 10;
 
@@ -83,7 +83,7 @@ export function dueWork({ bootstrap, formCodes, outbox, reviews, openItems, reme
       seen.add(id);
       candidates.push({ id, subject: item.subject, when: item.data?.[when], extra: item.data?.kategori || item.data?.jenis_layanan || '' });
     }
-    candidates.sort((a, b) => String(a.when || '').localeCompare(String(b.when || '')));
+    candidates.sort((a, b) => compareText(a.when || '', b.when || ''));
     const rows = candidates.map((c) => ({
       label: [title(bootstrap, form), c.kelurahan || describeSubject(c.subject, bootstrap), c.when ? formatDate(String(c.when).slice(0, 10)) : '', c.extra].filter(Boolean).join(' · '),
       detail: '',
@@ -112,7 +112,7 @@ export function dueWork({ bootstrap, formCodes, outbox, reviews, openItems, reme
         });
       }
     }
-    rows.sort((a, b) => a.sort.localeCompare(b.sort));
+    rows.sort((a, b) => compareText(a.sort, b.sort));
     if (rows.length) groups.push({ kind: 'inspection', rows: rows.map(({ sort, ...row }) => row) });
   }
   return groups;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cleanData, fieldError, formErrors, isShown, parseNumber } from '../src/validate.js';
-import { formatDate, formatNumber, isoLocal, quarterOf } from '../src/i18n.js';
+import { formatDate, formatNumber, isoLocal, quarterOf, setLang } from '../src/i18n.js';
 
 const pengaduan = {
   fields: [
@@ -46,5 +46,23 @@ describe('formats', () => {
     expect(formatNumber(42.857)).toBe('42,86');
     expect(quarterOf(new Date(2026, 10, 23))).toBe('2026-Q4');
     expect(isoLocal(new Date(2026, 2, 14, 9, 30))).toMatch(/^2026-03-14T09:30:00[+-]\d{2}:\d{2}$/);
+  });
+});
+
+describe('formatNumber', () => {
+  it('writes what Intl.NumberFormat writes, in both languages, without building one', () => {
+    const values = [0, -0, 1, -1, 0.5, 1.5, 2.5, -2.5, 1.005, 42.857, 999.995, 1234, 12345.678, 1234567.891, -9876543.21,
+      0.000001, 0.0000004, 1e21, 123456789012345, NaN, Infinity, -Infinity, 0.1 + 0.2, 107.6107123, -6.8915456, 63.5];
+    for (let i = 0; i < 300; i += 1) values.push((Math.random() - 0.3) * 10 ** Math.floor(Math.random() * 10));
+    for (const lang of ['id', 'en']) {
+      setLang(lang);
+      const locale = lang === 'id' ? 'id-ID' : 'en-GB';
+      for (const digits of [0, 1, 2, 6]) {
+        const intl = new Intl.NumberFormat(locale, { maximumFractionDigits: digits });
+        for (const value of values) expect([value, digits, formatNumber(value, digits)]).toEqual([value, digits, intl.format(value)]);
+      }
+    }
+    setLang('id');
+    expect(formatNumber(1234.5, 1)).toBe('1.234,5');
   });
 });

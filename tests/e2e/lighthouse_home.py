@@ -50,6 +50,7 @@ def main() -> None:
     scores.update(fcp_ms=round(audits["first-contentful-paint"]["numericValue"]),
                   lcp_ms=round(audits["largest-contentful-paint"]["numericValue"]),
                   tbt_ms=round(audits["total-blocking-time"]["numericValue"]),
+                  si_ms=round(audits["speed-index"]["numericValue"]),
                   cls=audits["cumulative-layout-shift"]["numericValue"])
     scores["failing"] = [key for key, audit in audits.items()
                          if audit.get("score") is not None and audit["score"] < 1

@@ -33,3 +33,13 @@ export function uid(prefix = 'f') {
   idCounter += 1;
   return `${prefix}-${idCounter}`;
 }
+
+/**
+ * Let the browser run what is waiting (input, paint) before the next step of a long piece of work:
+ * `scheduler.yield()` where there is one (the rest keeps its place at the front of the queue),
+ * otherwise a new task. Keeps each step of a first draw a short task on a slow phone.
+ */
+export function yieldToMain() {
+  if (globalThis.scheduler?.yield) return globalThis.scheduler.yield();
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

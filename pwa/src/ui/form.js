@@ -137,79 +137,89 @@ async function fillReferences(select, wrapper, refForm, record, user, bootstrap)
   select.dispatchEvent(new Event('sikk:refs'));
 }
 
+/** `Kelurahan` then `RW` (RW forms): choosing a kelurahan offers its RW and clears the subject. */
+function rwControls(kelurahan, record, changed) {
+  const currentRw = record.subject?.rw_id;
+  const currentKel = kelurahan.find((k) => (k.rw || []).some((r) => r.id === currentRw))?.id ?? record.kelurahan_hint;
+  const rwOptions = (kelId) => (kelurahan.find((k) => String(k.id) === String(kelId))?.rw || []).map((r) => ({ value: r.id, label: r.nomor }));
+  const kelSelect = select('subject-kelurahan', t('kelurahan'), kelurahan.map((k) => ({ value: k.id, label: k.nama })), currentKel, (value) => {
+    rwSelect.select.replaceChildren(h('option', { value: '' }, t('choose')), ...rwOptions(value).map((o) => h('option', { value: String(o.value) }, o.label)));
+    record.subject = null;
+    record.kelurahan_hint = value ? Number(value) : null; // a draft restores the choice before RW
+    changed();
+  });
+  const rwSelect = select('subject-rw', t('rw'), rwOptions(currentKel), currentRw, (value) => {
+    record.subject = value ? { rw_id: Number(value) } : null;
+    rwSelect.setError(null);
+    changed();
+  });
+  return { kelSelect, rwSelect };
+}
+
+/** `Kelurahan` (kelurahan forms) or the units of a unit form (with `Kantor Kecamatan` where offered). */
+function unitControls(kind, bootstrap, record, changed) {
+  const options = kind === 'unit'
+    ? unitOptions(bootstrap)
+    : (bootstrap?.kelurahan || []).map((k) => ({ value: String(k.id), label: k.nama, subject: { kelurahan_id: k.id } }));
+  const current = options.find((o) => JSON.stringify(o.subject) === JSON.stringify(record.subject))?.value;
+  const kelSelect = select('subject-kelurahan', t('kelurahan'), options, current, (value) => {
+    record.subject = options.find((o) => o.value === value)?.subject || null;
+    kelSelect.setError(null);
+    changed();
+  });
+  return { kelSelect };
+}
+
+/** `Rujukan` (follow-ups): filled from this phone's records and the server's open items. */
+function refControls(def, record, { bootstrap, user, changed }) {
+  const refSelect = select('subject-ref', t('ref'), [], record.ref, (value) => {
+    record.ref = value || null;
+    const chosen = [...refSelect.select.options].find((o) => o.value === value);
+    record.ref_label = chosen ? chosen.textContent : null;
+    refSelect.setError(null);
+    changed();
+  });
+  refSelect.select.addEventListener('sikk:refs', () => {
+    const chosen = refSelect.select.selectedOptions[0];
+    if (record.ref && chosen?.value) record.ref_label = chosen.textContent;
+  });
+  fillReferences(refSelect.select, refSelect.el, def.ref_form, record, user, bootstrap);
+  return { refSelect };
+}
+
+/** Marks a missing subject (or reference) on its select; says whether one is missing. */
+function markMissingSubject(kind, record, { kelSelect, rwSelect, refSelect }) {
+  if (kind === 'rw' && !record.subject?.rw_id) {
+    if (!kelSelect.select.value) kelSelect.setError(t('required'));
+    rwSelect.setError(t('required'));
+    return true;
+  }
+  if ((kind === 'kelurahan' || kind === 'unit') && !record.subject) {
+    kelSelect.setError(t('required'));
+    return true;
+  }
+  if (kind === 'ref' && !record.ref) {
+    refSelect.setError(t('required'));
+    return true;
+  }
+  return false;
+}
+
 /**
  * The record's subject: `Kelurahan` + `RW` selects (RW forms), `Kelurahan` (kelurahan and unit
  * forms) or `Rujukan` (follow-ups). Choices write into `record` and call `changed()`.
  * @returns {{kind: string, parts: HTMLElement[], kelSelect, rwSelect, refSelect, check: () => boolean}}
  *          `check()` marks a missing subject and says whether one is missing
  */
-function subjectControls(def, record, { bootstrap, user, changed }) {
-  const parts = [];
-  const kelurahan = bootstrap?.kelurahan || [];
-  let kelSelect = null;
-  let rwSelect = null;
-  let refSelect = null;
+function subjectControls(def, record, context) {
   const kind = def.subject || 'none';
-  if (kind === 'rw') {
-    const currentRw = record.subject?.rw_id;
-    const currentKel = kelurahan.find((k) => (k.rw || []).some((r) => r.id === currentRw))?.id ?? record.kelurahan_hint;
-    const rwOptions = (kelId) => (kelurahan.find((k) => String(k.id) === String(kelId))?.rw || []).map((r) => ({ value: r.id, label: r.nomor }));
-    kelSelect = select('subject-kelurahan', t('kelurahan'), kelurahan.map((k) => ({ value: k.id, label: k.nama })), currentKel, (value) => {
-      rwSelect.select.replaceChildren(h('option', { value: '' }, t('choose')), ...rwOptions(value).map((o) => h('option', { value: String(o.value) }, o.label)));
-      record.subject = null;
-      record.kelurahan_hint = value ? Number(value) : null; // a draft restores the choice before RW
-      changed();
-    });
-    rwSelect = select('subject-rw', t('rw'), rwOptions(currentKel), currentRw, (value) => {
-      record.subject = value ? { rw_id: Number(value) } : null;
-      rwSelect.setError(null);
-      changed();
-    });
-    parts.push(kelSelect.el, rwSelect.el);
-  } else if (kind === 'kelurahan' || kind === 'unit') {
-    const options = kind === 'unit'
-      ? unitOptions(bootstrap)
-      : kelurahan.map((k) => ({ value: String(k.id), label: k.nama, subject: { kelurahan_id: k.id } }));
-    const current = options.find((o) => JSON.stringify(o.subject) === JSON.stringify(record.subject))?.value;
-    kelSelect = select('subject-kelurahan', t('kelurahan'), options, current, (value) => {
-      record.subject = options.find((o) => o.value === value)?.subject || null;
-      kelSelect.setError(null);
-      changed();
-    });
-    parts.push(kelSelect.el);
-  } else if (kind === 'ref') {
-    refSelect = select('subject-ref', t('ref'), [], record.ref, (value) => {
-      record.ref = value || null;
-      const chosen = [...refSelect.select.options].find((o) => o.value === value);
-      record.ref_label = chosen ? chosen.textContent : null;
-      refSelect.setError(null);
-      changed();
-    });
-    parts.push(refSelect.el);
-    refSelect.select.addEventListener('sikk:refs', () => {
-      const chosen = refSelect.select.selectedOptions[0];
-      if (record.ref && chosen?.value) record.ref_label = chosen.textContent;
-    });
-    fillReferences(refSelect.select, refSelect.el, def.ref_form, record, user, bootstrap);
-  }
-
-  function check() {
-    if (kind === 'rw' && !record.subject?.rw_id) {
-      if (!kelSelect.select.value) kelSelect.setError(t('required'));
-      rwSelect.setError(t('required'));
-      return true;
-    }
-    if ((kind === 'kelurahan' || kind === 'unit') && !record.subject) {
-      kelSelect.setError(t('required'));
-      return true;
-    }
-    if (kind === 'ref' && !record.ref) {
-      refSelect.setError(t('required'));
-      return true;
-    }
-    return false;
-  }
-  return { kind, parts, kelSelect, rwSelect, refSelect, check };
+  let selects = {};
+  if (kind === 'rw') selects = rwControls(context.bootstrap?.kelurahan || [], record, context.changed);
+  else if (kind === 'kelurahan' || kind === 'unit') selects = unitControls(kind, context.bootstrap, record, context.changed);
+  else if (kind === 'ref') selects = refControls(def, record, context);
+  const { kelSelect = null, rwSelect = null, refSelect = null } = selects;
+  const parts = [kelSelect, rwSelect, refSelect].filter(Boolean).map((s) => s.el);
+  return { kind, parts, kelSelect, rwSelect, refSelect, check: () => markMissingSubject(kind, record, selects) };
 }
 
 /**
@@ -237,150 +247,200 @@ function showServerErrors(record, controls, { kelSelect, rwSelect, refSelect }, 
   return observedControl;
 }
 
+/**
+ * The draft autosave of one open form: debounced (`AUTOSAVE_MS`), never after `Kirim`, never for a
+ * set-aside item (it lives in the outbox, not in drafts). Leaving the screen with a save pending
+ * lets the timer still run, so a change is never lost.
+ */
+function autosaver(record) {
+  let timer = null;
+  let stopped = false;
+  const save = async () => {
+    clearTimeout(timer);
+    if (record.mode === 'fix' || stopped) return;
+    const { mode, correctedWhen, conflictOf, ...draft } = record; // `reason` stays: a reopened draft shows it
+    await saveDraft({ ...draft, data: { ...record.data } });
+  };
+  return {
+    save,
+    schedule() {
+      if (record.mode === 'fix') return;
+      clearTimeout(timer);
+      timer = setTimeout(save, AUTOSAVE_MS);
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * One control per field of the definition, in its order: each change is written into
+ * `record.data` (the typed text into `raw`, so a half-typed number is still checked), validated on
+ * the spot, re-evaluates every field's `show_if` (and an imported form's calculations) and calls
+ * `changed()`.
+ */
+function fieldControls(def, record, engine, raw, changed) {
+  const data = record.data;
+  const controls = new Map();
+  const labels = Object.fromEntries(def.fields.map((f) => [f.key, localized(f, 'label')]));
+  const updateVisibility = () => {
+    engine?.recalculate(def, data);
+    for (const field of def.fields) controls.get(field.key).setVisible(isShown(field, data));
+  };
+  for (const field of def.fields) {
+    const labelled = { ...field, not_before_label: labels[field.not_before] };
+    const control = (engine?.renderField || renderField)(labelled, data[field.key], (value, typed) => {
+      if (value === undefined) delete data[field.key];
+      else data[field.key] = value;
+      raw[field.key] = typed;
+      control.setError(fieldError(labelled, value, data, typed));
+      updateVisibility();
+      changed();
+    });
+    controls.set(field.key, control);
+  }
+  updateVisibility();
+  return controls;
+}
+
+/**
+ * Checks the whole form before `Kirim` (the same rules as the server, plus what was typed but could
+ * not be read), marks every problem on its field and focuses the first one.
+ * @returns {boolean} whether anything is wrong
+ */
+function markProblems({ def, record, raw, controls, subject }) {
+  const data = record.data;
+  const errors = formErrors(def, data);
+  for (const [key, text] of Object.entries(raw)) {
+    const field = def.fields.find((f) => f.key === key);
+    const problem = field && fieldError(field, data[key], data, text);
+    if (problem) errors[key] = problem;
+  }
+  for (const [key, control] of controls) control.setError(errors[key] || null);
+  const badSubject = subject.check();
+  if (!badSubject && !Object.keys(errors).length) return false;
+  const { kelSelect, rwSelect, refSelect } = subject;
+  const first = badSubject ? (rwSelect && !record.subject ? rwSelect.select : kelSelect?.select || refSelect?.select) : null;
+  if (first) first.focus();
+  else controls.get(Object.keys(errors)[0])?.focus();
+  return true;
+}
+
+/** The outbox item for a checked form: only the definition's known answers, its photos by hash. */
+function submissionOf({ def, record, subject }, user, bootstrap) {
+  const clean = cleanData(def, record.data);
+  const photoField = def.fields.find((f) => f.type === 'photo');
+  const submission = {
+    id: record.id, user_id: user.id, form: def.code, form_version: def.version,
+    subject: subject.kind === 'ref' ? null : record.subject, ref: record.ref || null, supersedes: record.supersedes || null,
+    observed_at: record.observed_at, data: clean, photos: photoHashes(def, clean), photo_field: photoField?.key,
+    ref_label: record.ref_label || null, created_at: record.created_at,
+  };
+  submission.label = recordName(def, submission, bootstrap, record.observed_at);
+  return { submission, clean };
+}
+
+/**
+ * Into the outbox: a set-aside item is requeued under its own id; anything else is a new item (its
+ * draft goes in the same transaction). A correction marks the record it supersedes; a conflict
+ * sent as new closes the conflicting item.
+ */
+async function store(record, submission, clean) {
+  if (record.mode === 'fix') {
+    const item = await getOutboxItem(record.id);
+    await requeue({ ...item, ...submission, created_at: item.created_at }, clean);
+    return;
+  }
+  await enqueue(submission, record.id);
+  if (record.supersedes) {
+    const old = await getOutboxItem(record.supersedes);
+    if (old) await putOutboxItem({ ...old, superseded_by: record.id });
+  }
+  if (record.conflictOf) {
+    const old = await getOutboxItem(record.conflictOf);
+    if (old) await putOutboxItem({ ...old, state: STATES.SENT, superseded_by: record.id, conflict_resolved: true });
+  }
+}
+
+/** `Kirim`: check, queue, go home with the confirmation, and sync at once. */
+async function submitForm(view, form) {
+  if (markProblems(form)) {
+    form.message.textContent = t('fixErrors');
+    return;
+  }
+  form.sendButton.disabled = true;
+  form.autosave.stop();
+  const { submission, clean } = submissionOf(form, view.user, view.bootstrap);
+  await store(form.record, submission, clean);
+  form.autosave.stop();
+  view.alive = false;
+  sessionStorage.setItem('flash', t('queuedItem', { name: submission.label }));
+  sessionStorage.setItem('flash_item', form.record.id);
+  location.hash = '#/';
+  registerBackgroundSync();
+  syncNow(true);
+}
+
+/** What sits above the fields: the server's errors of a set-aside item, a correction's note, a reviewer's reason. */
+function banners(record, controls, subject) {
+  const banner = h('div', { class: 'banner-slot' });
+  const observedControl = showServerErrors(record, controls, subject, banner);
+  if (record.mode === 'correct') banner.append(h('p', { class: 'banner' }, t('correctionOf', { when: formatDateTime(record.correctedWhen || record.observed_at) })));
+  if (record.reason) banner.append(h('p', { class: 'banner warn' }, t('reason', { reason: record.reason })));
+  return { banner, observedControl };
+}
+
+/** Draw the loaded record: title, banners, subject, fields, `Simpan draf` and `Kirim`. */
+function build(view, record, def, engine) {
+  const raw = {};
+  const autosave = autosaver(record);
+  const subject = subjectControls(def, record, { bootstrap: view.bootstrap, user: view.user, changed: autosave.schedule });
+  const controls = fieldControls(def, record, engine, raw, autosave.schedule);
+  const { banner, observedControl } = banners(record, controls, subject);
+  const message = h('p', { class: 'error', role: 'alert' });
+  const saveButton = h('button', { type: 'button', class: 'secondary' }, t('saveDraft'));
+  const sendButton = h('button', { type: 'submit' }, t('submit'));
+  saveButton.addEventListener('click', async () => {
+    await autosave.save();
+    sessionStorage.setItem('flash', t('draftSaved'));
+    location.hash = '#/';
+  });
+  const form = h('form', { class: 'form', novalidate: true },
+    h('h1', {}, localized(def, 'title')), banner, subject.parts, observedControl?.el, [...controls.values()].map((c) => c.el), message,
+    h('div', { class: 'actions' }, saveButton, sendButton),
+    h('p', {}, h('a', { href: '#/' }, t('back'))));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submitForm(view, { def, record, raw, controls, subject, autosave, message, sendButton });
+  });
+  mount(view.root, form);
+  engine?.enhance(form, def);
+  (subject.kelSelect?.select || subject.refSelect?.select || controls.values().next().value)?.focus?.();
+}
+
+/** Load the route's record (and an imported form's engine, on demand), then draw it unless the screen was left. */
+async function open(view, code, params, definition) {
+  const record = await loadRecord(code, params, definition, view.user);
+  const def = findDefinition(view.bootstrap, code, record.form_version) || definition;
+  const engine = def.source === 'xlsform' ? await import('../xform/engine.js') : null; // imported forms
+  engine?.applyDefaults(def, record);
+  if (!view.alive) return;
+  // Yes/no questions start unanswered (no silent "Tidak"): a required one must be answered.
+  build(view, record, def, engine);
+}
+
 export function renderForm(root, code, params) {
-  let alive = true;
-  let autosaveTimer = null;
-  const user = state.session.user;
-  const bootstrap = state.bootstrap;
-  const definition = findDefinition(bootstrap, code);
+  const view = { root, alive: true, user: state.session.user, bootstrap: state.bootstrap };
+  const definition = findDefinition(view.bootstrap, code);
   if (!definition) {
     mount(root, h('p', { class: 'error' }, `Formulir tidak dikenal: ${code}`), h('a', { href: '#/' }, t('back')));
     return () => {};
   }
-
-  (async () => {
-    const record = await loadRecord(code, params, definition, user);
-    const def = findDefinition(bootstrap, code, record.form_version) || definition;
-    const engine = def.source === 'xlsform' ? await import('../xform/engine.js') : null; // imported forms
-    engine?.applyDefaults(def, record);
-    if (!alive) return;
-    // Yes/no questions start unanswered (no silent "Tidak"): a required one must be answered.
-    build(record, def, engine);
-  })();
-
-  function build(record, def, engine) {
-    const data = record.data;
-    const raw = {};
-    const controls = new Map();
-    const title = localized(def, 'title');
-    const banner = h('div', { class: 'banner-slot' });
-    let submitted = false;
-
-    function scheduleAutosave() {
-      if (record.mode === 'fix') return; // a set-aside item lives in the outbox, not in drafts
-      clearTimeout(autosaveTimer);
-      autosaveTimer = setTimeout(() => saveAsDraft(), AUTOSAVE_MS);
-    }
-
-    async function saveAsDraft() {
-      clearTimeout(autosaveTimer);
-      if (record.mode === 'fix' || submitted) return;
-      const { mode, correctedWhen, conflictOf, ...draft } = record; // `reason` stays: a reopened draft shows it
-      await saveDraft({ ...draft, data: { ...data } });
-    }
-
-    // -- subject -------------------------------------------------------------------------------
-    const subject = subjectControls(def, record, { bootstrap, user, changed: scheduleAutosave });
-    const { parts: subjectParts, kelSelect, rwSelect, refSelect } = subject;
-
-    // -- fields --------------------------------------------------------------------------------
-    function updateVisibility() {
-      engine?.recalculate(def, data);
-      for (const field of def.fields) controls.get(field.key).setVisible(isShown(field, data));
-    }
-    const labels = Object.fromEntries(def.fields.map((f) => [f.key, localized(f, 'label')]));
-    for (const field of def.fields) {
-      const control = (engine?.renderField || renderField)({ ...field, not_before_label: labels[field.not_before] }, data[field.key], (value, typed) => {
-        if (value === undefined) delete data[field.key];
-        else data[field.key] = value;
-        raw[field.key] = typed;
-        control.setError(fieldError({ ...field, not_before_label: labels[field.not_before] }, value, data, typed));
-        updateVisibility();
-        scheduleAutosave();
-      });
-      controls.set(field.key, control);
-    }
-    updateVisibility();
-
-    const observedControl = showServerErrors(record, controls, subject, banner);
-    if (record.mode === 'correct') banner.append(h('p', { class: 'banner' }, t('correctionOf', { when: formatDateTime(record.correctedWhen || record.observed_at) })));
-    if (record.reason) banner.append(h('p', { class: 'banner warn' }, t('reason', { reason: record.reason })));
-
-    // -- actions -------------------------------------------------------------------------------
-    const message = h('p', { class: 'error', role: 'alert' });
-    const saveButton = h('button', { type: 'button', class: 'secondary' }, t('saveDraft'));
-    const sendButton = h('button', { type: 'submit' }, t('submit'));
-
-    saveButton.addEventListener('click', async () => {
-      await saveAsDraft();
-      sessionStorage.setItem('flash', t('draftSaved'));
-      location.hash = '#/';
-    });
-
-    const form = h('form', { class: 'form', novalidate: true },
-      h('h1', {}, title), banner, subjectParts, observedControl?.el, [...controls.values()].map((c) => c.el), message,
-      h('div', { class: 'actions' }, saveButton, sendButton),
-      h('p', {}, h('a', { href: '#/' }, t('back'))));
-
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      const errors = formErrors(def, data);
-      for (const [key, text] of Object.entries(raw)) {
-        const field = def.fields.find((f) => f.key === key);
-        const problem = field && fieldError(field, data[key], data, text);
-        if (problem) errors[key] = problem;
-      }
-      for (const [key, control] of controls) control.setError(errors[key] || null);
-      const badSubject = subject.check();
-      if (badSubject || Object.keys(errors).length) {
-        message.textContent = t('fixErrors');
-        const first = badSubject ? (rwSelect && !record.subject ? rwSelect.select : kelSelect?.select || refSelect?.select) : null;
-        if (first) first.focus();
-        else controls.get(Object.keys(errors)[0])?.focus();
-        return;
-      }
-      sendButton.disabled = true;
-      submitted = true;
-      clearTimeout(autosaveTimer);
-      const clean = cleanData(def, data);
-      const photoField = def.fields.find((f) => f.type === 'photo');
-      const submission = {
-        id: record.id, user_id: user.id, form: def.code, form_version: def.version,
-        subject: subject.kind === 'ref' ? null : record.subject, ref: record.ref || null, supersedes: record.supersedes || null,
-        observed_at: record.observed_at, data: clean, photos: photoHashes(def, clean), photo_field: photoField?.key,
-        ref_label: record.ref_label || null, created_at: record.created_at,
-      };
-      submission.label = recordName(def, submission, bootstrap, record.observed_at);
-      if (record.mode === 'fix') {
-        const item = await getOutboxItem(record.id);
-        await requeue({ ...item, ...submission, created_at: item.created_at }, clean);
-      } else {
-        await enqueue(submission, record.id);
-        if (record.supersedes) {
-          const old = await getOutboxItem(record.supersedes);
-          if (old) await putOutboxItem({ ...old, superseded_by: record.id });
-        }
-        if (record.conflictOf) {
-          const old = await getOutboxItem(record.conflictOf);
-          if (old) await putOutboxItem({ ...old, state: STATES.SENT, superseded_by: record.id, conflict_resolved: true });
-        }
-      }
-      clearTimeout(autosaveTimer);
-      alive = false;
-      sessionStorage.setItem('flash', t('queuedItem', { name: submission.label }));
-      sessionStorage.setItem('flash_item', record.id);
-      location.hash = '#/';
-      registerBackgroundSync();
-      syncNow(true);
-    });
-
-    mount(root, form);
-    engine?.enhance(form, def);
-    (kelSelect?.select || refSelect?.select || controls.values().next().value)?.focus?.();
-  }
-
+  open(view, code, params, definition);
   // Leaving with an autosave pending lets the timer still save the draft (never lost).
   return () => {
-    alive = false;
+    view.alive = false;
   };
 }

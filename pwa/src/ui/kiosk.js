@@ -62,128 +62,134 @@ function units(bootstrap) {
   return unitOptions(bootstrap);
 }
 
+/** Back to the start screen after `ms` (the next citizen), unless the kiosk was left meanwhile. */
+function restartAfter(kiosk, ms) {
+  clearTimeout(kiosk.timer);
+  kiosk.timer = setTimeout(() => kiosk.alive && start(kiosk), ms);
+}
+
+/** The start screen: the unit surveyed (remembered on the device) and `Mulai survei`. */
+async function start(kiosk) {
+  clearTimeout(kiosk.timer);
+  state.formOpen = false; // between citizens an update may install
+  kiosk.answers = {};
+  const options = units(state.bootstrap);
+  const saved = await getMeta('kiosk_unit');
+  const unitSelect = h('select', { id: 'kiosk-unit' }, options.map((o) => h('option', { value: o.value, selected: o.value === saved }, o.label)));
+  unitSelect.addEventListener('change', () => setMeta('kiosk_unit', unitSelect.value));
+  const begin = h('button', { type: 'button', class: 'big' }, t('kioskStart'));
+  begin.addEventListener('click', () => {
+    state.formOpen = true; // a citizen is answering: an update waits
+    kiosk.startedAt = isoLocal();
+    setMeta('kiosk_unit', unitSelect.value);
+    ask(kiosk, 0);
+  });
+  if (!kiosk.alive) return;
+  mount(kiosk.root, h('div', { class: 'kiosk' },
+    h('h1', {}, t('kioskTitle')), h('p', {}, t('kioskIntro')),
+    options.length > 1 ? h('div', { class: 'field' }, h('label', { for: 'kiosk-unit' }, t('kioskUnit')), unitSelect) : null,
+    begin));
+  kiosk.root.dataset.unit = unitSelect.value || options[0]?.value || '';
+  begin.focus();
+}
+
+/** Question `index` (after the last: the profile), its answer given before highlighted (`aria-pressed`). */
+function ask(kiosk, index) {
+  restartAfter(kiosk, IDLE_RESET_MS);
+  const { questions, answers } = kiosk;
+  if (index >= questions.length) {
+    askProfile(kiosk);
+    return;
+  }
+  const question = questions[index];
+  const heading = h('h1', { id: 'kiosk-q', tabindex: '-1' }, questionText(question));
+  const element = h('p', { class: 'hint element' }, localized(question, 'label'));
+  const buttons = (question.choices || []).map((choice) => {
+    const chosen = answers[question.key] === choice.value;
+    const button = h('button', { type: 'button', class: `big answer a${choice.value}${chosen ? ' chosen' : ''}`, 'aria-pressed': String(chosen) },
+      face(choice.value), h('span', {}, localized(choice, 'label')));
+    button.addEventListener('click', () => {
+      answers[question.key] = choice.value;
+      ask(kiosk, index + 1);
+    });
+    return button;
+  });
+  const back = index > 0 ? h('button', { type: 'button', class: 'secondary' }, t('previous')) : null;
+  back?.addEventListener('click', () => ask(kiosk, index - 1));
+  mount(kiosk.root, h('div', { class: 'kiosk kiosk-question' },
+    h('p', { class: 'hint' }, t('question', { i: index + 1, n: questions.length })),
+    heading, element, h('div', { class: 'answers', role: 'group', 'aria-labelledby': 'kiosk-q' }, buttons), back));
+  heading.focus();
+}
+
+/** The optional profile (the definition's other fields), `Sebelumnya` and `Kirim`. */
+function askProfile(kiosk) {
+  const { answers } = kiosk;
+  const controls = kiosk.profile.map((field) => {
+    const control = renderField(field, answers[field.key], (value) => {
+      if (value === undefined) delete answers[field.key];
+      else answers[field.key] = value;
+      restartAfter(kiosk, IDLE_RESET_MS);
+    });
+    return control.el;
+  });
+  const send = h('button', { type: 'submit', class: 'big' }, t('submit'));
+  const back = h('button', { type: 'button', class: 'secondary' }, t('previous'));
+  back.addEventListener('click', () => ask(kiosk, kiosk.questions.length - 1));
+  const form = h('form', { class: 'kiosk form', novalidate: true }, h('h1', {}, t('profile')), controls, h('div', { class: 'actions' }, back, send));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    send.disabled = true;
+    await submit(kiosk);
+  });
+  mount(kiosk.root, form);
+}
+
+/** Queue the answers for the chosen unit, sync in the background, thank the citizen. */
+async function submit(kiosk) {
+  const { definition } = kiosk;
+  const unitValue = (await getMeta('kiosk_unit')) || units(state.bootstrap)[0]?.value;
+  const unit = units(state.bootstrap).find((u) => u.value === unitValue) || units(state.bootstrap)[0];
+  const data = cleanData(definition, kiosk.answers);
+  const submission = {
+    user_id: state.session.user.id, form: 'skm', form_version: definition.version, subject: unit?.subject,
+    observed_at: kiosk.startedAt || isoLocal(), data, photos: [],
+  };
+  submission.label = recordName(definition, submission, state.bootstrap, Date.now());
+  await enqueue(submission);
+  registerBackgroundSync();
+  syncNow(false);
+  thanks(kiosk);
+}
+
+/** "Terima kasih!", then back to the start after `RESET_AFTER_MS` (or at once with `Selesai`). */
+function thanks(kiosk) {
+  const done = h('button', { type: 'button', class: 'big' }, t('nextRespondent'));
+  done.addEventListener('click', () => start(kiosk));
+  mount(kiosk.root, h('div', { class: 'kiosk thanks' }, h('h1', { tabindex: '-1' }, t('thanks')), h('p', {}, t('thanksBody')), done));
+  restartAfter(kiosk, RESET_AFTER_MS);
+}
+
 export function renderKiosk(root) {
-  let alive = true;
-  let timer = null;
   const definition = findDefinition(state.bootstrap, 'skm');
   if (!definition) {
     mount(root, h('p', { class: 'error' }, 'Formulir SKM belum tersedia.'));
     return () => {};
   }
-  const questions = definition.fields.filter((f) => f.type === 'likert');
-  const profile = definition.fields.filter((f) => f.type !== 'likert');
-  let answers = {};
-  let startedAt = null;
-
-  function restartIdleTimer() {
-    clearTimeout(timer);
-    timer = setTimeout(() => alive && start(), IDLE_RESET_MS);
-  }
-
-  async function start() {
-    clearTimeout(timer);
-    state.formOpen = false; // between citizens an update may install
-    answers = {};
-    const options = units(state.bootstrap);
-    const saved = await getMeta('kiosk_unit');
-    const unitSelect = h('select', { id: 'kiosk-unit' }, options.map((o) => h('option', { value: o.value, selected: o.value === saved }, o.label)));
-    unitSelect.addEventListener('change', () => setMeta('kiosk_unit', unitSelect.value));
-    const begin = h('button', { type: 'button', class: 'big' }, t('kioskStart'));
-    begin.addEventListener('click', () => {
-      state.formOpen = true; // a citizen is answering: an update waits
-      startedAt = isoLocal();
-      setMeta('kiosk_unit', unitSelect.value);
-      ask(0);
-    });
-    if (!alive) return;
-    mount(root, h('div', { class: 'kiosk' },
-      h('h1', {}, t('kioskTitle')), h('p', {}, t('kioskIntro')),
-      options.length > 1 ? h('div', { class: 'field' }, h('label', { for: 'kiosk-unit' }, t('kioskUnit')), unitSelect) : null,
-      begin));
-    root.dataset.unit = unitSelect.value || options[0]?.value || '';
-    begin.focus();
-  }
-
-  function ask(index) {
-    restartIdleTimer();
-    if (index >= questions.length) {
-      askProfile();
-      return;
-    }
-    const question = questions[index];
-    const heading = h('h1', { id: 'kiosk-q', tabindex: '-1' }, questionText(question));
-    const element = h('p', { class: 'hint element' }, localized(question, 'label'));
-    const buttons = (question.choices || []).map((choice) => {
-      const chosen = answers[question.key] === choice.value;
-      const button = h('button', { type: 'button', class: `big answer a${choice.value}${chosen ? ' chosen' : ''}`, 'aria-pressed': String(chosen) },
-        face(choice.value), h('span', {}, localized(choice, 'label')));
-      button.addEventListener('click', () => {
-        answers[question.key] = choice.value;
-        ask(index + 1);
-      });
-      return button;
-    });
-    const back = index > 0 ? h('button', { type: 'button', class: 'secondary' }, t('previous')) : null;
-    back?.addEventListener('click', () => ask(index - 1));
-    mount(root, h('div', { class: 'kiosk kiosk-question' },
-      h('p', { class: 'hint' }, t('question', { i: index + 1, n: questions.length })),
-      heading, element, h('div', { class: 'answers', role: 'group', 'aria-labelledby': 'kiosk-q' }, buttons), back));
-    heading.focus();
-  }
-
-  function askProfile() {
-    const controls = profile.map((field) => {
-      const control = renderField(field, answers[field.key], (value) => {
-        if (value === undefined) delete answers[field.key];
-        else answers[field.key] = value;
-        restartIdleTimer();
-      });
-      return control.el;
-    });
-    const send = h('button', { type: 'submit', class: 'big' }, t('submit'));
-    const back = h('button', { type: 'button', class: 'secondary' }, t('previous'));
-    back.addEventListener('click', () => ask(questions.length - 1));
-    const form = h('form', { class: 'kiosk form', novalidate: true }, h('h1', {}, t('profile')), controls, h('div', { class: 'actions' }, back, send));
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      send.disabled = true;
-      await submit();
-    });
-    mount(root, form);
-  }
-
-  async function submit() {
-    const unitValue = (await getMeta('kiosk_unit')) || units(state.bootstrap)[0]?.value;
-    const unit = units(state.bootstrap).find((u) => u.value === unitValue) || units(state.bootstrap)[0];
-    const data = cleanData(definition, answers);
-    const submission = {
-      user_id: state.session.user.id, form: 'skm', form_version: definition.version, subject: unit?.subject,
-      observed_at: startedAt || isoLocal(), data, photos: [],
-    };
-    submission.label = recordName(definition, submission, state.bootstrap, Date.now());
-    await enqueue(submission);
-    registerBackgroundSync();
-    syncNow(false);
-    thanks();
-  }
-
-  function thanks() {
-    const done = h('button', { type: 'button', class: 'big' }, t('nextRespondent'));
-    done.addEventListener('click', () => start());
-    mount(root, h('div', { class: 'kiosk thanks' }, h('h1', { tabindex: '-1' }, t('thanks')), h('p', {}, t('thanksBody')), done));
-    clearTimeout(timer);
-    timer = setTimeout(() => alive && start(), RESET_AFTER_MS);
-  }
-
+  const kiosk = {
+    root, definition, alive: true, timer: null, answers: {}, startedAt: null,
+    questions: definition.fields.filter((f) => f.type === 'likert'),
+    profile: definition.fields.filter((f) => f.type !== 'likert'),
+  };
   // The browser's back button (or a swipe) stays in the survey.
   const stay = () => history.pushState(null, '', location.href);
   stay();
   window.addEventListener('popstate', stay);
-  start();
+  start(kiosk);
   return () => {
-    alive = false;
+    kiosk.alive = false;
     state.formOpen = false;
-    clearTimeout(timer);
+    clearTimeout(kiosk.timer);
     window.removeEventListener('popstate', stay);
   };
 }

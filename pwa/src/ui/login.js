@@ -1,4 +1,7 @@
-/** The login form (SPEC §6 names: `Nama pengguna`, `Kata sandi`, `Masuk`). */
+/**
+ * The login form. Its names are a contract that outside browser tests use, never renamed: the
+ * fields `Nama pengguna` and `Kata sandi`, the button `Masuk`.
+ */
 import { t } from '../i18n.js';
 import { ApiError, NetworkError } from '../api.js';
 import { login } from '../state.js';
