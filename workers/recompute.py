@@ -121,7 +121,8 @@ def current_year_of(today: dt.date | None = None, timezone: str | None = None) -
 
 def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequence[int], *,
                               timezone: str | None = None, catalogue: dict | None = None,
-                              only_if_stale: bool = False, absorb_also: Iterable[int] = ()) -> int:
+                              only_if_stale: bool = False, absorb_also: Iterable[int] = (),
+                              reuse_rows: bool = False) -> int:
     """Recompute and store the given years of one kecamatan in one transaction; return rows written.
 
     :param catalogue: optional pre-loaded ``service_types``/``holidays``/``rule_sets`` (a caller
@@ -129,6 +130,8 @@ def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequen
     :param only_if_stale: do nothing (return 0) when no outbox row of these years is left — an
         earlier recompute already read everything (how duplicate messages cost almost nothing).
     :param absorb_also: further years whose outbox rows this run covers (a year outside the window).
+    :param reuse_rows: read only the submission rows changed since this process's previous read
+        (``workers.row_cache``, PostgreSQL); the stale-mark path uses it, full recomputes do not.
     :raise LookupError: no such kecamatan.
     """
     years = sorted(set(years))
@@ -142,7 +145,7 @@ def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequen
         if not years or (only_if_stale and not absorbed):
             session.commit()
             return 0
-        loaded = load_kecamatan(session, kecamatan_id, years, tz, **(catalogue or {}))
+        loaded = load_kecamatan(session, kecamatan_id, years, tz, **(catalogue or {}), reuse_rows=reuse_rows)
         rows = result_rows(loaded, years, dt.datetime.now(dt.timezone.utc))
         written = upsert_results(session, rows)
         # A pair that was set aside after failures is healthy again.
@@ -160,7 +163,8 @@ def recompute_stale(session: Session, kecamatan_id: int, year: int, *, today: dt
     """What one stale mark asks for: recompute ``year`` and the later years it feeds (:func:`stale_years`).
 
     With ``only_if_stale=False`` (the nightly run, which sends every year with data on its own) only
-    ``year`` itself, when it is scorable.
+    ``year`` itself, when it is scorable. A stale mark reads only the rows changed since this
+    process's previous read (``workers.row_cache``); the nightly run reads everything.
     """
     current_year = current_year_of(today)
     if only_if_stale:
@@ -169,7 +173,8 @@ def recompute_stale(session: Session, kecamatan_id: int, year: int, *, today: dt
         low, high = scorable_window(current_year)
         years = [year] if low <= year <= high else []
     session.rollback()  # end the read transaction before taking locks
-    return recompute_kecamatan_years(session, kecamatan_id, years, only_if_stale=only_if_stale, absorb_also=[year])
+    return recompute_kecamatan_years(session, kecamatan_id, years, only_if_stale=only_if_stale, absorb_also=[year],
+                                     reuse_rows=only_if_stale)
 
 
 def last_outbox_id(session: Session) -> int:
