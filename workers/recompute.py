@@ -33,6 +33,7 @@ from domain.periods import Period, year_and_quarters
 from server.models import IndicatorResult, Kecamatan, ScoreOutbox, ScoringSetAside, Submission
 from server.scores import WHOLE_KECAMATAN
 from server.settings import settings
+from workers.result_memo import ScoreReuse, memo_key
 from workers.results import upsert_results
 from workers.loader import LoadedKecamatan, load_holidays, load_kecamatan, load_rule_sets, load_service_types
 from workers.scoring import compute_indicators, rules_for
@@ -89,17 +90,23 @@ def stale_years(session: Session, kecamatan_id: int, year: int, current_year: in
     return sorted(years)
 
 
-def result_rows(loaded: LoadedKecamatan, years: Iterable[int], computed_at: dt.datetime) -> list[dict]:
-    """Every result row of the given years: each period × (kecamatan, each kelurahan) × 6 IKU."""
+def result_rows(loaded: LoadedKecamatan, years: Iterable[int], computed_at: dt.datetime,
+                reuse: ScoreReuse | None = None) -> list[dict]:
+    """Every result row of the given years: each period × (kecamatan, each kelurahan) × 6 IKU.
+
+    :param reuse: take the results whose inputs equal the previous recompute's from it
+        (``workers.result_memo``); None: compute everything.
+    """
     data = loaded.base
     scopes: list[int | None] = [None, *(kel.id for kel in data.kelurahan)]
     rows: list[dict] = []
+    score = reuse.scores if reuse is not None else compute_indicators
     for year in sorted(set(years)):
         year_data = loaded.data_for(year)
         for period in year_and_quarters(year):
             rules = rules_for(period, loaded.rule_sets)
             for kelurahan_id in scopes:
-                for result in compute_indicators(year_data, period, rules, kelurahan_id):
+                for result in score(year_data, period, rules, kelurahan_id):
                     details = dict(result.details)
                     if loaded.warnings and kelurahan_id is None:
                         details["warnings"] = [*details.get("warnings", []), *loaded.warnings]
@@ -131,7 +138,9 @@ def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequen
         earlier recompute already read everything (how duplicate messages cost almost nothing).
     :param absorb_also: further years whose outbox rows this run covers (a year outside the window).
     :param reuse_rows: read only the submission rows changed since this process's previous read
-        (``workers.row_cache``, PostgreSQL); the stale-mark path uses it, full recomputes do not.
+        (``workers.row_cache``, PostgreSQL) and compute only the IKU whose inputs changed since its
+        previous recompute of the pair (``workers.result_memo``); the stale-mark path uses it, full
+        recomputes do not.
     :raise LookupError: no such kecamatan.
     """
     years = sorted(set(years))
@@ -146,7 +155,8 @@ def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequen
             session.commit()
             return 0
         loaded = load_kecamatan(session, kecamatan_id, years, tz, **(catalogue or {}), reuse_rows=reuse_rows)
-        rows = result_rows(loaded, years, dt.datetime.now(dt.timezone.utc))
+        reuse = ScoreReuse(memo_key(str(session.get_bind().url), kecamatan_id, years), loaded.base) if reuse_rows else None
+        rows = result_rows(loaded, years, dt.datetime.now(dt.timezone.utc), reuse)
         written = upsert_results(session, rows)
         # A pair that was set aside after failures is healthy again.
         session.execute(delete(ScoringSetAside).where(ScoringSetAside.kecamatan_id == kecamatan_id,
@@ -155,6 +165,8 @@ def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequen
     except BaseException:
         session.rollback()
         raise
+    if reuse is not None:
+        reuse.keep()
     return written
 
 

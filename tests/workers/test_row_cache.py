@@ -8,17 +8,19 @@ SQLite always reads in full.
 """
 from __future__ import annotations
 
+import json
 import uuid
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from server.extensions import db
-from server.models import Submission
+from server.models import IndicatorResult, RuleSetVersion, Submission, Target
 from tests.factories import auth, make_user, make_wilayah
 from tests.integration import payloads as p
-from workers import row_cache
+from workers import result_memo, row_cache
 from workers.loader import load_kecamatan
 from workers.recompute import recompute_kecamatan_years, result_rows
+from workers.result_memo import ScoreReuse, memo_key
 
 
 def _sync(client, token, items):
@@ -89,9 +91,52 @@ def test_reading_only_changed_rows_equals_a_full_read(app, client):
         assert correction["id"] in rows and survey["id"] not in rows
 
 
+def _stored() -> list[tuple]:
+    rows = db.session.execute(select(IndicatorResult)).scalars().all()
+    out = sorted((r.kecamatan_id, r.kelurahan_id, r.period, r.code, r.value, r.numerator, r.denominator, r.target,
+                  r.capaian, r.mutu, r.rule_version, json.dumps(r.details, sort_keys=True)) for r in rows)
+    db.session.rollback()
+    return out
+
+
 def test_a_stale_mark_recompute_stores_what_a_full_recompute_stores(app, client):
-    """The reused read feeds the stored scores: the same rows as a full recompute, field for field."""
+    """Reused rows and reused results feed the stored scores: field for field what a full recompute stores,
+    after a change to each IKU's inputs, a target and a rule set."""
     row_cache.clear()
+    result_memo.clear()
+    with app.app_context():
+        w = make_wilayah(kelurahan=2, rw=2)
+        _user, token = make_user("camat", "kecamatan_admin", w.kecamatan)
+        kec_id, kel1 = w.kecamatan.id, w.kelurahan[0].id
+        rw1 = w.rw[kel1][0].id
+    complaint = p.pengaduan({"kelurahan_id": kel1}, "2026-02-03T10:00:00+07:00")
+    changes = [
+        lambda: _sync(client, token, [p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[0]), complaint]),
+        lambda: _sync(client, token, [p.inspeksi(rw1, "2026-02-10T10:00:00+07:00", baik=False)]),
+        lambda: _sync(client, token, [p.tindak_lanjut(complaint["id"], "2026-02-05")]),
+        lambda: _sync(client, token, [p.layanan({"kelurahan_id": kel1}, "domisili", "2026-01-06T09:00:00+07:00",
+                                                "2026-01-06T09:05:00+07:00")]),
+        lambda: _sync(client, token, [p.laporan(kel1, "2026-Q1", "2026-04-08")]),
+        lambda: _commit(Target(code="IKU6", year=2026, kecamatan_id=0, value=50.0)),
+        lambda: _commit(RuleSetVersion(version=2, effective_from="2026-Q2", rules={"rw_baik": {"kebun_toga": False}})),
+        lambda: _sync(client, token, [p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[1])]),
+    ]
+    for change in changes:
+        with app.app_context():
+            change()
+            recompute_kecamatan_years(db.session, kec_id, [2026], reuse_rows=True)
+            kept = _stored()
+            recompute_kecamatan_years(db.session, kec_id, [2026])
+            assert kept == _stored()
+
+
+def _commit(row) -> None:
+    db.session.add(row)
+    db.session.commit()
+
+
+def test_only_the_iku_whose_inputs_changed_are_computed_again(app, client):
+    result_memo.clear()
     with app.app_context():
         w = make_wilayah(kelurahan=2, rw=2)
         _user, token = make_user("camat", "kecamatan_admin", w.kecamatan)
@@ -99,11 +144,17 @@ def test_a_stale_mark_recompute_stores_what_a_full_recompute_stores(app, client)
         rw1 = w.rw[kel1][0].id
     _sync(client, token, [p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[0]), p.inspeksi(rw1, "2026-01-10T10:00:00+07:00")])
     with app.app_context():
-        recompute_kecamatan_years(db.session, kec_id, [2026], reuse_rows=True)
+        first = load_kecamatan(db.session, kec_id, [2026], "Asia/Jakarta", reuse_rows=True)
+        reuse = ScoreReuse(memo_key("test", kec_id, [2026]), first.base)
+        result_rows(first, [2026], None, reuse)
+        reuse.keep()
+        assert reuse.reused == 0 and reuse.computed == 5 * 3 * 6  # 5 periods × (kecamatan + 2 kelurahan) × 6
     _sync(client, token, [p.inspeksi(rw1, "2026-02-10T10:00:00+07:00", baik=False)])
     with app.app_context():
         kept = load_kecamatan(db.session, kec_id, [2026], "Asia/Jakarta", reuse_rows=True)
         full = load_kecamatan(db.session, kec_id, [2026], "Asia/Jakarta")
         db.session.rollback()
-        strip = [{k: v for k, v in row.items() if k != "computed_at"} for row in result_rows(kept, [2026], None)]
-        assert strip == [{k: v for k, v in row.items() if k != "computed_at"} for row in result_rows(full, [2026], None)]
+        reuse = ScoreReuse(memo_key("test", kec_id, [2026]), kept.base)
+        rows = result_rows(kept, [2026], None, reuse)
+        assert reuse.computed == 5 * 3 * 2 and reuse.reused == 5 * 3 * 4  # IKU5 and IKU6 read inspections
+        assert rows == result_rows(full, [2026], None)
