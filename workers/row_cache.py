@@ -42,9 +42,8 @@ from server.models import Submission
 from workers.loader import Item, parse_row, submissions_query
 
 MAX_ENTRIES = 8
-# When more rows than this share changed, one full read is cheaper than fetching them by id.
+# When more than this share of the rows changed, one full read is cheaper than fetching them by id.
 _FULL_READ_SHARE = 0.5
-_FULL_READ_AT_LEAST = 1000
 
 _ID, _DATA = 0, 6
 _Entry = tuple[str, tuple, Item]  # (xmin, the row without its JSON document, its parsed item)
@@ -92,7 +91,7 @@ def _refresh(session: Session, query, held: dict[str, _Entry], tz: str) -> dict[
     t = Submission.__table__
     scan = session.execute(query.with_only_columns(cast(t.c.id, Text), _xmin())).all()
     changed = [sid for sid, xmin in scan if (found := held.get(sid)) is None or found[0] != xmin]
-    if len(changed) > max(_FULL_READ_AT_LEAST, len(scan) * _FULL_READ_SHARE):
+    if len(changed) > len(scan) * _FULL_READ_SHARE:
         return dict(_kept(row, tz) for row in session.execute(query.add_columns(_xmin())))
     fetched: dict[str, _Entry] = {}
     if changed:
