@@ -398,6 +398,17 @@ def _services(collected: _Collected) -> tuple[ServiceEntry, ...]:
     return tuple(out)
 
 
+def _read_submissions(session: Session, kecamatan_id: int, years: list[int], timezone: str, as_text: bool,
+                      reuse_rows: bool) -> tuple[list[Any], list[Item] | None]:
+    """The rows of ``submissions_query`` and, when read through the row cache, their parsed items."""
+    if reuse_rows and as_text:
+        from workers import row_cache  # it builds on this module
+
+        if row_cache.supported(session):
+            return row_cache.read_rows(session, kecamatan_id, years[0], years[-1], timezone)
+    return session.execute(submissions_query(kecamatan_id, years[0], years[-1], as_text)).all(), None
+
+
 def load_kecamatan(session: Session, kecamatan_id: int, years: Iterable[int], timezone: str = DEFAULT_TIMEZONE,
                    *, service_types: Mapping[str, ServiceTypeIn] | None = None,
                    holidays: frozenset[dt.date] | None = None,
@@ -417,13 +428,7 @@ def load_kecamatan(session: Session, kecamatan_id: int, years: Iterable[int], ti
     years = sorted(set(years))
     kecamatan, kelurahan = load_wilayah(session, kecamatan_id)
     as_text = session.get_bind().dialect.name == "postgresql"
-    items: list[Item] | None = None
-    if reuse_rows and as_text:
-        from workers.row_cache import read_rows  # it builds on this module
-
-        rows, items = read_rows(session, kecamatan_id, years[0], years[-1], timezone)
-    else:
-        rows = session.execute(submissions_query(kecamatan_id, years[0], years[-1], as_text)).all()
+    rows, items = _read_submissions(session, kecamatan_id, years, timezone, as_text, reuse_rows)
     collected = _collect(rows, timezone, resolve_chains(rows, session, as_text), items)
     base = KecamatanData(
         kecamatan_id=kecamatan.id, nama=kecamatan.nama, service_population=kecamatan.service_population,

@@ -158,3 +158,23 @@ def test_only_the_iku_whose_inputs_changed_are_computed_again(app, client):
         rows = result_rows(kept, [2026], None, reuse)
         assert reuse.computed == 5 * 3 * 2 and reuse.reused == 5 * 3 * 4  # IKU5 and IKU6 read inspections
         assert rows == result_rows(full, [2026], None)
+
+
+def test_a_write_committed_after_a_read_that_began_before_it_is_read_next_time(app, client):
+    """The watermark: a transaction still open during a read, committed afterwards, is read by the
+    next read (its rows carry a transaction id at or above the watermark taken before that read)."""
+    row_cache.clear()
+    with app.app_context():
+        w = make_wilayah(kelurahan=1, rw=2)
+        _user, token = make_user("camat", "kecamatan_admin", w.kecamatan)
+        kec_id, kel1 = w.kecamatan.id, w.kelurahan[0].id
+    survey = p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[0])
+    _sync(client, token, [survey, p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[1])])
+    with app.app_context():
+        assert survey["id"] in _same_as_full(kec_id)
+        with db.engine.connect() as other:  # a review decision, open during the next read
+            other.execute(update(Submission).where(Submission.id == uuid.UUID(survey["id"]))
+                          .values(review_status="rejected"))
+            assert survey["id"] in _same_as_full(kec_id)
+            other.commit()
+        assert survey["id"] not in _same_as_full(kec_id)
