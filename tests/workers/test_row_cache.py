@@ -168,13 +168,14 @@ def test_a_write_committed_after_a_read_that_began_before_it_is_read_next_time(a
         w = make_wilayah(kelurahan=1, rw=2)
         _user, token = make_user("camat", "kecamatan_admin", w.kecamatan)
         kec_id, kel1 = w.kecamatan.id, w.kelurahan[0].id
-    survey = p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[0])
-    _sync(client, token, [survey, p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[1])])
+    survey, second = p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[0]), p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[1])
+    _sync(client, token, [survey, second])
     with app.app_context():
         assert survey["id"] in _same_as_full(kec_id)
         with db.engine.connect() as other:  # a review decision, open during the next read
             other.execute(update(Submission).where(Submission.id == uuid.UUID(survey["id"]))
                           .values(review_status="rejected"))
+            _set(second["id"], review_reason="later")  # a younger transaction commits first
             assert survey["id"] in _same_as_full(kec_id)
             other.commit()
         assert survey["id"] not in _same_as_full(kec_id)
