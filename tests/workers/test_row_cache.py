@@ -175,7 +175,8 @@ def test_a_write_committed_after_a_read_that_began_before_it_is_read_next_time(a
         with db.engine.connect() as other:  # a review decision, open during the next read
             other.execute(update(Submission).where(Submission.id == uuid.UUID(survey["id"]))
                           .values(review_status="rejected"))
-            _set(second["id"], review_reason="later")  # a younger transaction commits first
-            assert survey["id"] in _same_as_full(kec_id)
+            if db.engine.dialect.name == "postgresql":  # SQLite has one writer at a time: no overlap
+                _set(second["id"], review_reason="later")  # a younger transaction commits first
+                assert survey["id"] in _same_as_full(kec_id)
             other.commit()
         assert survey["id"] not in _same_as_full(kec_id)
