@@ -15,8 +15,9 @@ the frozen records: the row cache hands back the very same objects for unchanged
 mostly identity checks) and reuses a result only when every input it reads is equal; anything
 else — a differing collection, any differing small input, another rule set or target — computes it
 again. Because reuse needs equal inputs and the functions are pure, a reused result is the result
-a full recompute computes (``tests/invariant`` checks it after every step). Full recomputes
-(``flask recompute``, the nightly run) do not use the memo.
+a full recompute computes (``tests/invariant`` checks it after every step). The same holds for
+the IKM of each kelurahan and period, which IKU5's K6 reads: with equal surveys it is taken from
+the previous recompute. Full recomputes (``flask recompute``, the nightly run) do not use the memo.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field, fields
 
 from workers.scoring import IndicatorScore, KecamatanData, Period, RuleSet, compute_indicators
 from workers.scoring.indicators import CODES, READS
+from workers.scoring.records import index_of
 
 MAX_ENTRIES = 8
 _RECORDS = frozenset(name for needs in READS.values() for name in needs)
@@ -41,6 +43,7 @@ class _Memo:
 
     base: KecamatanData
     results: dict[tuple[str, int | None, str], tuple[RuleSet, object, IndicatorScore]] = field(default_factory=dict)
+    ikm: dict[tuple, object] = field(default_factory=dict)  # IKM by (scope, period, bounds): IKU5's K6 reads it
 
 
 _memos: OrderedDict[tuple, _Memo] = OrderedDict()
@@ -66,7 +69,9 @@ class ScoreReuse:
             previous = _memos.get(key) if enabled else None
         self.previous = previous.results if previous is not None else {}
         self.equal = _equal_collections(previous.base if previous is not None else None, base)
-        self.memo = _Memo(base)
+        # Equal surveys: IKU5 computed again (inspections changed) reuses the IKM of each kelurahan.
+        self.known_ikm = previous.ikm if previous is not None and "surveys" in self.equal else {}
+        self.memo = _Memo(base, ikm=dict(self.known_ikm))
         self.computed = self.reused = 0
 
     def _reusable(self, slot: tuple, code: str, rules: RuleSet, target: object) -> IndicatorScore | None:
@@ -87,7 +92,10 @@ class ScoreReuse:
                 found[code] = score
         missing = [code for code in CODES if code not in found]
         if missing:
+            index = index_of(data)
+            index.adopt_ikm(self.known_ikm)
             found.update(zip(missing, compute_indicators(data, period, rules, kelurahan_id, codes=missing)))
+            self.memo.ikm.update(index.known_ikm())
         self.computed += len(missing)
         self.reused += len(CODES) - len(missing)
         for code in CODES:

@@ -113,6 +113,16 @@ class RecordIndex:
         """Every report of a kelurahan (the latest of each quarter), whatever its period."""
         return self.reports.get(kelurahan_id, [])
 
+    def known_ikm(self) -> dict[tuple, IkmScore]:
+        """The IKM scores computed so far, by (scope, period, grading bounds)."""
+        return dict(self._ikm)
+
+    def adopt_ikm(self, known: dict[tuple, IkmScore]) -> None:
+        """Take IKM scores an index of EQUAL surveys computed (``known_ikm``): the IKM of a scope and
+        period depends on nothing else, so they are the scores this index would compute."""
+        for key, score in known.items():
+            self._ikm.setdefault(key, score)
+
     def ikm(self, scope: ScopeKey, period: Period, rules: RuleSet) -> IkmScore:
         """The IKM of a unit (or ``ALL``, pooled) for a period, computed once per grading bounds."""
         key = (scope, period, (Fraction(str(rules.mutu_a)), Fraction(str(rules.mutu_b)), Fraction(str(rules.mutu_c))))
