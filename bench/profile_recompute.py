@@ -4,11 +4,12 @@ Builds the city dataset of ``bench/scoring.py`` (``--rows``, 300,000 submissions
 PostgreSQL database (dropped at the end). For the first kecamatan's current year it then prints:
 
 - the full recompute (``flask recompute``, the nightly run: every row read), best and median of 3;
-- the stale-mark recompute (what the Celery task runs: only rows changed since this process's
-  previous read, ``workers.row_cache``) after each of several rounds that add ``--add`` new
-  ``inspeksi-rw`` rows to that kecamatan (as ``bench/ingest.py``'s load does), beside a full
-  recompute of the same moment — with load / compute times apart, so a cost that grows with the
-  table shows;
+- the stale-mark recompute (what the Celery task runs: only rows written since this process's
+  previous read, ``workers.row_cache``, and only the IKU whose inputs changed,
+  ``workers.result_memo``) after each of several rounds that add ``--add`` new ``inspeksi-rw``
+  rows to that kecamatan, then after 3 more (what one recompute sees under ``bench/ingest.py``'s
+  load; wall and this process's CPU), beside a full recompute of the same moment — so a cost
+  that grows with the table shows;
 - a cProfile of one more stale-mark recompute (``--profile``).
 
     .venv/bin/python bench/profile_recompute.py [--rows 300000] [--rounds 4] [--add 2000] [--profile]
@@ -63,8 +64,7 @@ def main() -> None:
         year = dt.date.today().year
         copy_rows(db_url, generate(city, args.rows, rng, (year - 1, year)))
         from server.extensions import db
-        from workers.loader import load_kecamatan
-        from workers.recompute import recompute_kecamatan_years, result_rows
+        from workers.recompute import recompute_kecamatan_years
         with app.app_context():
             kec = sorted(city)[0]
 
@@ -79,16 +79,17 @@ def main() -> None:
             print(f"full recompute: best {min(full):.3f} s, median {statistics.median(full):.3f} s")
             cold, _ = timed(recompute_kecamatan_years, db.session, kec, [year], reuse_rows=True)
             print(f"stale-mark recompute, first read of this process: {cold:.3f} s")
-            print("round  rows-read  stale-mark(s)  load(s)  compute(s)  full(s)")
+            print(f"round  rows-read  stale-mark after +{args.add} (s)  after +3 (s)  cpu +3 (s)  full (s)")
             for round_no in range(args.rounds + 1):
                 if round_no:
                     copy_rows(db_url, inspections(city, kec, args.add, rng, year))
-                warm, _ = timed(recompute_kecamatan_years, db.session, kec, [year], reuse_rows=True)
-                load, loaded = timed(load_kecamatan, db.session, kec, [year], "Asia/Jakarta", reuse_rows=True)
-                compute, _ = timed(result_rows, loaded, [year], dt.datetime.now(dt.timezone.utc))
-                db.session.rollback()
-                again, _ = timed(recompute_kecamatan_years, db.session, kec, [year])
-                print(f"{round_no:5}  {read_count():9}  {warm:13.3f}  {load:7.3f}  {compute:10.3f}  {again:7.3f}")
+                bulk, _ = timed(recompute_kecamatan_years, db.session, kec, [year], reuse_rows=True)
+                copy_rows(db_url, inspections(city, kec, 3, rng, year))
+                cpu = time.process_time()
+                few, _ = timed(recompute_kecamatan_years, db.session, kec, [year], reuse_rows=True)
+                cpu = time.process_time() - cpu
+                full, _ = timed(recompute_kecamatan_years, db.session, kec, [year])
+                print(f"{round_no:5}  {read_count():9}  {bulk:26.3f}  {few:12.3f}  {cpu:10.3f}  {full:8.3f}")
             if args.profile:
                 profile = cProfile.Profile()
                 profile.enable()
