@@ -30,7 +30,7 @@ from workers.scoring import IndicatorScore, KecamatanData, Period, RuleSet, comp
 from workers.scoring.indicators import CODES, READS
 from workers.scoring.records import index_of
 
-MAX_ENTRIES = 8
+MAX_ENTRIES = 32  # a city's kecamatan (30), current year
 _RECORDS = frozenset(name for needs in READS.values() for name in needs)
 # Everything else of KecamatanData but the year's targets: compared as a whole (a new field is
 # covered without a change here).
