@@ -1,44 +1,102 @@
-"""The cost of one recompute of one kecamatan-year on the city dataset: wall time, load vs compute, cProfile.
+"""The cost of one recompute of one kecamatan-year on the city dataset, full and as a stale mark runs it.
 
-Builds the city dataset of ``bench/scoring.py`` (300,000 submissions) in a fresh PostgreSQL database
-(dropped at the end), then recomputes the first kecamatan's current year three times, times
-``load_kecamatan`` and ``result_rows`` apart, and prints a cProfile of one more run.
+Builds the city dataset of ``bench/scoring.py`` (``--rows``, 300,000 submissions) in a fresh
+PostgreSQL database (dropped at the end). For the first kecamatan's current year it then prints:
 
-    .venv/bin/python bench/profile_recompute.py
+- the full recompute (``flask recompute``, the nightly run: every row read), best and median of 3;
+- the stale-mark recompute (what the Celery task runs: only rows written since this process's
+  previous read, ``workers.row_cache``, and only the IKU whose inputs changed,
+  ``workers.result_memo``) after each of several rounds that add ``--add`` new ``inspeksi-rw``
+  rows to that kecamatan, then after 3 more (what one recompute sees under ``bench/ingest.py``'s
+  load; wall and this process's CPU), beside a full recompute of the same moment — so a cost
+  that grows with the table shows;
+- a cProfile of one more stale-mark recompute (``--profile``).
+
+    .venv/bin/python bench/profile_recompute.py [--rows 300000] [--rounds 4] [--add 2000] [--profile]
 """
 from __future__ import annotations
 
+import argparse
 import cProfile
 import datetime as dt
 import pstats
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.scoring import copy_rows, fresh_database, generate, load_city, make_app  # noqa: E402
+from bench.scoring import TZ, _Rows, copy_rows, fresh_database, generate, load_city, make_app  # noqa: E402
 
-with fresh_database("recompute") as db_url:
-    app = make_app(db_url, migrate=True)
-    rng = random.Random(7)
-    city = load_city(db_url, rng)
-    today = dt.date.today()
-    copy_rows(db_url, generate(city, 300000, rng, (today.year - 1, today.year)))
-    from server.extensions import db
-    from workers.recompute import load_kecamatan, recompute_kecamatan_years, result_rows
-    with app.app_context():
-        kec = sorted(city)[0]
-        n = db.session.execute(db.text("select count(*) from submissions where kecamatan_id=:k and period_year=:y"), {"k": kec, "y": today.year}).scalar()
-        print("rows of kec-year", n, "kelurahan", len(city[kec]))
-        year = today.year
-        for _ in range(3):
-            t = time.perf_counter()
-            recompute_kecamatan_years(db.session, kec, [year])
-            print("recompute", round(time.perf_counter() - t, 3), "s")
-        t=time.perf_counter(); loaded = load_kecamatan(db.session, kec, [year], "Asia/Jakarta"); t1=time.perf_counter()
-        rows = result_rows(loaded, [year], dt.datetime.now(dt.timezone.utc)); t2=time.perf_counter()
-        db.session.rollback()
-        print("load", t1-t, "compute", t2-t1, "rows", len(rows))
-        pr=cProfile.Profile(); pr.enable(); recompute_kecamatan_years(db.session, kec, [year]); pr.disable()
-        pstats.Stats(pr).sort_stats('cumulative').print_stats(25)
+
+def inspections(city: dict, kec: int, count: int, rng: random.Random, year: int) -> list[tuple]:
+    """``count`` new RW inspections of kecamatan ``kec`` observed this year (as a load run adds them)."""
+    rows = _Rows(rng, year, dt.date.today())
+    pairs = [(kel, rw) for kel, rws in city[kec].items() for rw in rws]
+    for _ in range(count):
+        kel, rw = rng.choice(pairs)
+        good = rng.random() < 0.6
+        rows.add("inspeksi-rw", "rw", kec, kel, rw, dt.datetime.combine(dt.date.today(), dt.time(9), TZ),
+                 {"kebun_toga": good, "pengelolaan_sampah": "baik" if good else "cukup",
+                  "status_kumuh": "tidak_kumuh", "lembaga_aktif": True, "kejadian_kriminal": 0,
+                  "konflik_sosial": 0})
+    return rows.rows
+
+
+def timed(fn, *args, **kwargs) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - started, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=300000)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--add", type=int, default=2000)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    with fresh_database("recompute") as db_url:
+        app = make_app(db_url, migrate=True)
+        rng = random.Random(7)
+        city = load_city(db_url, rng)
+        year = dt.date.today().year
+        copy_rows(db_url, generate(city, args.rows, rng, (year - 1, year)))
+        from server.extensions import db
+        from workers.recompute import recompute_kecamatan_years
+        with app.app_context():
+            kec = sorted(city)[0]
+
+            def read_count() -> int:
+                return db.session.execute(db.text(
+                    "select count(*) from submissions where kecamatan_id=:k and (period_year between :a and :b "
+                    "or form_code in ('inspeksi-rw','tindak-lanjut','layanan-selesai'))"),
+                    {"k": kec, "a": year - 1, "b": year + 1}).scalar()
+
+            print(f"kecamatan {kec}: {len(city[kec])} kelurahan, rows a recompute of {year} reads: {read_count()}")
+            full = [timed(recompute_kecamatan_years, db.session, kec, [year])[0] for _ in range(3)]
+            print(f"full recompute: best {min(full):.3f} s, median {statistics.median(full):.3f} s")
+            cold, _ = timed(recompute_kecamatan_years, db.session, kec, [year], reuse_rows=True)
+            print(f"stale-mark recompute, first read of this process: {cold:.3f} s")
+            print(f"round  rows-read  stale-mark after +{args.add} (s)  after +3 (s)  cpu +3 (s)  full (s)")
+            for round_no in range(args.rounds + 1):
+                if round_no:
+                    copy_rows(db_url, inspections(city, kec, args.add, rng, year))
+                bulk, _ = timed(recompute_kecamatan_years, db.session, kec, [year], reuse_rows=True)
+                copy_rows(db_url, inspections(city, kec, 3, rng, year))
+                cpu = time.process_time()
+                few, _ = timed(recompute_kecamatan_years, db.session, kec, [year], reuse_rows=True)
+                cpu = time.process_time() - cpu
+                full, _ = timed(recompute_kecamatan_years, db.session, kec, [year])
+                print(f"{round_no:5}  {read_count():9}  {bulk:26.3f}  {few:12.3f}  {cpu:10.3f}  {full:8.3f}")
+            if args.profile:
+                profile = cProfile.Profile()
+                profile.enable()
+                recompute_kecamatan_years(db.session, kec, [year], reuse_rows=True)
+                profile.disable()
+                pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()

@@ -259,85 +259,126 @@ class _Collected:
 
 
 _FOLLOW_UPS = ("tindak-lanjut", "layanan-selesai")
+# What one row contributes (``parse_row``): ("warning", text), ("none",), a follow-up
+# (form, ref, date or time or None, sid), ("follow-up-error", ref, text), or a record (form, record).
+Item = tuple
 
 
-def _collect(rows: Iterable[Any], tz: str, current: Mapping[str, str | None] | None = None) -> _Collected:
+def _collect(rows: Iterable[Any], tz: str, current: Mapping[str, str | None] | None = None,
+             items: Iterable[Item] | None = None) -> _Collected:
     """Turn submission rows into scoring records (follow-ups gathered by their chain's current version).
 
     :param current: version id → its chain's current version (``resolve_chains``); None: every row
         is its own chain (rows without the chain columns, as older callers pass them).
+    :param items: ``parse_row`` of each row, in the same order, when the caller kept them from an
+        earlier read of the same row versions (``workers.row_cache``); None: parse every row here.
     """
     out = _Collected()
+    rows = list(rows)
+    parsed = iter(items) if items is not None else None
     for row in rows:
-        sid, form, kel_id, rw_id, ref, observed_at, data = row[:7]
-        sid = str(sid)
+        item = next(parsed) if parsed is not None else None
+        sid, form = str(row[0]), row[1]
         if current is not None:
             if current.get(sid, sid if row[9] else None) != sid:  # rejected, or another version counts
                 continue
             if form in _FOLLOW_UPS and len(row) > 10 and row[10] == "ref":
                 continue  # never linked to its record: its sender may not write there
-        if not isinstance(data, dict):
-            out.warnings.append(f"{sid}: data is not an object")
-            continue
-        try:
-            _collect_one(out, sid, form, kel_id, rw_id, ref, observed_at, data, tz, current,
-                         row[11] if len(row) > 11 else None)
-        except (ValueError, OverflowError, TypeError) as error:
-            out.warnings.append(f"{sid}: {form} tidak dapat dibaca, dilewati ({error})")
+        _apply(out, item if item is not None else parse_row(row, tz), current)
     return out
 
 
-def _collect_one(out: _Collected, sid: str, form: str, kel_id: int | None, rw_id: int | None, ref: Any,
-                 observed_at: dt.datetime, data: dict, tz: str, current: Mapping[str, str | None] | None,
-                 received_at: dt.datetime | None) -> None:
-    """One row → its scoring record (raises on a value that has no local date: the caller skips it)."""
-    if form in _FOLLOW_UPS:
-        if ref is None:
-            return
-        target = str(ref) if current is None else current.get(str(ref), str(ref))
+def parse_row(row: Any, tz: str) -> Item:
+    """What one submission row contributes, whichever version of its chain counts.
+
+    Pure in the row's columns and ``tz``, so a row version read once can be kept with its item
+    (``workers.row_cache``) and never parsed again. A value without a local date becomes a
+    warning (a follow-up's only when its record counts: ``_apply`` decides).
+    """
+    sid, form, kel_id, rw_id, ref, observed_at, data = row[:7]
+    sid = str(sid)
+    if not isinstance(data, dict):
+        return ("warning", f"{sid}: data is not an object")
+    try:
+        if form in _FOLLOW_UPS:
+            if ref is None:
+                return ("none",)
+            try:
+                value = (iso_date(data.get("tanggal")) if form == "tindak-lanjut"
+                         else _local_naive(data.get("waktu_selesai"), tz))
+            except (ValueError, OverflowError, TypeError) as error:
+                return ("follow-up-error", str(ref), f"{sid}: {form} tidak dapat dibaca, dilewati ({error})")
+            return (form, str(ref), value, sid)
+        return _parse_record(sid, form, kel_id, rw_id, observed_at, data, tz, row[11] if len(row) > 11 else None)
+    except (ValueError, OverflowError, TypeError) as error:
+        return ("warning", f"{sid}: {form} tidak dapat dibaca, dilewati ({error})")
+
+
+def _apply(out: _Collected, item: Item, current: Mapping[str, str | None] | None) -> None:
+    """Add one row's item to the collection (a follow-up to its chain's current version)."""
+    kind = item[0]
+    if kind == "none":
+        return
+    if kind == "warning":
+        out.warnings.append(item[1])
+    elif kind in _FOLLOW_UPS or kind == "follow-up-error":
+        target = item[1] if current is None else current.get(item[1], item[1])
         if target is None:
             return  # every version of its record is rejected
-        if form == "tindak-lanjut":
-            tanggal = iso_date(data.get("tanggal"))
-            if tanggal is not None:
-                out.follow_up[target].append((tanggal, sid))
+        if kind == "follow-up-error":
+            out.warnings.append(item[2])
+        elif item[2] is None:
+            return
+        elif kind == "tindak-lanjut":
+            out.follow_up[target].append((item[2], item[3]))
         else:
-            finished = _local_naive(data.get("waktu_selesai"), tz)
-            if finished is not None:
-                out.completion[target] = _earliest(out.completion.get(target), finished)
-        return
+            out.completion[target] = _earliest(out.completion.get(target), item[2])
+    elif kind == "skm":
+        out.surveys.append(item[1])
+    elif kind == "pengaduan":
+        out.complaints.append(item[1])
+    elif kind == "layanan":
+        out.services.append(item[1])
+    elif kind == "inspeksi-rw":
+        out.inspections.append(item[1])
+    elif kind == "laporan-kelurahan":
+        out.reports.append(item[1])
+
+
+def _parse_record(sid: str, form: str, kel_id: int | None, rw_id: int | None, observed_at: dt.datetime,
+                  data: dict, tz: str, received_at: dt.datetime | None) -> Item:
+    """One record row → its scoring record (raises on a value that has no local date: the caller warns)."""
     if form == "skm":
         answers = {k: v for k in _ELEMENTS if type(v := data.get(k)) is int}
-        out.surveys.append(Survey(sid, kel_id, local_day(observed_at, tz), answers))
-    elif form == "pengaduan":
-        out.complaints.append((sid, kel_id, record_day(form, observed_at, data, tz)))
-    elif form == "layanan":
+        return ("skm", Survey(sid, kel_id, local_day(observed_at, tz), answers))
+    if form == "pengaduan":
+        return ("pengaduan", (sid, kel_id, record_day(form, observed_at, data, tz)))
+    if form == "layanan":
         received = _local_naive(data.get("waktu_terima"), tz)
         if received is None:
-            out.warnings.append(f"{sid}: layanan without waktu_terima")
-            return
-        out.services.append((sid, kel_id, str(data.get("jenis_layanan")), received,
-                             _local_naive(data.get("waktu_selesai"), tz)))
-    elif form == "inspeksi-rw":
+            return ("warning", f"{sid}: layanan without waktu_terima")
+        return ("layanan", (sid, kel_id, str(data.get("jenis_layanan")), received,
+                            _local_naive(data.get("waktu_selesai"), tz)))
+    if form == "inspeksi-rw":
         if rw_id is None:
-            return
-        out.inspections.append(Inspection(
+            return ("none",)
+        return ("inspeksi-rw", Inspection(
             sid, rw_id, local_day(observed_at, tz), data.get("kebun_toga") is True,
             str(data.get("pengelolaan_sampah", "")), str(data.get("status_kumuh", "")),
             data.get("lembaga_aktif") is True, _int(data.get("kejadian_kriminal")), _int(data.get("konflik_sosial"))))
-    elif form == "laporan-kelurahan":
+    if form == "laporan-kelurahan":
         try:
             period = Period.parse(str(data.get("periode", "")))
         except ValueError:
-            out.warnings.append(f"{sid}: laporan-kelurahan without a valid periode")
-            return
+            return ("warning", f"{sid}: laporan-kelurahan without a valid periode")
         if kel_id is None or period.quarter is None:
-            return
+            return ("none",)
         dates = {key: d for key, name in _REPORT_FIELDS.items() if (d := iso_date(data.get(name))) is not None}
-        out.reports.append(KelurahanReport(
+        return ("laporan-kelurahan", KelurahanReport(
             sid, kel_id, period, data.get("lembaga_aktif") is True, _int(data.get("kejadian_kriminal")),
             _int(data.get("konflik_sosial")), dates, observed=aware_utc(observed_at),
             received=None if received_at is None else aware_utc(received_at)))
+    return ("none",)
 
 
 def _complaints(collected: _Collected) -> tuple[Complaint, ...]:
@@ -357,25 +398,38 @@ def _services(collected: _Collected) -> tuple[ServiceEntry, ...]:
     return tuple(out)
 
 
+def _read_submissions(session: Session, kecamatan_id: int, years: list[int], timezone: str, as_text: bool,
+                      reuse_rows: bool) -> tuple[list[Any], list[Item] | None]:
+    """The rows of ``submissions_query`` and, when read through the row cache, their parsed items."""
+    if reuse_rows and as_text:
+        from workers import row_cache  # it builds on this module
+
+        if row_cache.supported(session):
+            return row_cache.read_rows(session, kecamatan_id, years[0], years[-1], timezone)
+    return session.execute(submissions_query(kecamatan_id, years[0], years[-1], as_text)).all(), None
+
+
 def load_kecamatan(session: Session, kecamatan_id: int, years: Iterable[int], timezone: str = DEFAULT_TIMEZONE,
                    *, service_types: Mapping[str, ServiceTypeIn] | None = None,
                    holidays: frozenset[dt.date] | None = None,
                    rule_sets: tuple[RuleSet, ...] | None = None,
                    service_type_versions: Mapping[str, tuple[ServiceTypeIn, ...]] | None = None,
-                   today: dt.date | None = None) -> LoadedKecamatan:
+                   today: dt.date | None = None, reuse_rows: bool = False) -> LoadedKecamatan:
     """Load everything the scores of one kecamatan for ``years`` read.
 
     The catalogue lookups (service types, holidays, rule sets) can be passed in by a caller that
     loads many kecamatan in a row, so they are read once. ``today`` (default: the local date now)
-    decides which quarterly reports are due.
+    decides which quarterly reports are due. With ``reuse_rows`` (PostgreSQL) the submissions are
+    read through this process's ``workers.row_cache``: only rows new or changed since its previous
+    read of the same selection are fetched and parsed; the result is the same as a full read.
 
     :raise LookupError: no such kecamatan.
     """
     years = sorted(set(years))
     kecamatan, kelurahan = load_wilayah(session, kecamatan_id)
     as_text = session.get_bind().dialect.name == "postgresql"
-    rows = session.execute(submissions_query(kecamatan_id, years[0], years[-1], as_text)).all()
-    collected = _collect(rows, timezone, resolve_chains(rows, session, as_text))
+    rows, items = _read_submissions(session, kecamatan_id, years, timezone, as_text, reuse_rows)
+    collected = _collect(rows, timezone, resolve_chains(rows, session, as_text), items)
     base = KecamatanData(
         kecamatan_id=kecamatan.id, nama=kecamatan.nama, service_population=kecamatan.service_population,
         kelurahan=kelurahan,

@@ -33,6 +33,7 @@ from domain.periods import Period, year_and_quarters
 from server.models import IndicatorResult, Kecamatan, ScoreOutbox, ScoringSetAside, Submission
 from server.scores import WHOLE_KECAMATAN
 from server.settings import settings
+from workers.result_memo import ScoreReuse, memo_key
 from workers.results import upsert_results
 from workers.loader import LoadedKecamatan, load_holidays, load_kecamatan, load_rule_sets, load_service_types
 from workers.scoring import compute_indicators, rules_for
@@ -89,17 +90,23 @@ def stale_years(session: Session, kecamatan_id: int, year: int, current_year: in
     return sorted(years)
 
 
-def result_rows(loaded: LoadedKecamatan, years: Iterable[int], computed_at: dt.datetime) -> list[dict]:
-    """Every result row of the given years: each period × (kecamatan, each kelurahan) × 6 IKU."""
+def result_rows(loaded: LoadedKecamatan, years: Iterable[int], computed_at: dt.datetime,
+                reuse: ScoreReuse | None = None) -> list[dict]:
+    """Every result row of the given years: each period × (kecamatan, each kelurahan) × 6 IKU.
+
+    :param reuse: take the results whose inputs equal the previous recompute's from it
+        (``workers.result_memo``); None: compute everything.
+    """
     data = loaded.base
     scopes: list[int | None] = [None, *(kel.id for kel in data.kelurahan)]
     rows: list[dict] = []
+    score = reuse.scores if reuse is not None else compute_indicators
     for year in sorted(set(years)):
         year_data = loaded.data_for(year)
         for period in year_and_quarters(year):
             rules = rules_for(period, loaded.rule_sets)
             for kelurahan_id in scopes:
-                for result in compute_indicators(year_data, period, rules, kelurahan_id):
+                for result in score(year_data, period, rules, kelurahan_id):
                     details = dict(result.details)
                     if loaded.warnings and kelurahan_id is None:
                         details["warnings"] = [*details.get("warnings", []), *loaded.warnings]
@@ -121,7 +128,8 @@ def current_year_of(today: dt.date | None = None, timezone: str | None = None) -
 
 def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequence[int], *,
                               timezone: str | None = None, catalogue: dict | None = None,
-                              only_if_stale: bool = False, absorb_also: Iterable[int] = ()) -> int:
+                              only_if_stale: bool = False, absorb_also: Iterable[int] = (),
+                              reuse_rows: bool = False) -> int:
     """Recompute and store the given years of one kecamatan in one transaction; return rows written.
 
     :param catalogue: optional pre-loaded ``service_types``/``holidays``/``rule_sets`` (a caller
@@ -129,6 +137,10 @@ def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequen
     :param only_if_stale: do nothing (return 0) when no outbox row of these years is left — an
         earlier recompute already read everything (how duplicate messages cost almost nothing).
     :param absorb_also: further years whose outbox rows this run covers (a year outside the window).
+    :param reuse_rows: read only the submission rows changed since this process's previous read
+        (``workers.row_cache``, PostgreSQL) and compute only the IKU whose inputs changed since its
+        previous recompute of the pair (``workers.result_memo``); the stale-mark path uses it, full
+        recomputes do not.
     :raise LookupError: no such kecamatan.
     """
     years = sorted(set(years))
@@ -142,8 +154,9 @@ def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequen
         if not years or (only_if_stale and not absorbed):
             session.commit()
             return 0
-        loaded = load_kecamatan(session, kecamatan_id, years, tz, **(catalogue or {}))
-        rows = result_rows(loaded, years, dt.datetime.now(dt.timezone.utc))
+        loaded = load_kecamatan(session, kecamatan_id, years, tz, **(catalogue or {}), reuse_rows=reuse_rows)
+        reuse = ScoreReuse(memo_key(str(session.get_bind().url), kecamatan_id, years), loaded.base) if reuse_rows else None
+        rows = result_rows(loaded, years, dt.datetime.now(dt.timezone.utc), reuse)
         written = upsert_results(session, rows)
         # A pair that was set aside after failures is healthy again.
         session.execute(delete(ScoringSetAside).where(ScoringSetAside.kecamatan_id == kecamatan_id,
@@ -152,6 +165,8 @@ def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequen
     except BaseException:
         session.rollback()
         raise
+    if reuse is not None:
+        reuse.keep()
     return written
 
 
@@ -160,7 +175,8 @@ def recompute_stale(session: Session, kecamatan_id: int, year: int, *, today: dt
     """What one stale mark asks for: recompute ``year`` and the later years it feeds (:func:`stale_years`).
 
     With ``only_if_stale=False`` (the nightly run, which sends every year with data on its own) only
-    ``year`` itself, when it is scorable.
+    ``year`` itself, when it is scorable. A stale mark reads only the rows changed since this
+    process's previous read (``workers.row_cache``); the nightly run reads everything.
     """
     current_year = current_year_of(today)
     if only_if_stale:
@@ -169,7 +185,8 @@ def recompute_stale(session: Session, kecamatan_id: int, year: int, *, today: dt
         low, high = scorable_window(current_year)
         years = [year] if low <= year <= high else []
     session.rollback()  # end the read transaction before taking locks
-    return recompute_kecamatan_years(session, kecamatan_id, years, only_if_stale=only_if_stale, absorb_also=[year])
+    return recompute_kecamatan_years(session, kecamatan_id, years, only_if_stale=only_if_stale, absorb_also=[year],
+                                     reuse_rows=only_if_stale)
 
 
 def last_outbox_id(session: Session) -> int:

@@ -43,11 +43,11 @@ def recompute_kecamatan_year(self, kecamatan_id: int, year: int, force: bool = F
         return 0
     marks.unclaim(kecamatan_id, year)  # from here on, a new sync needs a new recompute
     up_to_id = last_outbox_id(db.session)
-    started = time.time()
+    cpu_started = time.process_time()
     try:
         written = recompute_stale(db.session, kecamatan_id, year, only_if_stale=not force)
         if written:
-            marks.record_run(kecamatan_id, year, time.time(), time.time() - started)
+            marks.record_run(kecamatan_id, year, time.time(), time.process_time() - cpu_started)
         return written
     except LookupError:
         current_app.logger.warning("recompute of unknown kecamatan %s skipped", kecamatan_id)
@@ -62,9 +62,11 @@ def recompute_kecamatan_year(self, kecamatan_id: int, year: int, force: bool = F
 
 
 def _defer_if_hot(task, marks, kecamatan_id: int, year: int) -> bool:
-    """Bound the worker's share per pair: after a recompute that took d seconds, the next one of the
-    same pair starts no sooner than d × (1 / SCORING_MAX_SHARE − 1) after it ended (d at the default
-    share of 0.5). A message that comes earlier is sent again for that time — its mark stays, with the
+    """Bound the worker's share per pair: after a recompute that used d seconds of this process's CPU,
+    the next one of the same pair starts no sooner than d × (1 / SCORING_MAX_SHARE − 1) after it
+    ended (d at the default share of 0.5). CPU, not wall time: what the bound keeps small is the
+    worker's CPU beside the web's, and a recompute that mostly waits for a busy PostgreSQL (or for
+    the pair's lock) must not hold the next one back by that wait. A message that comes earlier is sent again for that time — its mark stays, with the
     new due time, so syncs meanwhile still send nothing and are read by it. Returns True when deferred.
     """
     last = marks.last_run(kecamatan_id, year)

@@ -6,6 +6,7 @@ the records behind the number. Pure: no I/O, no clock, no randomness.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -22,6 +23,17 @@ from .records import ALL, ScopeKey, index_of
 from .rw_status import baseline_date, rw_change
 from .services import count_on_time
 
+CODES: tuple[str, ...] = ("IKU1", "IKU2", "IKU3", "IKU4", "IKU5", "IKU6")
+# Which record collections of ``KecamatanData`` each IKU reads (besides the small inputs: wilayah,
+# catalogue, holidays, today, its own target, the rule set). ``workers.result_memo`` relies on it.
+READS: dict[str, tuple[str, ...]] = {
+    "IKU1": ("surveys",),
+    "IKU2": ("complaints",),
+    "IKU3": ("services",),
+    "IKU4": ("services",),
+    "IKU5": ("reports", "inspections", "surveys"),
+    "IKU6": ("inspections",),
+}
 NAMES: dict[str, str] = {i.code: i.name for i in CATALOGUE}
 UNITS: dict[str, str] = {i.code: i.unit for i in CATALOGUE}
 # Why a value is "no data" (value and capaian null): never 0 % and never "target missed".
@@ -71,21 +83,26 @@ def capaian(code: str, value: float | None, target: float | None, rules: RuleSet
 
 
 def compute_indicators(
-    data: KecamatanData, period: Period, rules: RuleSet, kelurahan_id: int | None = None
+    data: KecamatanData, period: Period, rules: RuleSet, kelurahan_id: int | None = None,
+    codes: Sequence[str] = CODES,
 ) -> list[IndicatorScore]:
-    """Compute IKU1..IKU6, in order, for the whole kecamatan (``kelurahan_id`` None) or one kelurahan.
+    """Compute IKU1..IKU6 (or only ``codes``), in order, for the whole kecamatan (``kelurahan_id``
+    None) or one kelurahan.
 
     :raise ValueError: when ``kelurahan_id`` is not a kelurahan of ``data``.
     """
     scope = _Scope(data, period, rules, kelurahan_id)
-    return [
-        scope.iku1(),
-        scope.iku2(),
-        scope.iku_on_time("IKU3", "adminduk"),
-        scope.iku_on_time("IKU4", "umum"),
-        scope.iku5(),
-        scope.iku6(),
-    ]
+    return [_BUILDERS[code](scope) for code in codes]
+
+
+_BUILDERS: dict[str, Callable[[_Scope], IndicatorScore]] = {
+    "IKU1": lambda scope: scope.iku1(),
+    "IKU2": lambda scope: scope.iku2(),
+    "IKU3": lambda scope: scope.iku_on_time("IKU3", "adminduk"),
+    "IKU4": lambda scope: scope.iku_on_time("IKU4", "umum"),
+    "IKU5": lambda scope: scope.iku5(),
+    "IKU6": lambda scope: scope.iku6(),
+}
 
 
 class _Scope:

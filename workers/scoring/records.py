@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import date
 from fractions import Fraction
+from functools import cached_property
 from threading import Lock
 from typing import Generic, TypeVar
 
@@ -63,16 +64,35 @@ class RecordIndex:
     """The records of one kecamatan, indexed for repeated per-period, per-scope reads."""
 
     def __init__(self, data: KecamatanData) -> None:
-        self.surveys = _grouped(data.surveys, lambda s: s.kelurahan_id, lambda s: s.observed)
-        self.complaints = _grouped(data.complaints, lambda c: c.kelurahan_id, lambda c: c.received)
-        completed = [s for s in data.services if s.completed is not None]
-        self.services = _grouped(completed, lambda s: s.kelurahan_id, lambda s: s.completed.date())
-        self.inspections = InspectionIndex(data.inspections)
-        self.reports: dict[int, list[KelurahanReport]] = {}
-        for report in latest_reports(data.reports):  # one per kelurahan and quarter
-            self.reports.setdefault(report.kelurahan_id, []).append(report)
+        self._data = data
         self.memo: dict[tuple, object] = {}  # small per-data answers reused across periods and codes
         self._ikm: dict[tuple[ScopeKey, Period, tuple[Fraction, ...]], IkmScore] = {}
+
+    # Each collection is indexed on first use: a recompute that needs only some IKU (the others'
+    # inputs unchanged, ``workers.result_memo``) never sorts the records it does not read.
+    @cached_property
+    def surveys(self) -> dict[ScopeKey, DatedRecords[Survey]]:
+        return _grouped(self._data.surveys, lambda s: s.kelurahan_id, lambda s: s.observed)
+
+    @cached_property
+    def complaints(self) -> dict[ScopeKey, DatedRecords[Complaint]]:
+        return _grouped(self._data.complaints, lambda c: c.kelurahan_id, lambda c: c.received)
+
+    @cached_property
+    def services(self) -> dict[ScopeKey, DatedRecords[ServiceEntry]]:
+        completed = [s for s in self._data.services if s.completed is not None]
+        return _grouped(completed, lambda s: s.kelurahan_id, lambda s: s.completed.date())
+
+    @cached_property
+    def inspections(self) -> InspectionIndex:
+        return InspectionIndex(self._data.inspections)
+
+    @cached_property
+    def reports(self) -> dict[int, list[KelurahanReport]]:
+        by_kelurahan: dict[int, list[KelurahanReport]] = {}
+        for report in latest_reports(self._data.reports):  # one per kelurahan and quarter
+            by_kelurahan.setdefault(report.kelurahan_id, []).append(report)
+        return by_kelurahan
 
     def surveys_in(self, scope: ScopeKey, period: Period) -> list[Survey]:
         """Surveys of a unit (or ``ALL``) observed within the period."""
@@ -92,6 +112,16 @@ class RecordIndex:
     def reports_of(self, kelurahan_id: int) -> list[KelurahanReport]:
         """Every report of a kelurahan (the latest of each quarter), whatever its period."""
         return self.reports.get(kelurahan_id, [])
+
+    def known_ikm(self) -> dict[tuple, IkmScore]:
+        """The IKM scores computed so far, by (scope, period, grading bounds)."""
+        return dict(self._ikm)
+
+    def adopt_ikm(self, known: dict[tuple, IkmScore]) -> None:
+        """Take IKM scores an index of EQUAL surveys computed (``known_ikm``): the IKM of a scope and
+        period depends on nothing else, so they are the scores this index would compute."""
+        for key, score in known.items():
+            self._ikm.setdefault(key, score)
 
     def ikm(self, scope: ScopeKey, period: Period, rules: RuleSet) -> IkmScore:
         """The IKM of a unit (or ``ALL``, pooled) for a period, computed once per grading bounds."""

@@ -1,0 +1,123 @@
+"""Compute again only the IKU whose inputs changed since this process's previous recompute of a pair.
+
+The six IKU are pure functions of their inputs (``workers.scoring``): equal inputs give equal
+results. Each reads a known part of a kecamatan's records (``workers.scoring.indicators.READS``:
+IKU1 the surveys, IKU2 the complaints, IKU3/IKU4 the services, IKU5 reports, inspections and
+surveys, IKU6 the inspections) plus small inputs every IKU may read (wilayah, service catalogue
+and its versions, holidays, today, the population) and, per period, its rule set and its own
+target. A stream of RW inspections — the commonest sync of a morning — therefore leaves IKU1–IKU4
+exactly as they were, and computing them again for every period and kelurahan was most of a
+recompute's scoring time.
+
+So each worker process remembers, per (kecamatan, years), the inputs of its previous recompute and
+its results. The next recompute compares its freshly loaded inputs with them by value (``==`` on
+the frozen records: the row cache hands back the very same objects for unchanged rows, so this is
+mostly identity checks) and reuses a result only when every input it reads is equal; anything
+else — a differing collection, any differing small input, another rule set or target — computes it
+again. Because reuse needs equal inputs and the functions are pure, a reused result is the result
+a full recompute computes (``tests/invariant`` checks it after every step). The same holds for
+the IKM of each kelurahan and period, which IKU5's K6 reads: with equal surveys it is taken from
+the previous recompute. Full recomputes (``flask recompute``, the nightly run) do not use the memo.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+
+from workers.scoring import IndicatorScore, KecamatanData, Period, RuleSet, compute_indicators
+from workers.scoring.indicators import CODES, READS
+from workers.scoring.records import index_of
+
+MAX_ENTRIES = 32  # a city's kecamatan (30), current year
+_RECORDS = frozenset(name for needs in READS.values() for name in needs)
+# Everything else of KecamatanData but the year's targets: compared as a whole (a new field is
+# covered without a change here).
+_SMALL = tuple(f.name for f in fields(KecamatanData) if f.name not in _RECORDS and f.name != "targets")
+
+
+@dataclass
+class _Memo:
+    """One pair's previous inputs and results: (period, scope, code) → (rules, target, score)."""
+
+    base: KecamatanData
+    results: dict[tuple[str, int | None, str], tuple[RuleSet, object, IndicatorScore]] = field(default_factory=dict)
+    ikm: dict[tuple, object] = field(default_factory=dict)  # IKM by (scope, period, bounds): IKU5's K6 reads it
+
+
+_memos: OrderedDict[tuple, _Memo] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _equal_collections(before: KecamatanData | None, now: KecamatanData) -> frozenset[str]:
+    """The record collections equal in both (none when any small input differs)."""
+    if before is None or any(getattr(before, name) != getattr(now, name) for name in _SMALL):
+        return frozenset()
+    return frozenset(name for name in _RECORDS if getattr(before, name) == getattr(now, name))
+
+
+class ScoreReuse:
+    """The scoring of one recompute: reuses the previous recompute's results whose inputs are equal.
+
+    Use :meth:`scores` for every (period, scope) of the recompute, then :meth:`keep`.
+    """
+
+    def __init__(self, key: tuple, base: KecamatanData, enabled: bool = True) -> None:
+        self.key, self.enabled = key, enabled
+        with _lock:
+            previous = _memos.get(key) if enabled else None
+        self.previous = previous.results if previous is not None else {}
+        self.equal = _equal_collections(previous.base if previous is not None else None, base)
+        # Equal surveys: IKU5 computed again (inspections changed) reuses the IKM of each kelurahan.
+        self.known_ikm = previous.ikm if previous is not None and "surveys" in self.equal else {}
+        self.memo = _Memo(base, ikm=dict(self.known_ikm))
+        self.computed = self.reused = 0
+
+    def _reusable(self, slot: tuple, code: str, rules: RuleSet, target: object) -> IndicatorScore | None:
+        held = self.previous.get(slot)
+        if held is None or not all(name in self.equal for name in READS[code]):
+            return None
+        held_rules, held_target, score = held
+        return score if held_rules == rules and held_target == target else None
+
+    def scores(self, data: KecamatanData, period: Period, rules: RuleSet,
+               kelurahan_id: int | None) -> list[IndicatorScore]:
+        """``compute_indicators(data, period, rules, kelurahan_id)``, reusing what is known equal."""
+        found: dict[str, IndicatorScore] = {}
+        for code in CODES:
+            slot = (period.label, kelurahan_id, code)
+            score = self._reusable(slot, code, rules, data.targets.get(code))
+            if score is not None:
+                found[code] = score
+        missing = [code for code in CODES if code not in found]
+        if missing:
+            index = index_of(data)
+            index.adopt_ikm(self.known_ikm)
+            found.update(zip(missing, compute_indicators(data, period, rules, kelurahan_id, codes=missing)))
+            self.memo.ikm.update(index.known_ikm())
+        self.computed += len(missing)
+        self.reused += len(CODES) - len(missing)
+        for code in CODES:
+            self.memo.results[(period.label, kelurahan_id, code)] = (rules, data.targets.get(code), found[code])
+        return [found[code] for code in CODES]
+
+    def keep(self) -> None:
+        """Remember this recompute's inputs and results for the next one (after its commit)."""
+        if not self.enabled:
+            return
+        with _lock:
+            _memos[self.key] = self.memo
+            _memos.move_to_end(self.key)
+            while len(_memos) > MAX_ENTRIES:
+                _memos.popitem(last=False)
+
+
+def memo_key(database: str, kecamatan_id: int, years: Iterable[int]) -> tuple:
+    return (database, kecamatan_id, tuple(sorted(set(years))))
+
+
+def clear() -> None:
+    """Forget every remembered result (tests)."""
+    with _lock:
+        _memos.clear()
