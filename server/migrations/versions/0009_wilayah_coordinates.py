@@ -4,13 +4,13 @@ The admin's map draws these labelled centroids as its offline base layer. Nullab
 imported without coordinates falls back to centroids derived from located inspections.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
