@@ -25,6 +25,7 @@ from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from server.models import ScoreOutbox
+from server.models._types import utcnow  # noqa: F401 - the outbox rows' clock, for writers of raw SQL
 from server.scoring_queue import KickThrottle, QueuedMarks
 from server.settings import BROKER_CONNECT_TIMEOUT_SECONDS, REDIS, SQLALCHEMY, broker_kind, settings
 
@@ -44,6 +45,8 @@ _SQLA_TRANSPORT_OPTIONS = frozenset({"queue_tablename", "message_tablename", "ma
 
 # A recompute runs this long after the first change of its interval (``SCORING_COALESCE_SECONDS``).
 DEFAULT_COALESCE_SECONDS = 0.25
+
+OUTBOX_TABLE = ScoreOutbox.__tablename__
 
 _kick_lock = threading.Lock()
 _kick_suppressed_until = 0.0
@@ -66,7 +69,12 @@ def mark_stale(session: Session, pairs: Iterable[tuple[int, int]]) -> None:
     rows = [{"kecamatan_id": kecamatan_id, "year": year} for kecamatan_id, year in wanted]
     if rows:
         session.execute(insert(ScoreOutbox), rows)
-        session.info.setdefault(_PENDING, set()).update(wanted)
+        remember_stale(session, wanted)
+
+
+def remember_stale(session: Session, pairs: Iterable[tuple[int, int]]) -> None:
+    """Note pairs whose outbox rows the open transaction wrote: they are kicked once it commits."""
+    session.info.setdefault(_PENDING, set()).update(pairs)
 
 
 @event.listens_for(Session, "after_commit")

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
+from psycopg.types.json import Jsonb
 from sqlalchemy import bindparam, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
-from server import attachment_links, jobs, review_policy
+from server import attachment_links, jobs, local_cache, review_policy
 from server.chains import touched_pairs
 from server.extensions import db
 from server.forms.catalogue import registry
@@ -68,10 +69,47 @@ class _Places:
 
 
 def _load_places(rw_ids: set[int], kelurahan_ids: set[int], kecamatan_ids: set[int]) -> _Places:
-    """Look up every subject of the batch in one query (unknown ids simply stay absent)."""
+    """Look up every subject of the batch: from this process's cache, the rest in one query.
+
+    Where a wilayah row is (RW → kelurahan → kecamatan) is kept per process for
+    WILAYAH_CACHE_SECONDS (default 60; only ids that exist are kept): a wilayah import or edit by
+    another process is seen at most that long after, one through this process at once
+    (server.local_cache). Unknown ids simply stay absent.
+    """
     places = _Places()
-    if not (rw_ids or kelurahan_ids or kecamatan_ids):
-        return places
+    cache = local_cache.cache_of(current_app, "wilayah")
+    missing: dict[str, set[int]] = {"rw": set(), "kel": set(), "kec": set()}
+    for kind, ids, into in (("rw", rw_ids, places.rw), ("kel", kelurahan_ids, places.kelurahan)):
+        for place_id in ids:
+            found = cache.get((kind, place_id))
+            if found is None:
+                missing[kind].add(place_id)
+            else:
+                into[place_id] = found
+    for place_id in kecamatan_ids:
+        if cache.get(("kec", place_id)):
+            places.kecamatan.add(place_id)
+        else:
+            missing["kec"].add(place_id)
+    if any(missing.values()):
+        generation = local_cache.generation()
+        read = _query_places(missing["rw"], missing["kel"], missing["kec"])
+        ttl = current_app.config.get("WILAYAH_CACHE_SECONDS", 0)
+        for rw_id, where in read.rw.items():
+            cache.put(("rw", rw_id), where, ttl, generation)
+        for kel_id, kec_id in read.kelurahan.items():
+            cache.put(("kel", kel_id), kec_id, ttl, generation)
+        for kec_id in read.kecamatan:
+            cache.put(("kec", kec_id), True, ttl, generation)
+        places.rw.update(read.rw)
+        places.kelurahan.update(read.kelurahan)
+        places.kecamatan |= read.kecamatan
+    return places
+
+
+def _query_places(rw_ids: set[int], kelurahan_ids: set[int], kecamatan_ids: set[int]) -> _Places:
+    """Where the given wilayah rows are, in one query."""
+    places = _Places()
     none = [-1]
     stmt = union_all(
         select(RW.id, Kelurahan.id, Kelurahan.kecamatan_id).join(Kelurahan, Kelurahan.id == RW.kelurahan_id)
@@ -207,9 +245,10 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
     stale: set[tuple[int, int]] = set()
     missing_photos: set[str] = set()
     if to_insert:
-        created = _insert_new(to_insert)
+        created, marked = _insert_new(to_insert, batch.tz)
         stale = _settle_created(to_insert, created, batch.tz)
-        _mark_stale(stale)
+        _mark_stale(stale - marked)
+        stale |= marked
         missing_photos = _missing_photos(to_insert)
     for it in repeats:
         first = to_insert[it.id]
@@ -389,15 +428,73 @@ def _first_occurrences(work: list[_Item]) -> tuple[dict[uuid.UUID, _Item], list[
     return to_insert, repeats
 
 
-def _insert_new(to_insert: dict[uuid.UUID, _Item]) -> set[uuid.UUID]:
-    """Insert the rows; return the ids the database created (the others existed already)."""
+def _insert_new(to_insert: dict[uuid.UUID, _Item], tz: str | None) -> tuple[set[uuid.UUID], set[tuple[int, int]]]:
+    """Insert the rows; return the ids the database created (the others existed already) and the pairs marked.
+
+    On PostgreSQL the same statement writes the outbox rows of the (kecamatan, year) pairs the rows
+    reach by themselves, when it created any row (one round trip instead of two). A pair of a row
+    that existed already may be marked too: a needless recompute, never a missed one. Pairs only
+    chains and late links reach are marked by the caller.
+    """
     # Sorted by id: concurrent batches holding the same ids lock them in the same order (no deadlock).
     rows = [{k: v for k, v in to_insert[sid].row.items() if not k.startswith("_")} for sid in sorted(to_insert)]
     review_policy.set_initial_state(rows)  # pending; needs_acceptance from the form's review setting
-    stmt = _insert(_table).on_conflict_do_nothing(index_elements=["id"]).returning(_table.c.id)
-    created = set(db.session.execute(stmt, rows).scalars())
+    pairs = _direct_pairs(rows, tz) if db.engine.dialect.name == "postgresql" else set()
+    if pairs:
+        created = _pg_insert_with_outbox(rows, sorted(pairs))
+    else:
+        stmt = _insert(_table).on_conflict_do_nothing(index_elements=["id"]).returning(_table.c.id)
+        created = set(db.session.execute(stmt, rows).scalars())
+    marked = pairs if created else set()
+    if marked:
+        jobs.remember_stale(db.session, marked)
     attachment_links.link_created(to_insert[sid].row for sid in sorted(created))  # who may see its photos
-    return created
+    return created, marked
+
+
+_PG_SQL: dict[tuple, str] = {}
+
+
+def _pg_insert_sql(columns: tuple[str, ...], n_rows: int, n_pairs: int) -> str:
+    """The SQL of :func:`_pg_insert_with_outbox` for this shape, written once per shape and process."""
+    key = (columns, n_rows, n_pairs)
+    sql = _PG_SQL.get(key)
+    if sql is None:
+        row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        sql = (f"WITH created_rows AS (INSERT INTO {_table.name} ({', '.join(columns)}) "
+               f"VALUES {', '.join([row] * n_rows)} ON CONFLICT (id) DO NOTHING RETURNING id), "
+               f"stale_outbox AS (INSERT INTO {jobs.OUTBOX_TABLE} (kecamatan_id, year, created_at) "
+               f"SELECT kecamatan_id, year, %s FROM (VALUES {', '.join(['(%s::integer, %s::integer)'] * n_pairs)}) "
+               "AS stale_pairs (kecamatan_id, year) WHERE EXISTS (SELECT 1 FROM created_rows)) "
+               "SELECT id FROM created_rows")
+        if len(_PG_SQL) > 1000:
+            _PG_SQL.clear()
+        sql = _PG_SQL.setdefault(key, sql)
+    return sql
+
+
+def _pg_insert_with_outbox(rows: list[dict], pairs: list[tuple[int, int]]) -> set[uuid.UUID]:
+    """PostgreSQL: insert the rows and, when any was created, the pairs' outbox rows, in ONE statement.
+
+    Hand-written SQL (the shape cached, psycopg prepares it after a few uses): the SQLAlchemy
+    construct cost more to compile per request than the round trip it saves. Values go as
+    parameters, ``data`` as jsonb; the ids the database created come back.
+    """
+    columns = tuple(rows[0])
+    params: list = []
+    for row in rows:
+        params.extend(Jsonb(row[c]) if c == "data" else row[c] for c in columns)
+    params.append(jobs.utcnow())
+    for pair in pairs:
+        params.extend(pair)
+    sql = _pg_insert_sql(columns, len(rows), len(pairs))
+    return {r[0] for r in db.session.connection().exec_driver_sql(sql, tuple(params))}
+
+
+def _direct_pairs(rows: list[dict], tz: str | None) -> set[tuple[int, int]]:
+    """The (kecamatan, year) pairs new rows make stale by themselves (not through chains or late links)."""
+    return {(row["kecamatan_id"], year) for row in rows if row["kecamatan_id"] is not None
+            for year in affected_years(row["form_code"], row["observed_at"], row["data"], tz)}
 
 
 def _settle_created(to_insert: dict[uuid.UUID, _Item], created: set[uuid.UUID], tz: str | None) -> set[tuple[int, int]]:
@@ -418,9 +515,7 @@ def _settle_created(to_insert: dict[uuid.UUID, _Item], created: set[uuid.UUID], 
             it.status = "duplicate" if hashes.get(sid) == row["content_hash"] else "conflict"
             continue
         it.status = "created"
-        if row["kecamatan_id"] is not None:
-            stale |= {(row["kecamatan_id"], year)
-                      for year in affected_years(row["form_code"], row["observed_at"], row["data"], tz)}
+        stale |= _direct_pairs([row], tz)
         if row["supersedes"] is not None:
             superseding.append({"old": row["supersedes"], "new": sid})
         if row["supersedes"] is not None or (row["ref"] is not None and not it.ref_pending):
