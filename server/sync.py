@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
+from marshmallow import ValidationError
 from psycopg.types.json import Jsonb
 from sqlalchemy import bindparam, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,17 +27,18 @@ from server import attachment_links, jobs, local_cache, review_policy
 from server.chains import touched_pairs
 from server.extensions import db
 from server.forms.catalogue import registry
-from server.forms.validate import parse_date, parse_datetime, photo_hashes, validate
+from server.forms.validate import parse_date, parse_datetime, photo_hashes
 from server.models import RW, Attachment, Kecamatan, Kelurahan, Submission, User, UserScope
 from server.periods import affected_years, record_period
+from server.schemas.submissions import (
+    NOT_AN_OBJECT, ItemContext, SubmissionItemSchema, as_uuid, result_errors,
+)
 from server.security import Scope
 from server.settings import settings
 
-_ITEM_KEYS = frozenset({"id", "form", "form_version", "subject", "ref", "supersedes", "observed_at", "data"})
-_SUBJECT_KEYS = {"rw": ("rw_id",), "kelurahan": ("kelurahan_id",), "unit": ("kelurahan_id", "kecamatan_id")}
-_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 _table = Submission.__table__
 _ATTEMPTS = 3
+ITEM_SCHEMA = SubmissionItemSchema()  # built once: the item check of every batch
 
 
 @dataclass
@@ -55,8 +57,6 @@ class _Item:
 
 
 # -- where subjects are ------------------------------------------------------------------------------
-
-_MAX_ID = 2**31 - 1
 
 
 @dataclass
@@ -144,19 +144,6 @@ def content_hash(item: dict, observed: dt.datetime, ref: uuid.UUID | None, super
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
-    if not isinstance(value, str) or len(value) > 64:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _insert(table):
     """The dialect's INSERT (with ON CONFLICT support)."""
     name = db.engine.dialect.name
@@ -225,9 +212,13 @@ class _Batch:
         return cls(scope, device_token_id, now, now + dt.timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"]),
                    settings().timezone, registry.service_types())
 
+    @property
+    def role(self) -> str:
+        return self.scope.user.role
+
     def form(self, code: Any, version: Any) -> Any:
         """The form definition of (code, version), or None when the pair is not even well-formed."""
-        if not (isinstance(code, str) and _is_int(version)):
+        if not (isinstance(code, str) and isinstance(version, int) and not isinstance(version, bool)):
             return None
         if (code, version) not in self.forms:
             self.forms[(code, version)] = registry.form(code, version)
@@ -237,7 +228,8 @@ class _Batch:
 def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[dict]:
     """One attempt: parse → validate → locate → link → insert → mark stale, then commit and kick."""
     batch = _Batch.start(scope, device_token_id)
-    work = [_parse_item(batch, index, raw) for index, raw in enumerate(items)]
+    with ItemContext(batch):
+        work = [_parse_item(batch, index, raw) for index, raw in enumerate(items)]
     valid = [it for it in work if it.row is not None]
     _locate_subjects(scope, valid)
     _resolve_links(scope, [it for it in valid if not it.errors])
@@ -262,86 +254,20 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
 # -- 1. parse and validate: each item on its own -----------------------------------------------------
 
 def _parse_item(batch: _Batch, index: int, raw: Any) -> _Item:
-    """Check one item's envelope, form, role, observed_at, data, links and subject; build its row."""
+    """Check one item with its schema (THE item check, server.schemas.submissions); build its row."""
     it = _Item(index, raw.get("id") if isinstance(raw, dict) else None)
     if not isinstance(raw, dict):
-        it.errors["_item"] = "Harus berupa objek."
+        it.errors["_item"] = NOT_AN_OBJECT
         return it
-    form = _check_envelope(batch, it, raw)
-    if form is None:
+    try:
+        checked = ITEM_SCHEMA.load(raw)
+    except ValidationError as err:
+        it.id = as_uuid(raw.get("id"))
+        it.errors.update(result_errors(err.messages))
         return it
-    definition = form.definition
-    observed = _check_observed(batch, it.errors, raw.get("observed_at"))
-    data = raw.get("data")
-    for key, message in validate(definition, data, batch.service_types).items():
-        it.errors[f"data.{key}"] = message
-    ref_id, sup_id = _check_link_ids(it, definition["subject"], raw.get("ref"), raw.get("supersedes"))
-    _check_subject(it, definition["subject"], raw.get("subject"))
-    if not it.errors:
-        it.row = _new_row(batch, it, raw, definition, observed, ref_id, sup_id)
+    it.id, it.subject_key = checked.id, checked.subject_key
+    it.row = _new_row(batch, it, raw, checked.form.definition, checked.observed, checked.ref, checked.supersedes)
     return it
-
-
-def _check_envelope(batch: _Batch, it: _Item, raw: dict) -> Any:
-    """Unknown keys, the id, the form and whether the sender's role may fill it; the form or None."""
-    errors = it.errors
-    for key in raw:
-        if key not in _ITEM_KEYS:
-            errors[str(key)] = "Isian tidak dikenal."
-    it.id = _uuid(raw.get("id"))
-    if it.id is None:
-        errors["id"] = "Wajib berupa UUID."
-    form = batch.form(raw.get("form"), raw.get("form_version"))
-    if form is None or not form.published:
-        errors["form"] = "Formulir atau versinya tidak dikenal."
-        return None
-    role = batch.scope.user.role
-    if role not in form.definition.get("roles", ()):
-        errors["form"] = f"Peran '{role}' tidak boleh mengisi formulir ini."
-        return None
-    return form
-
-
-def _check_observed(batch: _Batch, errors: dict[str, str], value: Any) -> dt.datetime | None:
-    observed = parse_datetime(value)
-    if observed is None:
-        errors["observed_at"] = "Wajib berupa waktu ISO 8601 dengan zona waktu."
-    elif observed > batch.latest:
-        errors["observed_at"] = "Tidak boleh di masa depan."
-    elif observed < _EARLIEST:
-        errors["observed_at"] = "Terlalu lampau."
-    return observed
-
-
-def _check_link_ids(it: _Item, kind: str, ref: Any, supersedes: Any) -> tuple[uuid.UUID | None, uuid.UUID | None]:
-    """``ref`` (required exactly for follow-up forms) and ``supersedes`` as UUIDs."""
-    errors = it.errors
-    ref_id = sup_id = None
-    if kind == "ref":
-        ref_id = _uuid(ref)
-        if ref_id is None:
-            errors["ref"] = "Wajib berupa UUID rekaman yang ditindaklanjuti."
-    elif ref is not None:
-        errors["ref"] = "Formulir ini tidak merujuk rekaman lain."
-    if supersedes is not None:
-        sup_id = _uuid(supersedes)
-        if sup_id is None:
-            errors["supersedes"] = "Wajib berupa UUID."
-        elif sup_id == it.id:
-            errors["supersedes"] = "Tidak boleh menggantikan dirinya sendiri."
-    return ref_id, sup_id
-
-
-def _check_subject(it: _Item, kind: str, subject: Any) -> None:
-    """Exactly one subject key of the kinds the form allows, with a positive id (a follow-up may omit it)."""
-    if subject is None and kind == "ref":
-        return
-    allowed = _SUBJECT_KEYS.get(kind, ("rw_id", "kelurahan_id", "kecamatan_id"))
-    if (not isinstance(subject, dict) or len(subject) != 1 or next(iter(subject)) not in allowed
-            or not _is_int(next(iter(subject.values()))) or not 0 < next(iter(subject.values())) <= _MAX_ID):
-        it.errors["subject"] = "Wajib berisi tepat satu dari: " + ", ".join(allowed) + "."
-    else:
-        it.subject_key = next(iter(subject.items()))
 
 
 def _new_row(batch: _Batch, it: _Item, raw: dict, definition: dict, observed: dt.datetime,
