@@ -10,6 +10,7 @@ after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after login (
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -22,8 +23,9 @@ from typing import Callable, Iterable
 from flask import Flask, current_app, g, request, session
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.orm import make_transient_to_detached
+from werkzeug.local import LocalProxy
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server import local_cache
@@ -215,7 +217,11 @@ def _known_row(model, columns: dict):
     """
     row = model(**columns)
     make_transient_to_detached(row)
-    return db.session.merge(row, load=False)
+    try:
+        db.session.add(row)  # cheaper than merge; refused when the session already holds that row
+    except InvalidRequestError:
+        return db.session.merge(row, load=False)
+    return row
 
 
 def _verify_token(digest: str) -> _Verified | None:
@@ -267,7 +273,8 @@ def current_api_user() -> User:
     found = _bearer_user()
     if found is not None:
         g.api_user, g.device_token_id, g.api_scope = found
-        g.device_token = _known_row(DeviceToken, {"id": g.device_token_id})
+        token_id = g.device_token_id
+        g.device_token = LocalProxy(functools.cache(lambda: _known_row(DeviceToken, {"id": token_id})))
         return g.api_user
     from flask_login import current_user
 

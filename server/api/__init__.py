@@ -18,5 +18,6 @@ def register_api(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for name in API_MODULES:
         module = importlib.import_module(f"server.api.{name}")
-        csrf.exempt(module.blp)
-        api.register_blueprint(module.blp, url_prefix="/api/v1")
+        blueprint = module.bp if hasattr(module, "bp") else module.blp  # `bp` everywhere once renamed
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
