@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
+import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import bindparam, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -378,43 +379,49 @@ def _insert_new(to_insert: dict[uuid.UUID, _Item], tz: str | None) -> tuple[set[
     return created, marked
 
 
-_PG_SQL: dict[tuple, str] = {}
+_PG_SQL: dict[tuple[str, ...], str] = {}
 
 
-def _pg_insert_sql(columns: tuple[str, ...], n_rows: int, n_pairs: int) -> str:
-    """The SQL of :func:`_pg_insert_with_outbox` for this shape, written once per shape and process."""
-    key = (columns, n_rows, n_pairs)
-    sql = _PG_SQL.get(key)
+def _pg_insert_sql(columns: tuple[str, ...]) -> str:
+    """The SQL of :func:`_pg_insert_with_outbox` for these columns (written once per process).
+
+    One array parameter per column (``unnest``), so the text does not depend on the number of rows:
+    psycopg parses it once and PostgreSQL keeps it prepared for every batch size.
+    """
+    sql = _PG_SQL.get(columns)
     if sql is None:
-        row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        dialect = db.engine.dialect
+        arrays = ", ".join(f"%b::{_table.c[name].type.compile(dialect=dialect)}[]" for name in columns)
         sql = (f"WITH created_rows AS (INSERT INTO {_table.name} ({', '.join(columns)}) "
-               f"VALUES {', '.join([row] * n_rows)} ON CONFLICT (id) DO NOTHING RETURNING id), "
+               f"SELECT * FROM unnest({arrays}) ON CONFLICT (id) DO NOTHING RETURNING id), "
                f"stale_outbox AS (INSERT INTO {jobs.OUTBOX_TABLE} (kecamatan_id, year, created_at) "
-               f"SELECT kecamatan_id, year, %s FROM (VALUES {', '.join(['(%s::integer, %s::integer)'] * n_pairs)}) "
+               "SELECT kecamatan_id, year, %b FROM unnest(%b::integer[], %b::integer[]) "
                "AS stale_pairs (kecamatan_id, year) WHERE EXISTS (SELECT 1 FROM created_rows)) "
                "SELECT id FROM created_rows")
-        if len(_PG_SQL) > 1000:
-            _PG_SQL.clear()
-        sql = _PG_SQL.setdefault(key, sql)
+        sql = _PG_SQL.setdefault(columns, sql)
     return sql
 
 
 def _pg_insert_with_outbox(rows: list[dict], pairs: list[tuple[int, int]]) -> set[uuid.UUID]:
     """PostgreSQL: insert the rows and, when any was created, the pairs' outbox rows, in ONE statement.
 
-    Hand-written SQL (the shape cached, psycopg prepares it after a few uses): the SQLAlchemy
-    construct cost more to compile per request than the round trip it saves. Values go as
-    parameters, ``data`` as jsonb; the ids the database created come back.
+    Hand-written SQL with one array per column: the SQLAlchemy construct cost more to compile per
+    request than the round trip it saves, and a VALUES list per row made psycopg re-parse the text
+    of every batch. ``data`` goes as jsonb; the ids the database created come back.
     """
     columns = tuple(rows[0])
-    params: list = []
-    for row in rows:
-        params.extend(Jsonb(row[c]) if c == "data" else row[c] for c in columns)
-    params.append(jobs.utcnow())
-    for pair in pairs:
-        params.extend(pair)
-    sql = _pg_insert_sql(columns, len(rows), len(pairs))
-    return {r[0] for r in db.session.connection().exec_driver_sql(sql, tuple(params))}
+    params: list = [[Jsonb(row[name]) for row in rows] if name == "data" else [row[name] for row in rows]
+                    for name in columns]
+    params += [jobs.utcnow(), [kecamatan_id for kecamatan_id, _ in pairs], [year for _, year in pairs]]
+    sql = _pg_insert_sql(columns)
+    connection = db.session.connection()
+    try:
+        with connection.connection.dbapi_connection.cursor() as cursor:
+            cursor.execute(sql, params, binary=True)  # binary arrays: no text quoting of every value
+            return {r[0] for r in cursor.fetchall()}
+    except psycopg.Error as err:  # as SQLAlchemy's own execute would: its exception classes, a dead connection invalidated
+        connection._handle_dbapi_exception(err, sql, params, None, None)
+        raise
 
 
 def _direct_pairs(rows: list[dict], tz: str | None) -> set[tuple[int, int]]:
