@@ -14,7 +14,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from flask import current_app
 from marshmallow import ValidationError
@@ -55,6 +55,7 @@ class _Item:
     subject_key: tuple[str, int] | None = None
     ref_pending: bool = False
     photos: list[str] = field(default_factory=list)
+    years: Iterable[int] = ()
 
 
 # -- where subjects are ------------------------------------------------------------------------------
@@ -238,7 +239,7 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
     stale: set[tuple[int, int]] = set()
     missing_photos: set[str] = set()
     if to_insert:
-        created, marked = _insert_new(to_insert, batch.tz)
+        created, marked = _insert_new(to_insert)
         stale = _settle_created(to_insert, created, batch.tz)
         _mark_stale(stale - marked)
         stale |= marked
@@ -276,6 +277,7 @@ def _new_row(batch: _Batch, it: _Item, raw: dict, definition: dict, observed: dt
     """The ``submissions`` row of a valid item (its place filled in by the next steps)."""
     code, version, data = raw["form"], raw["form_version"], raw.get("data")
     year, quarter = record_period(code, observed, data, batch.tz)
+    it.years = affected_years(code, observed, data, batch.tz)  # the years whose scores it can change
     it.photos = photo_hashes(definition, data)
     return {
         "id": it.id, "form_code": code, "form_version": version, "subject_type": "ref",
@@ -355,7 +357,7 @@ def _first_occurrences(work: list[_Item]) -> tuple[dict[uuid.UUID, _Item], list[
     return to_insert, repeats
 
 
-def _insert_new(to_insert: dict[uuid.UUID, _Item], tz: str | None) -> tuple[set[uuid.UUID], set[tuple[int, int]]]:
+def _insert_new(to_insert: dict[uuid.UUID, _Item]) -> tuple[set[uuid.UUID], set[tuple[int, int]]]:
     """Insert the rows; return the ids the database created (the others existed already) and the pairs marked.
 
     On PostgreSQL the same statement writes the outbox rows of the (kecamatan, year) pairs the rows
@@ -366,7 +368,7 @@ def _insert_new(to_insert: dict[uuid.UUID, _Item], tz: str | None) -> tuple[set[
     # Sorted by id: concurrent batches holding the same ids lock them in the same order (no deadlock).
     rows = [{k: v for k, v in to_insert[sid].row.items() if not k.startswith("_")} for sid in sorted(to_insert)]
     review_policy.set_initial_state(rows)  # pending; needs_acceptance from the form's review setting
-    pairs = _direct_pairs(rows, tz) if db.engine.dialect.name == "postgresql" else set()
+    pairs = _direct_pairs(to_insert.values()) if db.engine.dialect.name == "postgresql" else set()
     if pairs:
         created = _pg_insert_with_outbox(rows, sorted(pairs))
     else:
@@ -424,10 +426,10 @@ def _pg_insert_with_outbox(rows: list[dict], pairs: list[tuple[int, int]]) -> se
         raise
 
 
-def _direct_pairs(rows: list[dict], tz: str | None) -> set[tuple[int, int]]:
+def _direct_pairs(items: Iterable[_Item]) -> set[tuple[int, int]]:
     """The (kecamatan, year) pairs new rows make stale by themselves (not through chains or late links)."""
-    return {(row["kecamatan_id"], year) for row in rows if row["kecamatan_id"] is not None
-            for year in affected_years(row["form_code"], row["observed_at"], row["data"], tz)}
+    return {(it.row["kecamatan_id"], year) for it in items if it.row["kecamatan_id"] is not None
+            for year in it.years}
 
 
 def _settle_created(to_insert: dict[uuid.UUID, _Item], created: set[uuid.UUID], tz: str | None) -> set[tuple[int, int]]:
@@ -448,7 +450,7 @@ def _settle_created(to_insert: dict[uuid.UUID, _Item], created: set[uuid.UUID], 
             it.status = "duplicate" if hashes.get(sid) == row["content_hash"] else "conflict"
             continue
         it.status = "created"
-        stale |= _direct_pairs([row], tz)
+        stale |= _direct_pairs([it])
         if row["supersedes"] is not None:
             superseding.append({"old": row["supersedes"], "new": sid})
         if row["supersedes"] is not None or (row["ref"] is not None and not it.ref_pending):

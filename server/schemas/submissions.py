@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, post_load, validate, validates_schema
 from marshmallow.experimental.context import Context
 
 from domain.clock import DEFAULT_TIMEZONE
@@ -83,9 +83,15 @@ class CheckedItem:
 
 
 class _AsSent:
-    """A documented field that keeps the value as sent: its check depends on the form (the validator's)."""
+    """A documented field that keeps the value as sent: its check depends on the form (the validator's).
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    Only presence and null are judged here (the field's ``required`` and ``null`` messages); the
+    rest of marshmallow's per-field steps would only copy the value.
+    """
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        if value is None or value is missing:
+            return super().deserialize(value, attr, data, **kwargs)
         return value
 
 
@@ -111,6 +117,14 @@ class _SentNested(_AsSent, fields.Nested):
 
 class _ItemId(fields.UUID):
     """The item's UUID: text of at most 64 characters."""
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        if value is None or value is missing:
+            return super().deserialize(value, attr, data, **kwargs)
+        found = as_uuid(value)
+        if found is None:
+            raise ValidationError(NOT_A_UUID)
+        return found
 
     def _deserialize(self, value, attr, data, **kwargs):
         found = as_uuid(value)
