@@ -201,9 +201,11 @@ def _bearer_user() -> tuple[User, int, Scope] | None:
     verified = cache.get(digest)
     if verified is None:
         generation = local_cache.generation()
-        verified = _verify_token(digest)
+        verified, wrote = _verify_token(digest)
         if verified is None:
             return None
+        if wrote:  # its own update of the token bumped the generation: not a change to what it read
+            generation = local_cache.generation()
         cache.put(digest, verified, current_app.config["TOKEN_CACHE_SECONDS"], generation)
     user = _known_row(User, verified.user_columns)
     ids = verified.kelurahan_ids
@@ -224,8 +226,11 @@ def _known_row(model, columns: dict):
     return row
 
 
-def _verify_token(digest: str) -> _Verified | None:
-    """Check the token in the database (one query for token, user and scope; retried once on a dead connection)."""
+def _verify_token(digest: str) -> tuple[_Verified | None, bool]:
+    """Check the token in the database (one query for token, user and scope; retried once on a dead connection).
+
+    :return: the verified token (None: refused) and whether the token row was updated (and committed).
+    """
     stmt = (select(DeviceToken.id, DeviceToken.revoked_at, DeviceToken.anchor, DeviceToken.last_seen_at, User,
                    UserScope.kelurahan_id)
             .join(User, User.id == DeviceToken.user_id)
@@ -239,10 +244,10 @@ def _verify_token(digest: str) -> _Verified | None:
         db.session.rollback()  # the pool replaced the dead connection: one more try
         rows = db.session.execute(stmt).all()
     if not rows:
-        return None
+        return None, False
     token_id, revoked_at, anchor, last_seen, user, _ = rows[0]
     if revoked_at is not None or not user.active:
-        return None
+        return None, False
     ids = sorted({row[5] for row in rows if row[5] is not None})
     current = session_anchor(user, ids)
     changes: dict = {}
@@ -250,14 +255,14 @@ def _verify_token(digest: str) -> _Verified | None:
         changes["anchor"] = current
     elif not hmac.compare_digest(anchor, current):
         _update_token(token_id, revoked_at=utcnow())  # password, role or scope changed: revoked from now on
-        return None
+        return None, True
     now = utcnow()
     if last_seen is None or (now - (last_seen if last_seen.tzinfo else last_seen.replace(tzinfo=now.tzinfo))
                              > _LAST_SEEN_GRANULARITY):
         changes["last_seen_at"] = now
     if changes:
         _update_token(token_id, **changes)
-    return _Verified({key: getattr(user, key) for key in _USER_COLUMNS}, tuple(ids), token_id)
+    return _Verified({key: getattr(user, key) for key in _USER_COLUMNS}, tuple(ids), token_id), bool(changes)
 
 
 def _update_token(token_id: int, **values) -> None:
