@@ -7,6 +7,12 @@ matches is refused, so a password change (admin page or CLI), a role or scope ch
 or reactivation (each bumps ``session_version``) and an admin logout end every session and token of
 that user at once, in every process, with no list of sessions to keep. Cookie sessions also end
 after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after login (an office day).
+
+A verified bearer token is remembered by each web process for TOKEN_CACHE_SECONDS (default 5,
+env ``SIKK_TOKEN_CACHE_SECONDS``; 0: every request asks the database), so a sync costs no query
+for its sender: a revocation, deactivation or password, role or scope change made through the same
+process refuses the token at once, one made by another process (another web worker, the CLI) at
+the latest that many seconds later.
 """
 from __future__ import annotations
 
