@@ -393,8 +393,11 @@ def _pg_insert_sql(columns: tuple[str, ...]) -> str:
     sql = _PG_SQL.get(columns)
     if sql is None:
         dialect = db.engine.dialect
-        arrays = ", ".join(f"%b::{_table.c[name].type.compile(dialect=dialect)}[]" for name in columns)
-        sql = (f"WITH created_rows AS (INSERT INTO {_table.name} ({', '.join(columns)}) "
+        targets = [_table.c[name] for name in columns]  # every name a column of the table (else KeyError)
+        arrays = ", ".join(f"%b::{column.type.compile(dialect=dialect)}[]" for column in targets)
+        names = ", ".join(column.name for column in targets)
+        # Table, column and type names come from the model; every value is a parameter.
+        sql = (f"WITH created_rows AS (INSERT INTO {_table.name} ({names}) "  # nosec B608 - names from the model
                f"SELECT * FROM unnest({arrays}) ON CONFLICT (id) DO NOTHING RETURNING id), "
                f"stale_outbox AS (INSERT INTO {jobs.OUTBOX_TABLE} (kecamatan_id, year, created_at) "
                "SELECT kecamatan_id, year, %b FROM unnest(%b::integer[], %b::integer[]) "
