@@ -25,7 +25,6 @@ from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from server.models import ScoreOutbox
-from server.models._types import utcnow  # noqa: F401 - the outbox rows' clock, for writers of raw SQL
 from server.scoring_queue import KickThrottle, QueuedMarks
 from server.settings import BROKER_CONNECT_TIMEOUT_SECONDS, REDIS, SQLALCHEMY, broker_kind, settings
 
@@ -46,6 +45,8 @@ _SQLA_TRANSPORT_OPTIONS = frozenset({"queue_tablename", "message_tablename", "ma
 # A recompute runs this long after the first change of its interval (``SCORING_COALESCE_SECONDS``).
 DEFAULT_COALESCE_SECONDS = 0.25
 
+# The outbox table's name, for the sync's one-statement INSERT on PostgreSQL (server/sync.py), which
+# writes these rows itself and then calls remember_stale().
 OUTBOX_TABLE = ScoreOutbox.__tablename__
 
 _kick_lock = threading.Lock()

@@ -30,6 +30,7 @@ from server.extensions import db
 from server.forms.catalogue import registry
 from server.forms.validate import parse_date, parse_datetime, photo_hashes
 from server.models import RW, Attachment, Kecamatan, Kelurahan, Submission, User, UserScope
+from server.models._types import utcnow
 from server.periods import affected_years, record_period
 from server.schemas.submissions import (
     NOT_AN_OBJECT, ItemContext, SubmissionItemSchema, as_uuid, result_errors,
@@ -417,7 +418,7 @@ def _pg_insert_with_outbox(rows: list[dict], pairs: list[tuple[int, int]]) -> se
     columns = tuple(rows[0])
     params: list = [[Jsonb(row[name]) for row in rows] if name == "data" else [row[name] for row in rows]
                     for name in columns]
-    params += [jobs.utcnow(), [kecamatan_id for kecamatan_id, _ in pairs], [year for _, year in pairs]]
+    params += [utcnow(), [kecamatan_id for kecamatan_id, _ in pairs], [year for _, year in pairs]]
     sql = _pg_insert_sql(columns)
     connection = db.session.connection()
     try:
