@@ -19,7 +19,9 @@ by a worker (Redis ``celery`` list and ``unacked`` hash empty).
 
 In the same run, the ceilings of the same PostgreSQL, into a plain logged table (uuid primary
 key, jsonb, timestamptz) from one psycopg connection: single-row INSERT + commit, and multi-row
-INSERT of 100 rows + commit. Prints every figure and the ratios.
+INSERT of 100 rows + commit, measured after the load; and, because a shared machine's load drifts
+within a run, the ceiling each phase is compared with measured again just before that phase
+(600 single rows or 60 batches of 100). Prints every figure and both ratios.
 
     .venv/bin/python bench/ingest.py [--city-rows 300000] [--single 1500] [--eight 4000] [--batches 150]
 """
@@ -245,15 +247,21 @@ def ceilings(db_url: str, single_rows: int, batches: int) -> tuple[float, float]
         for _ in range(single_rows):
             conn.execute("INSERT INTO bench_plain VALUES (%s, %s, now())", (uuid.uuid4(), payload))
             conn.commit()
-        single = single_rows / (time.perf_counter() - began)
+        single = single_rows / (time.perf_counter() - began) if single_rows else float("nan")
         values = ",".join(["(%s, %s, now())"] * 100)
         began = time.perf_counter()
         for _ in range(batches):
             params = [v for _ in range(100) for v in (uuid.uuid4(), payload)]
             conn.execute(f"INSERT INTO bench_plain VALUES {values}", params)
             conn.commit()
-        multi = batches * 100 / (time.perf_counter() - began)
+        multi = batches * 100 / (time.perf_counter() - began) if batches else float("nan")
     return single, multi
+
+
+def adjacent_ceiling(db_url: str, per_request: int) -> float:
+    """The ceiling a phase is compared with, measured just before it (a shared machine's load drifts)."""
+    single, multi = ceilings(db_url, 600 if per_request == 1 else 0, 0 if per_request == 1 else 60)
+    return single if per_request == 1 else multi
 
 
 # -- main ---------------------------------------------------------------------------------------------
@@ -279,14 +287,18 @@ def _print_figures(before: int, single: float, multi: float, results: list[dict]
           f"WORKER_CONCURRENCY={os.environ.get('WORKER_CONCURRENCY', 'default')})")
     print(f"ceiling, single-row INSERT + commit:     {single:8.0f} rows/s")
     print(f"ceiling, 100-row INSERT + commit:        {multi:8.0f} rows/s")
-    print(f"{'phase':30} {'accepted/s':>10} {'% ceiling':>9} {'web cpu s':>9} {'worker cpu s':>12} "
-          f"{'worker/web':>10} {'catch-up s':>10}")
+    print(f"{'phase':30} {'accepted/s':>10} {'% ceiling':>9} {'adjacent':>8} {'% adj':>6} {'web cpu s':>9} "
+          f"{'worker cpu s':>12} {'worker/web':>10} {'catch-up s':>10}")
     for r in results:
         ceiling = single if r["label"].startswith("one") else multi
+        adjacent = r.get("adjacent_ceiling", float("nan"))
         share = r["worker_cpu_s"] / r["web_cpu_s"] if r["web_cpu_s"] else float("nan")
-        print(f"{r['label']:30} {r['rate']:10.0f} {100 * r['rate'] / ceiling:8.1f}% {r['web_cpu_s']:9.1f} "
+        print(f"{r['label']:30} {r['rate']:10.0f} {100 * r['rate'] / ceiling:8.1f}% {adjacent:8.0f} "
+              f"{100 * r['rate'] / adjacent:5.1f}% {r['web_cpu_s']:9.1f} "
               f"{r['worker_cpu_s']:12.1f} {share:10.2f} {r['catch_up_s']:10.2f}"
               + (f"  ({r['problems']} not created)" if r["problems"] else ""))
+    print("% ceiling: against the ceilings above (measured after the load); % adj: against the same ceiling "
+          "measured just before the phase (600 single rows or 60 batches of 100)")
     print(f"items sent {sent}, stored {stored}, distinct {distinct}: "
           + ("nothing lost or doubled" if stored == distinct == sent else "MISMATCH"))
 
@@ -340,7 +352,9 @@ def main() -> None:
                                                        ("one per request, 8 clients", args.eight, 1, 8),
                                                        ("batches of 100, 4 clients", args.batches * 100, 100, 4)):
                 items = [item(rng, rw_ids) for _ in range(count)]
+                adjacent = adjacent_ceiling(db_url, per_request)
                 results.append(phase(label, port, token, items, per_request, clients, procs, db_url, store))
+                results[-1]["adjacent_ceiling"] = adjacent
                 print(f"  {label}: {results[-1]['rate']:.0f}/s, catch-up {results[-1]['catch_up_s']:.2f} s",
                       flush=True)
         finally:

@@ -48,9 +48,9 @@ def link_created(rows: Iterable[dict]) -> None:
 
 def record_upload(sha256: str, user_id: int) -> None:
     """Remember that this user holds these bytes (idempotent; the caller commits)."""
-    from server.sync import _insert
+    from server.dialect import upsertable_insert
 
-    db.session.execute(_insert(AttachmentUpload.__table__).values(sha256=sha256, user_id=user_id)
+    db.session.execute(upsertable_insert(AttachmentUpload.__table__).values(sha256=sha256, user_id=user_id)
                        .on_conflict_do_nothing(index_elements=["sha256", "user_id"]))
 
 

@@ -60,7 +60,9 @@ class Config:
 
     SECRET_KEY = _secret_key()
     SQLALCHEMY_DATABASE_URI = database_url()
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No ping on every checkout (one round trip per request): connections older than 5 minutes are
+    # replaced, and a request that meets a dead one retries once (server.security, server.sync).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 300}
     REDIS_URL = os.environ.get("REDIS_URL", "").strip() or None
     CELERY = {
         "broker_url": broker_url(),
@@ -94,6 +96,14 @@ class Config:
     # … every RELAY_EVERY_SECONDS (SIKK_RELAY_EVERY_SECONDS); years before this one are never scored.
     RELAY_EVERY_SECONDS = 5.0
     SCORING_MIN_YEAR = 2000
+    # Per-process caches of the sync's hot path (server/local_cache.py): how long a change made by
+    # ANOTHER process may go unseen here (this process's own changes apply at once); 0 turns one off.
+    # A revoked token, a deactivated user or a changed scope (SIKK_TOKEN_CACHE_SECONDS) …
+    TOKEN_CACHE_SECONDS = float(os.environ.get("SIKK_TOKEN_CACHE_SECONDS", "5"))
+    # … a kecamatan's "records wait for review" setting (SIKK_REVIEW_CACHE_SECONDS) …
+    REVIEW_CACHE_SECONDS = float(os.environ.get("SIKK_REVIEW_CACHE_SECONDS", "5"))
+    # … and where an RW, kelurahan or kecamatan is (SIKK_WILAYAH_CACHE_SECONDS).
+    WILAYAH_CACHE_SECONDS = float(os.environ.get("SIKK_WILAYAH_CACHE_SECONDS", "60"))
     PWA_DIST = os.environ.get("SIKK_PWA_DIST", str(Path(__file__).resolve().parent.parent / "pwa" / "dist"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

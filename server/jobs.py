@@ -45,6 +45,10 @@ _SQLA_TRANSPORT_OPTIONS = frozenset({"queue_tablename", "message_tablename", "ma
 # A recompute runs this long after the first change of its interval (``SCORING_COALESCE_SECONDS``).
 DEFAULT_COALESCE_SECONDS = 0.25
 
+# The outbox table's name, for the sync's one-statement INSERT on PostgreSQL (server/sync.py), which
+# writes these rows itself and then calls remember_stale().
+OUTBOX_TABLE = ScoreOutbox.__tablename__
+
 _kick_lock = threading.Lock()
 _kick_suppressed_until = 0.0
 _throttle = KickThrottle()
@@ -66,7 +70,12 @@ def mark_stale(session: Session, pairs: Iterable[tuple[int, int]]) -> None:
     rows = [{"kecamatan_id": kecamatan_id, "year": year} for kecamatan_id, year in wanted]
     if rows:
         session.execute(insert(ScoreOutbox), rows)
-        session.info.setdefault(_PENDING, set()).update(wanted)
+        remember_stale(session, wanted)
+
+
+def remember_stale(session: Session, pairs: Iterable[tuple[int, int]]) -> None:
+    """Note pairs whose outbox rows the open transaction wrote: they are kicked once it commits."""
+    session.info.setdefault(_PENDING, set()).update(pairs)
 
 
 @event.listens_for(Session, "after_commit")

@@ -87,14 +87,14 @@ class _DatabaseStore:
         self._prefix = prefix
 
     def failed(self, keys: list[str], now: float) -> None:
-        from server.sync import _insert
+        from server.dialect import upsertable_insert
 
         t = LoginFailure.__table__
         at = dt.datetime.fromtimestamp(now, dt.timezone.utc)
         stale = t.c.window_start < at - dt.timedelta(seconds=WINDOW)
         with db.engine.begin() as conn:
             for key in keys:
-                stmt = _insert(t).values(key=f"{self._prefix}:{key}", count=1, window_start=at)
+                stmt = upsertable_insert(t).values(key=f"{self._prefix}:{key}", count=1, window_start=at)
                 conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={
                     "count": case((stale, 1), else_=t.c.count + 1),
                     "window_start": case((stale, at), else_=t.c.window_start)}))

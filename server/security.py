@@ -7,9 +7,16 @@ matches is refused, so a password change (admin page or CLI), a role or scope ch
 or reactivation (each bumps ``session_version``) and an admin logout end every session and token of
 that user at once, in every process, with no list of sessions to keep. Cookie sessions also end
 after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after login (an office day).
+
+A verified bearer token is remembered by each web process for TOKEN_CACHE_SECONDS (default 5,
+env ``SIKK_TOKEN_CACHE_SECONDS``; 0: every request asks the database), so a sync costs no query
+for its sender: a revocation, deactivation or password, role or scope change made through the same
+process refuses the token at once, one made by another process (another web worker, the CLI) at
+the latest that many seconds later.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -20,9 +27,14 @@ from functools import wraps
 from typing import Callable, Iterable
 
 from flask import Flask, current_app, g, request, session
-from sqlalchemy import select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
+from sqlalchemy.orm import make_transient_to_detached
+from werkzeug.local import LocalProxy
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from server import local_cache
 from server.errors import ApiError
 from server.extensions import csrf, db, login_manager
 from server.models import DeviceToken, Kelurahan, User, UserScope
@@ -160,37 +172,109 @@ def scope_of(user: User) -> Scope:
     return Scope(user=user, kecamatan_id=user.kecamatan_id, kelurahan_ids=frozenset(ids) if ids else None)
 
 
-def _bearer_user() -> tuple[User, DeviceToken] | None:
+@dataclass(frozen=True)
+class _Verified:
+    """A bearer token checked against the database: its user's columns and scope, and the token's id."""
+
+    user_columns: dict
+    kelurahan_ids: tuple[int, ...]
+    token_id: int
+
+
+_USER_COLUMNS = tuple(attr.key for attr in sa_inspect(User).column_attrs)
+
+
+def _bearer_digest() -> str | None:
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return None
     token = header[7:].strip()
-    if not token:
+    return token_digest(token) if token else None
+
+
+def _bearer_user() -> tuple[User, int, Scope] | None:
+    """The user, device token id and scope of the request's bearer token, or None.
+
+    A verified token is remembered by this process for TOKEN_CACHE_SECONDS (default 5): a token
+    revoked, a user deactivated or a password, role or scope changed by another process (another
+    web worker, the CLI) is refused at the latest that many seconds later; a change made through
+    this process applies at once (server.local_cache).
+    """
+    digest = _bearer_digest()
+    if digest is None:
         return None
-    row = db.session.execute(
-        select(DeviceToken, User).join(User, User.id == DeviceToken.user_id)
-        .where(DeviceToken.token_hash == token_digest(token))
-    ).first()
-    if row is None:
-        return None
-    device_token, user = row
-    if device_token.revoked_at is not None or not user.active:
-        return None
-    anchor = session_anchor(user)
-    dirty = False
-    if device_token.anchor is None:  # issued before anchors existed: bind it to the user as they are now
-        device_token.anchor, dirty = anchor, True
-    elif not hmac.compare_digest(device_token.anchor, anchor):
-        device_token.revoked_at = utcnow()  # password, role or scope changed: shown as revoked from now on
-        db.session.commit()
-        return None
+    cache = local_cache.cache_of(current_app, "tokens")
+    verified = cache.get(digest)
+    if verified is None:
+        generation = local_cache.generation()
+        verified, wrote = _verify_token(digest)
+        if verified is None:
+            return None
+        if wrote:  # its own update of the token bumped the generation: not a change to what it read
+            generation = local_cache.generation()
+        cache.put(digest, verified, current_app.config["TOKEN_CACHE_SECONDS"], generation)
+    user = _known_row(User, verified.user_columns)
+    ids = verified.kelurahan_ids
+    return user, verified.token_id, Scope(user, user.kecamatan_id, frozenset(ids) if ids else None)
+
+
+def _known_row(model, columns: dict):
+    """A row of ``model`` in the session without a query: ``columns`` as known, the rest loaded on first read.
+
+    Setting an attribute and committing updates the row by its primary key, as on a loaded object.
+    """
+    row = model(**columns)
+    make_transient_to_detached(row)
+    try:
+        db.session.add(row)  # cheaper than merge; refused when the session already holds that row
+    except InvalidRequestError:
+        return db.session.merge(row, load=False)
+    return row
+
+
+def _verify_token(digest: str) -> tuple[_Verified | None, bool]:
+    """Check the token in the database (one query for token, user and scope; retried once on a dead connection).
+
+    :return: the verified token (None: refused) and whether the token row was updated (and committed).
+    """
+    stmt = (select(DeviceToken.id, DeviceToken.revoked_at, DeviceToken.anchor, DeviceToken.last_seen_at, User,
+                   UserScope.kelurahan_id)
+            .join(User, User.id == DeviceToken.user_id)
+            .outerjoin(UserScope, UserScope.user_id == User.id)
+            .where(DeviceToken.token_hash == digest))
+    try:
+        rows = db.session.execute(stmt).all()
+    except DBAPIError as err:
+        if not err.connection_invalidated:
+            raise
+        db.session.rollback()  # the pool replaced the dead connection: one more try
+        rows = db.session.execute(stmt).all()
+    if not rows:
+        return None, False
+    token_id, revoked_at, anchor, last_seen, user, _ = rows[0]
+    if revoked_at is not None or not user.active:
+        return None, False
+    ids = sorted({row[5] for row in rows if row[5] is not None})
+    current = session_anchor(user, ids)
+    changes: dict = {}
+    if anchor is None:  # issued before anchors existed: bind it to the user as they are now
+        changes["anchor"] = current
+    elif not hmac.compare_digest(anchor, current):
+        _update_token(token_id, revoked_at=utcnow())  # password, role or scope changed: revoked from now on
+        return None, True
     now = utcnow()
-    last = device_token.last_seen_at
-    if last is None or (now - (last if last.tzinfo else last.replace(tzinfo=now.tzinfo))) > _LAST_SEEN_GRANULARITY:
-        device_token.last_seen_at, dirty = now, True
-    if dirty:
-        db.session.commit()
-    return user, device_token
+    if last_seen is None or (now - (last_seen if last_seen.tzinfo else last_seen.replace(tzinfo=now.tzinfo))
+                             > _LAST_SEEN_GRANULARITY):
+        changes["last_seen_at"] = now
+    if changes:
+        _update_token(token_id, **changes)
+    return _Verified({key: getattr(user, key) for key in _USER_COLUMNS}, tuple(ids), token_id), bool(changes)
+
+
+def _update_token(token_id: int, **values) -> None:
+    table = DeviceToken.__table__
+    db.session.execute(update(table).where(table.c.id == token_id).values(**values))
+    db.session.commit()
 
 
 def current_api_user() -> User:
@@ -199,13 +283,15 @@ def current_api_user() -> User:
         return g.api_user
     found = _bearer_user()
     if found is not None:
-        g.api_user, g.device_token = found
+        g.api_user, g.device_token_id, g.api_scope = found
+        token_id = g.device_token_id
+        g.device_token = LocalProxy(functools.cache(lambda: _known_row(DeviceToken, {"id": token_id})))
         return g.api_user
     from flask_login import current_user
 
     # The admin's session cookie reads the API (GET only: writes need a bearer token, so no CSRF).
     if request.method in ("GET", "HEAD") and current_user and current_user.is_authenticated:
-        g.api_user, g.device_token = current_user._get_current_object(), None
+        g.api_user, g.device_token_id, g.device_token = current_user._get_current_object(), None, None
         return g.api_user
     raise ApiError(401, "unauthorized", "Login required: send 'Authorization: Bearer <token>'.")
 
@@ -213,8 +299,7 @@ def current_api_user() -> User:
 def current_device_token_id() -> int | None:
     """The id of the device token of this request, if any."""
     current_api_user()
-    token = g.get("device_token")
-    return token.id if token is not None else None
+    return g.get("device_token_id")
 
 
 def require_role(*roles: str) -> Callable:
@@ -263,6 +348,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("SESSION_IDLE_MINUTES", 120)
     app.config.setdefault("SESSION_MAX_HOURS", 10)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_MAX_HOURS"])
+    local_cache.install()  # this process's writes to users, tokens and scopes empty the token cache at once
     login_manager.init_app(app)
     login_manager.login_view = "admin.login"
     csrf.init_app(app)

@@ -14,28 +14,33 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from flask import current_app
+from marshmallow import ValidationError
+import psycopg
+from psycopg.types.json import Jsonb
 from sqlalchemy import bindparam, literal, select, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
-from server import attachment_links, jobs, review_policy
+from server import attachment_links, jobs, local_cache, review_policy
 from server.chains import touched_pairs
+from server.dialect import upsertable_insert
 from server.extensions import db
 from server.forms.catalogue import registry
-from server.forms.validate import parse_date, parse_datetime, photo_hashes, validate
+from server.forms.validate import parse_date, parse_datetime, photo_hashes
 from server.models import RW, Attachment, Kecamatan, Kelurahan, Submission, User, UserScope
+from server.models._types import utcnow
 from server.periods import affected_years, record_period
+from server.schemas.submissions import (
+    NOT_AN_OBJECT, ItemContext, SubmissionItemSchema, as_uuid, result_errors,
+)
 from server.security import Scope
 from server.settings import settings
 
-_ITEM_KEYS = frozenset({"id", "form", "form_version", "subject", "ref", "supersedes", "observed_at", "data"})
-_SUBJECT_KEYS = {"rw": ("rw_id",), "kelurahan": ("kelurahan_id",), "unit": ("kelurahan_id", "kecamatan_id")}
-_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 _table = Submission.__table__
 _ATTEMPTS = 3
+ITEM_SCHEMA = SubmissionItemSchema()  # built once: the item check of every batch
 
 
 @dataclass
@@ -51,11 +56,10 @@ class _Item:
     subject_key: tuple[str, int] | None = None
     ref_pending: bool = False
     photos: list[str] = field(default_factory=list)
+    years: Iterable[int] = ()
 
 
 # -- where subjects are ------------------------------------------------------------------------------
-
-_MAX_ID = 2**31 - 1
 
 
 @dataclass
@@ -68,10 +72,47 @@ class _Places:
 
 
 def _load_places(rw_ids: set[int], kelurahan_ids: set[int], kecamatan_ids: set[int]) -> _Places:
-    """Look up every subject of the batch in one query (unknown ids simply stay absent)."""
+    """Look up every subject of the batch: from this process's cache, the rest in one query.
+
+    Where a wilayah row is (RW → kelurahan → kecamatan) is kept per process for
+    WILAYAH_CACHE_SECONDS (default 60; only ids that exist are kept): a wilayah import or edit by
+    another process is seen at most that long after, one through this process at once
+    (server.local_cache). Unknown ids simply stay absent.
+    """
     places = _Places()
-    if not (rw_ids or kelurahan_ids or kecamatan_ids):
-        return places
+    cache = local_cache.cache_of(current_app, "wilayah")
+    missing: dict[str, set[int]] = {"rw": set(), "kel": set(), "kec": set()}
+    for kind, ids, into in (("rw", rw_ids, places.rw), ("kel", kelurahan_ids, places.kelurahan)):
+        for place_id in ids:
+            found = cache.get((kind, place_id))
+            if found is None:
+                missing[kind].add(place_id)
+            else:
+                into[place_id] = found
+    for place_id in kecamatan_ids:
+        if cache.get(("kec", place_id)):
+            places.kecamatan.add(place_id)
+        else:
+            missing["kec"].add(place_id)
+    if any(missing.values()):
+        generation = local_cache.generation()
+        read = _query_places(missing["rw"], missing["kel"], missing["kec"])
+        ttl = current_app.config.get("WILAYAH_CACHE_SECONDS", 0)
+        for rw_id, where in read.rw.items():
+            cache.put(("rw", rw_id), where, ttl, generation)
+        for kel_id, kec_id in read.kelurahan.items():
+            cache.put(("kel", kel_id), kec_id, ttl, generation)
+        for kec_id in read.kecamatan:
+            cache.put(("kec", kec_id), True, ttl, generation)
+        places.rw.update(read.rw)
+        places.kelurahan.update(read.kelurahan)
+        places.kecamatan |= read.kecamatan
+    return places
+
+
+def _query_places(rw_ids: set[int], kelurahan_ids: set[int], kecamatan_ids: set[int]) -> _Places:
+    """Where the given wilayah rows are, in one query."""
+    places = _Places()
     none = [-1]
     stmt = union_all(
         select(RW.id, Kelurahan.id, Kelurahan.kecamatan_id).join(Kelurahan, Kelurahan.id == RW.kelurahan_id)
@@ -104,40 +145,6 @@ def content_hash(item: dict, observed: dt.datetime, ref: uuid.UUID | None, super
     }
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    if not isinstance(value, str) or len(value) > 64:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _insert(table):
-    """The dialect's INSERT (with ON CONFLICT support)."""
-    name = db.engine.dialect.name
-    if name == "postgresql":
-        return postgresql.insert(table)
-    if name == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"unsupported database dialect: {name}")
-
-
-def _subject_of(row: dict) -> dict | None:
-    kind = row["subject_type"]
-    if kind == "rw":
-        return {"rw_id": row["rw_id"]}
-    if kind == "kelurahan":
-        return {"kelurahan_id": row["kelurahan_id"]}
-    if kind == "kecamatan":
-        return {"kecamatan_id": row["kecamatan_id"]}
-    return None
 
 
 def _mark_stale(pairs: set[tuple[int, int]]) -> None:
@@ -187,9 +194,13 @@ class _Batch:
         return cls(scope, device_token_id, now, now + dt.timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"]),
                    settings().timezone, registry.service_types())
 
+    @property
+    def role(self) -> str:
+        return self.scope.user.role
+
     def form(self, code: Any, version: Any) -> Any:
         """The form definition of (code, version), or None when the pair is not even well-formed."""
-        if not (isinstance(code, str) and _is_int(version)):
+        if not (isinstance(code, str) and isinstance(version, int) and not isinstance(version, bool)):
             return None
         if (code, version) not in self.forms:
             self.forms[(code, version)] = registry.form(code, version)
@@ -199,7 +210,8 @@ class _Batch:
 def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[dict]:
     """One attempt: parse → validate → locate → link → insert → mark stale, then commit and kick."""
     batch = _Batch.start(scope, device_token_id)
-    work = [_parse_item(batch, index, raw) for index, raw in enumerate(items)]
+    with ItemContext(batch):
+        work = [_parse_item(batch, index, raw) for index, raw in enumerate(items)]
     valid = [it for it in work if it.row is not None]
     _locate_subjects(scope, valid)
     _resolve_links(scope, [it for it in valid if not it.errors])
@@ -207,9 +219,10 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
     stale: set[tuple[int, int]] = set()
     missing_photos: set[str] = set()
     if to_insert:
-        created = _insert_new(to_insert)
+        created, marked = _insert_new(to_insert)
         stale = _settle_created(to_insert, created, batch.tz)
-        _mark_stale(stale)
+        _mark_stale(stale - marked)
+        stale |= marked
         missing_photos = _missing_photos(to_insert)
     for it in repeats:
         first = to_insert[it.id]
@@ -223,86 +236,20 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
 # -- 1. parse and validate: each item on its own -----------------------------------------------------
 
 def _parse_item(batch: _Batch, index: int, raw: Any) -> _Item:
-    """Check one item's envelope, form, role, observed_at, data, links and subject; build its row."""
+    """Check one item with its schema (THE item check, server.schemas.submissions); build its row."""
     it = _Item(index, raw.get("id") if isinstance(raw, dict) else None)
     if not isinstance(raw, dict):
-        it.errors["_item"] = "Harus berupa objek."
+        it.errors["_item"] = NOT_AN_OBJECT
         return it
-    form = _check_envelope(batch, it, raw)
-    if form is None:
+    try:
+        checked = ITEM_SCHEMA.load(raw)
+    except ValidationError as err:
+        it.id = as_uuid(raw.get("id"))
+        it.errors.update(result_errors(err.messages))
         return it
-    definition = form.definition
-    observed = _check_observed(batch, it.errors, raw.get("observed_at"))
-    data = raw.get("data")
-    for key, message in validate(definition, data, batch.service_types).items():
-        it.errors[f"data.{key}"] = message
-    ref_id, sup_id = _check_link_ids(it, definition["subject"], raw.get("ref"), raw.get("supersedes"))
-    _check_subject(it, definition["subject"], raw.get("subject"))
-    if not it.errors:
-        it.row = _new_row(batch, it, raw, definition, observed, ref_id, sup_id)
+    it.id, it.subject_key = checked.id, checked.subject_key
+    it.row = _new_row(batch, it, raw, checked.form.definition, checked.observed, checked.ref, checked.supersedes)
     return it
-
-
-def _check_envelope(batch: _Batch, it: _Item, raw: dict) -> Any:
-    """Unknown keys, the id, the form and whether the sender's role may fill it; the form or None."""
-    errors = it.errors
-    for key in raw:
-        if key not in _ITEM_KEYS:
-            errors[str(key)] = "Isian tidak dikenal."
-    it.id = _uuid(raw.get("id"))
-    if it.id is None:
-        errors["id"] = "Wajib berupa UUID."
-    form = batch.form(raw.get("form"), raw.get("form_version"))
-    if form is None or not form.published:
-        errors["form"] = "Formulir atau versinya tidak dikenal."
-        return None
-    role = batch.scope.user.role
-    if role not in form.definition.get("roles", ()):
-        errors["form"] = f"Peran '{role}' tidak boleh mengisi formulir ini."
-        return None
-    return form
-
-
-def _check_observed(batch: _Batch, errors: dict[str, str], value: Any) -> dt.datetime | None:
-    observed = parse_datetime(value)
-    if observed is None:
-        errors["observed_at"] = "Wajib berupa waktu ISO 8601 dengan zona waktu."
-    elif observed > batch.latest:
-        errors["observed_at"] = "Tidak boleh di masa depan."
-    elif observed < _EARLIEST:
-        errors["observed_at"] = "Terlalu lampau."
-    return observed
-
-
-def _check_link_ids(it: _Item, kind: str, ref: Any, supersedes: Any) -> tuple[uuid.UUID | None, uuid.UUID | None]:
-    """``ref`` (required exactly for follow-up forms) and ``supersedes`` as UUIDs."""
-    errors = it.errors
-    ref_id = sup_id = None
-    if kind == "ref":
-        ref_id = _uuid(ref)
-        if ref_id is None:
-            errors["ref"] = "Wajib berupa UUID rekaman yang ditindaklanjuti."
-    elif ref is not None:
-        errors["ref"] = "Formulir ini tidak merujuk rekaman lain."
-    if supersedes is not None:
-        sup_id = _uuid(supersedes)
-        if sup_id is None:
-            errors["supersedes"] = "Wajib berupa UUID."
-        elif sup_id == it.id:
-            errors["supersedes"] = "Tidak boleh menggantikan dirinya sendiri."
-    return ref_id, sup_id
-
-
-def _check_subject(it: _Item, kind: str, subject: Any) -> None:
-    """Exactly one subject key of the kinds the form allows, with a positive id (a follow-up may omit it)."""
-    if subject is None and kind == "ref":
-        return
-    allowed = _SUBJECT_KEYS.get(kind, ("rw_id", "kelurahan_id", "kecamatan_id"))
-    if (not isinstance(subject, dict) or len(subject) != 1 or next(iter(subject)) not in allowed
-            or not _is_int(next(iter(subject.values()))) or not 0 < next(iter(subject.values())) <= _MAX_ID):
-        it.errors["subject"] = "Wajib berisi tepat satu dari: " + ", ".join(allowed) + "."
-    else:
-        it.subject_key = next(iter(subject.items()))
 
 
 def _new_row(batch: _Batch, it: _Item, raw: dict, definition: dict, observed: dt.datetime,
@@ -310,6 +257,7 @@ def _new_row(batch: _Batch, it: _Item, raw: dict, definition: dict, observed: dt
     """The ``submissions`` row of a valid item (its place filled in by the next steps)."""
     code, version, data = raw["form"], raw["form_version"], raw.get("data")
     year, quarter = record_period(code, observed, data, batch.tz)
+    it.years = affected_years(code, observed, data, batch.tz)  # the years whose scores it can change
     it.photos = photo_hashes(definition, data)
     return {
         "id": it.id, "form_code": code, "form_version": version, "subject_type": "ref",
@@ -389,15 +337,82 @@ def _first_occurrences(work: list[_Item]) -> tuple[dict[uuid.UUID, _Item], list[
     return to_insert, repeats
 
 
-def _insert_new(to_insert: dict[uuid.UUID, _Item]) -> set[uuid.UUID]:
-    """Insert the rows; return the ids the database created (the others existed already)."""
+def _insert_new(to_insert: dict[uuid.UUID, _Item]) -> tuple[set[uuid.UUID], set[tuple[int, int]]]:
+    """Insert the rows; return the ids the database created (the others existed already) and the pairs marked.
+
+    On PostgreSQL the same statement writes the outbox rows of the (kecamatan, year) pairs the rows
+    reach by themselves, when it created any row (one round trip instead of two). A pair of a row
+    that existed already may be marked too: a needless recompute, never a missed one. Pairs only
+    chains and late links reach are marked by the caller.
+    """
     # Sorted by id: concurrent batches holding the same ids lock them in the same order (no deadlock).
     rows = [{k: v for k, v in to_insert[sid].row.items() if not k.startswith("_")} for sid in sorted(to_insert)]
     review_policy.set_initial_state(rows)  # pending; needs_acceptance from the form's review setting
-    stmt = _insert(_table).on_conflict_do_nothing(index_elements=["id"]).returning(_table.c.id)
-    created = set(db.session.execute(stmt, rows).scalars())
+    pairs = _direct_pairs(to_insert.values()) if db.engine.dialect.name == "postgresql" else set()
+    if pairs:
+        created = _pg_insert_with_outbox(rows, sorted(pairs))
+    else:
+        stmt = upsertable_insert(_table).on_conflict_do_nothing(index_elements=["id"]).returning(_table.c.id)
+        created = set(db.session.execute(stmt, rows).scalars())
+    marked = pairs if created else set()
+    if marked:
+        jobs.remember_stale(db.session, marked)
     attachment_links.link_created(to_insert[sid].row for sid in sorted(created))  # who may see its photos
-    return created
+    return created, marked
+
+
+_PG_SQL: dict[tuple[str, ...], str] = {}
+
+
+def _pg_insert_sql(columns: tuple[str, ...]) -> str:
+    """The SQL of :func:`_pg_insert_with_outbox` for these columns (written once per process).
+
+    One array parameter per column (``unnest``), so the text does not depend on the number of rows:
+    psycopg parses it once and PostgreSQL keeps it prepared for every batch size.
+    """
+    sql = _PG_SQL.get(columns)
+    if sql is None:
+        dialect = db.engine.dialect
+        targets = [_table.c[name] for name in columns]  # every name a column of the table (else KeyError)
+        arrays = ", ".join(f"%b::{column.type.compile(dialect=dialect)}[]" for column in targets)
+        names = ", ".join(column.name for column in targets)
+        # Table, column and type names come from the model; every value is a parameter.
+        sql = (f"WITH created_rows AS (INSERT INTO {_table.name} ({names}) "  # nosec B608 - names from the model
+               f"SELECT * FROM unnest({arrays}) ON CONFLICT (id) DO NOTHING RETURNING id), "
+               f"stale_outbox AS (INSERT INTO {jobs.OUTBOX_TABLE} (kecamatan_id, year, created_at) "
+               "SELECT kecamatan_id, year, %b FROM unnest(%b::integer[], %b::integer[]) "
+               "AS stale_pairs (kecamatan_id, year) WHERE EXISTS (SELECT 1 FROM created_rows)) "
+               "SELECT id FROM created_rows")
+        sql = _PG_SQL.setdefault(columns, sql)
+    return sql
+
+
+def _pg_insert_with_outbox(rows: list[dict], pairs: list[tuple[int, int]]) -> set[uuid.UUID]:
+    """PostgreSQL: insert the rows and, when any was created, the pairs' outbox rows, in ONE statement.
+
+    Hand-written SQL with one array per column: the SQLAlchemy construct cost more to compile per
+    request than the round trip it saves, and a VALUES list per row made psycopg re-parse the text
+    of every batch. ``data`` goes as jsonb; the ids the database created come back.
+    """
+    columns = tuple(rows[0])
+    params: list = [[Jsonb(row[name]) for row in rows] if name == "data" else [row[name] for row in rows]
+                    for name in columns]
+    params += [utcnow(), [kecamatan_id for kecamatan_id, _ in pairs], [year for _, year in pairs]]
+    sql = _pg_insert_sql(columns)
+    connection = db.session.connection()
+    try:
+        with connection.connection.dbapi_connection.cursor() as cursor:
+            cursor.execute(sql, params, binary=True)  # binary arrays: no text quoting of every value
+            return {r[0] for r in cursor.fetchall()}
+    except psycopg.Error as err:  # as SQLAlchemy's own execute would: its exception classes, a dead connection invalidated
+        connection._handle_dbapi_exception(err, sql, params, None, None)
+        raise
+
+
+def _direct_pairs(items: Iterable[_Item]) -> set[tuple[int, int]]:
+    """The (kecamatan, year) pairs new rows make stale by themselves (not through chains or late links)."""
+    return {(it.row["kecamatan_id"], year) for it in items if it.row["kecamatan_id"] is not None
+            for year in it.years}
 
 
 def _settle_created(to_insert: dict[uuid.UUID, _Item], created: set[uuid.UUID], tz: str | None) -> set[tuple[int, int]]:
@@ -418,9 +433,7 @@ def _settle_created(to_insert: dict[uuid.UUID, _Item], created: set[uuid.UUID], 
             it.status = "duplicate" if hashes.get(sid) == row["content_hash"] else "conflict"
             continue
         it.status = "created"
-        if row["kecamatan_id"] is not None:
-            stale |= {(row["kecamatan_id"], year)
-                      for year in affected_years(row["form_code"], row["observed_at"], row["data"], tz)}
+        stale |= _direct_pairs([it])
         if row["supersedes"] is not None:
             superseding.append({"old": row["supersedes"], "new": sid})
         if row["supersedes"] is not None or (row["ref"] is not None and not it.ref_pending):

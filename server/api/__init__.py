@@ -23,7 +23,6 @@ def register_api(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for name in API_MODULES:
         module = importlib.import_module(f"server.api.{name}")
-        # `blp`: the name a module may still carry while its rename to `bp` is on another branch.
-        blueprint = module.bp if hasattr(module, "bp") else module.blp
+        blueprint = module.bp
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")

@@ -26,7 +26,7 @@ from server.extensions import db
 from server.models import Attachment
 from server.schemas.submissions import AttachmentSchema
 from server.security import ALL_ROLES, current_api_user, current_scope, require_role
-from server.sync import _insert
+from server.dialect import upsertable_insert
 
 bp = Blueprint("attachments", __name__, description="Photo uploads, addressed by SHA-256")
 
@@ -151,7 +151,7 @@ class AttachmentResource(MethodView):
             raise ApiError(400, "hash_mismatch", "SHA-256 isi berkas tidak sama dengan alamatnya.")
         user = current_api_user()
         t = Attachment.__table__
-        stmt = (_insert(t).values(sha256=sha256, content_type=content_type, size=len(stored), content=stored,
+        stmt = (upsertable_insert(t).values(sha256=sha256, content_type=content_type, size=len(stored), content=stored,
                                   uploaded_by=user.id)
                 .on_conflict_do_nothing(index_elements=["sha256"]).returning(t.c.sha256))
         created = db.session.execute(stmt).first() is not None

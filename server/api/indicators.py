@@ -21,12 +21,13 @@ from sqlalchemy import select
 from domain.clock import aware_utc
 from domain.indicators import CODES
 from domain.periods import Period
-from server import scores, sync
+from server import scores
 from server.errors import ApiError
 from server.extensions import db
 from server.models import Kecamatan, Kelurahan
 from server.schemas.indicators import (CriteriaPageSchema, IndicatorArgsSchema, IndicatorPageSchema, RecordsArgsSchema,
                                        RecordsPageSchema, RwPageSchema)
+from server.subjects import subject_of
 from server.security import ADMIN_ROLES, Scope, current_scope, require_role
 
 bp = Blueprint("indicators", __name__, description="The six IKU per period, and the records behind them")
@@ -169,7 +170,7 @@ class Records(MethodView):
         kecamatan_id, kelurahan_id = resolve_scope(args)
         details, _computed_at = _details(kecamatan_id, kelurahan_id, period, code)
         total, page = scores.records_behind(db.session, details.get("record_ids", []), args["limit"], args["offset"])
-        records = [{**r, "form": r["form_code"], "subject": sync._subject_of(r),
+        records = [{**r, "form": r["form_code"], "subject": subject_of(r),
                     "observed_at": aware_utc(r["observed_at"]), "received_at": aware_utc(r["received_at"])}
                    for r in page]
         return {"period": period, "code": code, "kecamatan_id": kecamatan_id, "kelurahan_id": kelurahan_id or None,

@@ -25,22 +25,12 @@ from server.extensions import db
 from server.models import Submission
 from server.schemas.reviews import ReviewArgsSchema, ReviewPageSchema
 from server.security import ALL_ROLES, current_api_user, require_role
+from server.subjects import subject_of
 
 bp = Blueprint("reviews", __name__, description="Review decisions on the caller's own records")
 
 PAGE_SIZE = 200
 DEFAULT_DAYS = 90
-
-
-def _subject(row) -> dict | None:
-    kind = row.subject_type
-    if kind == "rw":
-        return {"rw_id": row.rw_id}
-    if kind == "kelurahan":
-        return {"kelurahan_id": row.kelurahan_id}
-    if kind == "kecamatan":
-        return {"kecamatan_id": row.kecamatan_id}
-    return None
 
 
 def reviews_page(user_id: int, since: str | None, now: dt.datetime) -> dict:
@@ -54,7 +44,7 @@ def reviews_page(user_id: int, since: str | None, now: dt.datetime) -> dict:
         select(s).where(s.user_id == user_id, s.reviewed_at.is_not(None),
                         tuple_(s.reviewed_at, s.id) > tuple_(at, sid))
         .order_by(s.reviewed_at, s.id).limit(PAGE_SIZE)).all()
-    out = [{"id": str(r.id), "form": r.form_code, "form_version": r.form_version, "subject": _subject(r),
+    out = [{"id": str(r.id), "form": r.form_code, "form_version": r.form_version, "subject": subject_of(r),
             "ref": str(r.ref) if r.ref else None, "supersedes": str(r.supersedes) if r.supersedes else None,
             "observed_at": aware_utc(r.observed_at).isoformat(), "data": r.data, "status": r.review_status,
             "reason": r.review_reason, "reviewed_at": aware_utc(r.reviewed_at).isoformat(),

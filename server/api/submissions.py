@@ -33,9 +33,10 @@ from server.schemas.submissions import (
     SubmissionBatchDocSchema, SubmissionBatchResultSchema, SubmissionBatchSchema, SubmissionListArgsSchema,
     SubmissionPageSchema,
 )
+from server.subjects import subject_of
 from server.security import ADMIN_ROLES, ALL_ROLES, current_device_token_id, current_scope, require_role
 
-blp = Blueprint("submissions", __name__, description="Sync submissions from devices; read them back (admins)")
+bp = Blueprint("submissions", __name__, description="Sync submissions from devices; read them back (admins)")
 
 batch_schema = SubmissionBatchSchema()
 page_schema = SubmissionPageSchema()
@@ -66,16 +67,16 @@ def _load_batch() -> list:
     return items
 
 
-@blp.route("/submissions")
+@bp.route("/submissions")
 class Submissions(MethodView):
-    @blp.doc(security=[{"bearer": []}], requestBody={
+    @bp.doc(security=[{"bearer": []}], requestBody={
         "required": True, "content": {"application/json": {"schema": SubmissionBatchDocSchema}},
         "description": "At most MAX_BATCH_ITEMS (100) items and MAX_CONTENT_LENGTH (2 MiB) per request, else 413."})
-    @blp.response(200, SubmissionBatchResultSchema)
-    @blp.alt_response(400, description="Malformed JSON")
-    @blp.alt_response(413, description="Too many items or body too large")
-    @blp.alt_response(415, description="Not application/json")
-    @blp.alt_response(422, description="The envelope is not {\"submissions\": [...]}")
+    @bp.response(200, SubmissionBatchResultSchema)
+    @bp.alt_response(400, description="Malformed JSON")
+    @bp.alt_response(413, description="Too many items or body too large")
+    @bp.alt_response(415, description="Not application/json")
+    @bp.alt_response(422, description="The envelope is not {\"submissions\": [...]}")
     @require_role(*ALL_ROLES)
     def post(self):
         """Store a batch of submissions idempotently; one result per item, in order."""
@@ -84,10 +85,10 @@ class Submissions(MethodView):
         return jsonify({"results": results})  # already in the documented shape: no second pass
 
     @require_role(*ADMIN_ROLES)  # authenticate before the query string is parsed
-    @blp.doc(security=[{"bearer": []}])
-    @blp.arguments(SubmissionListArgsSchema, location="query")
-    @blp.response(200, SubmissionPageSchema)
-    @blp.alt_response(400, description="Bad cursor")
+    @bp.doc(security=[{"bearer": []}])
+    @bp.arguments(SubmissionListArgsSchema, location="query")
+    @bp.response(200, SubmissionPageSchema)
+    @bp.alt_response(400, description="Bad cursor")
     def get(self, args: dict):
         """List the submissions of one form within the admin's scope, oldest received first.
 
@@ -140,7 +141,7 @@ def list_submissions(args: dict) -> dict:
     out = []
     for r in rows:
         out.append({
-            **r, "subject": sync._subject_of(r), "observed_at": aware_utc(r["observed_at"]),
+            **r, "subject": subject_of(r), "observed_at": aware_utc(r["observed_at"]),
             "received_at": aware_utc(r["received_at"]),
             "incomplete": any(h not in have for h in photos.get(r["id"], ())),
         })

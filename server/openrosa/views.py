@@ -15,7 +15,8 @@ from server.extensions import db
 from server.models import Attachment, FormDefinition, Kecamatan, Kelurahan
 from server.openrosa import NS_LIST, OpenRosaError, bp, current_scope, escape, max_bytes, message_response
 from server.openrosa.instance import InstanceError, data_of, parse_instance, subject_of
-from server.sync import _insert, sync_batch
+from server.dialect import upsertable_insert
+from server.sync import sync_batch
 from server.xlsform.assign import assigned
 from server.xlsform.xform import xform_hash, xform_xml
 
@@ -141,7 +142,7 @@ def _store_photo(key: str, name: str, limit: int) -> str:
         raise OpenRosaError(400, f"{key}: berkas '{name}' bukan foto JPEG, PNG atau WebP.")
     sha = hashlib.sha256(body).hexdigest()
     t = Attachment.__table__
-    db.session.execute(_insert(t).values(sha256=sha, content_type=kind, size=len(body), content=body,
+    db.session.execute(upsertable_insert(t).values(sha256=sha, content_type=kind, size=len(body), content=body,
                                          uploaded_by=g.openrosa_user.id)
                        .on_conflict_do_nothing(index_elements=["sha256"]))
     attachment_links.record_upload(sha, g.openrosa_user.id)  # committed with the photo

@@ -1,0 +1,92 @@
+"""The sync's hot path: per-process caches that stay honest, the outbox written with the insert, the item schema."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import func, select, text
+
+from server.extensions import db
+from server.models import ScoreOutbox, Submission
+from tests.factories import auth, make_user, make_wilayah
+from tests.server.test_submissions import inspeksi
+
+
+@pytest.fixture
+def officer(app):
+    with app.app_context():
+        w = make_wilayah()
+        kel = w.kelurahan[0]
+        token = make_user("petugas", "officer", w.kecamatan, [kel])[1]
+        return {"token": token, "rw": w.rw[kel.id][0].id, "kec": w.kecamatan.id}
+
+
+def _post(client, token, *items):
+    return client.post("/api/v1/submissions", json={"submissions": list(items)}, headers=auth(token))
+
+
+def test_a_token_revoked_by_another_process_is_refused_once_the_window_passed(app, client, officer):
+    """Raw SQL stands for another process: this process sees it only after TOKEN_CACHE_SECONDS."""
+    app.config["TOKEN_CACHE_SECONDS"] = 0.5
+    try:
+        assert _post(client, officer["token"], inspeksi(officer["rw"])).status_code == 200  # cached now
+        with app.app_context():
+            db.session.execute(text("UPDATE device_tokens SET revoked_at = CURRENT_TIMESTAMP"))
+            db.session.commit()
+        assert _post(client, officer["token"], inspeksi(officer["rw"])).status_code == 200  # within the window
+        time.sleep(0.6)
+        assert _post(client, officer["token"], inspeksi(officer["rw"])).status_code == 401
+    finally:
+        app.config["TOKEN_CACHE_SECONDS"] = 5.0
+
+
+def test_a_token_revoked_through_this_process_is_refused_at_once(app, client, officer):
+    assert _post(client, officer["token"], inspeksi(officer["rw"])).status_code == 200
+    assert client.delete("/api/v1/auth/token", headers=auth(officer["token"])).status_code == 204
+    assert _post(client, officer["token"], inspeksi(officer["rw"])).status_code == 401
+
+
+def test_a_deleted_rw_is_unknown_at_once_though_it_was_cached(app, client, officer):
+    """The wilayah cache keeps existing places only, and this process's delete empties it."""
+    assert _post(client, officer["token"], inspeksi(officer["rw"])).json["results"][0]["status"] == "created"
+    with app.app_context():
+        from server.models import RW
+
+        rw = db.session.get(RW, officer["rw"])
+        db.session.execute(Submission.__table__.delete())
+        db.session.delete(rw)
+        db.session.commit()
+    result = _post(client, officer["token"], inspeksi(officer["rw"])).json["results"][0]
+    assert result["status"] == "invalid" and "subject" in result["errors"]
+
+
+def test_the_outbox_row_comes_with_a_created_item_and_never_with_a_replay(app, client, officer):
+    item = inspeksi(officer["rw"])
+    assert _post(client, officer["token"], item).json["results"][0]["status"] == "created"
+    with app.app_context():
+        rows = db.session.execute(select(ScoreOutbox.kecamatan_id, ScoreOutbox.year)).all()
+        assert rows and {kec for kec, _ in rows} == {officer["kec"]}
+        db.session.execute(ScoreOutbox.__table__.delete())
+        db.session.commit()
+    assert _post(client, officer["token"], item).json["results"][0]["status"] == "duplicate"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ScoreOutbox)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Submission)) == 1
+
+
+def test_an_unknown_form_is_judged_on_its_envelope_only(client, officer):
+    """With a form the server does not know, nothing that depends on the form is reported."""
+    item = {"id": "not-a-uuid", "form": "no-such-form", "form_version": 1, "extra": 1}
+    errors = _post(client, officer["token"], item).json["results"][0]["errors"]
+    assert errors == {"id": "Wajib berupa UUID.", "form": "Formulir atau versinya tidak dikenal.",
+                      "extra": "Isian tidak dikenal."}
+
+
+def test_a_non_object_item_and_null_fields_get_the_item_messages(client, officer):
+    no_version = inspeksi(officer["rw"]) | {"observed_at": None, "data": None, "form_version": None}
+    nulls = inspeksi(officer["rw"]) | {"observed_at": None, "data": None}
+    results = _post(client, officer["token"], 1, no_version, nulls).json["results"]
+    assert results[0]["errors"] == {"_item": "Harus berupa objek."}
+    assert results[1]["errors"] == {"form": "Formulir atau versinya tidak dikenal."}
+    assert results[2]["errors"] == {"observed_at": "Wajib berupa waktu ISO 8601 dengan zona waktu.",
+                                    "data.data": "Harus berupa objek."}
