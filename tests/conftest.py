@@ -20,6 +20,7 @@ from sqlalchemy import delete
 
 from server import create_app
 from server.extensions import db
+from tests.parallel import redis_db
 
 PG_BASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -39,12 +40,13 @@ class PluginCliRunner(FlaskCliRunner):
 
 
 def _test_redis_db(url: str, number: int = 10) -> str:
-    """The same Redis server, another database: tests kick relay tasks that no real worker should see."""
+    """The same Redis server, another database: tests kick relay tasks that no real worker should see.
+    Under pytest-xdist each worker has its own number (tests/parallel.py)."""
     server = url.rsplit("/", 1)[0] if url.count("/") >= 3 else url.rstrip("/")
-    return f"{server}/{number}"
+    return f"{server}/{redis_db(number)}"
 
 
-# make test uses REDIS_URL when set (its server), always in database 10.
+# make test uses REDIS_URL when set (its server), always in database 10 (or this worker's instead).
 REDIS_URL = _test_redis_db(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
 CHROMIUM = os.environ.get("SIKK_CHROMIUM", "/usr/bin/chromium")
 BACKENDS = [b.strip() for b in os.environ.get("SIKK_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
