@@ -20,6 +20,7 @@ from sqlalchemy import delete
 
 from server import create_app
 from server.extensions import db
+from tests.migrated import fill_from_template
 from tests.parallel import redis_db
 
 PG_BASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -69,12 +70,7 @@ def pg_url() -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def make_test_app(database_uri: str, **overrides) -> Flask:
-    """Build the app for tests on the given database, migrated and with the default catalogue."""
-    from flask_migrate import upgrade
-
-    from server.forms.catalogue import ensure_default_catalogue
-
+def _test_config(database_uri: str, **overrides) -> dict:
     config = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_uri,
@@ -83,11 +79,36 @@ def make_test_app(database_uri: str, **overrides) -> Flask:
         "SECRET_KEY": "test-secret",
     }
     config.update(overrides)
-    app = create_app(config)
+    return config
+
+
+def _migrate(app: Flask) -> None:
+    """What `flask release` does to a database: the migrations, then the default catalogue."""
+    from flask_migrate import upgrade
+
+    from server.forms.catalogue import ensure_default_catalogue
+
     with app.app_context():
         upgrade()
         ensure_default_catalogue()
         db.session.commit()
+
+
+def _build_template(database_uri: str) -> None:
+    """Migrate a template database (tests/migrated.py) and let go of every connection to it."""
+    app = create_app(_test_config(database_uri))
+    _migrate(app)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def make_test_app(database_uri: str, **overrides) -> Flask:
+    """Build the app for tests on the given database, migrated and with the default catalogue.
+    A new, empty database starts as a copy of a migrated template (tests/migrated.py)."""
+    fill_from_template(database_uri, PG_BASE_URL, _build_template)
+    app = create_app(_test_config(database_uri, **overrides))
+    _migrate(app)
     return app
 
 
