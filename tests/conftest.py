@@ -119,12 +119,22 @@ def backend(request) -> str:
 
 
 @pytest.fixture(scope="session")
-def _session_app(backend: str, tmp_path_factory, request) -> Flask:
-    if backend == "sqlite":
-        uri = f"sqlite:///{tmp_path_factory.mktemp('db') / 'sikk.sqlite'}"
-    else:
-        uri = "postgresql+psycopg://" + request.getfixturevalue("pg_url").split("://", 1)[1]
-    return make_test_app(uri)
+def _apps_by_backend() -> dict[str, Flask]:
+    """The session's app of each backend, built on first use. A plain dict, not the parametrised
+    fixture's own cache: pytest-xdist runs a module's SQLite tests, then its PostgreSQL tests, then
+    the next module's, and a parametrised session fixture is rebuilt at every switch."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def _session_app(backend: str, _apps_by_backend: dict[str, Flask], tmp_path_factory, request) -> Flask:
+    if backend not in _apps_by_backend:
+        if backend == "sqlite":
+            uri = f"sqlite:///{tmp_path_factory.mktemp('db') / 'sikk.sqlite'}"
+        else:
+            uri = "postgresql+psycopg://" + request.getfixturevalue("pg_url").split("://", 1)[1]
+        _apps_by_backend[backend] = make_test_app(uri)
+    return _apps_by_backend[backend]
 
 
 # The catalogue loaded by `release` stays between tests; every other table is emptied.
