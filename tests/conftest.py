@@ -21,7 +21,7 @@ from sqlalchemy import delete
 from server import create_app
 from server.extensions import db
 from tests.migrated import fill_from_template
-from tests.parallel import redis_db
+from tests.parallel import long_modules_first, redis_db
 
 PG_BASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -181,3 +181,10 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
     yield browser
     browser.close()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items) -> None:
+    """Under pytest-xdist only: the longest modules are handed out first (tests/parallel.py)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        long_modules_first(items)

@@ -27,3 +27,35 @@ def redis_db(number: int) -> int:
     shifted = number - TEST_DBS * worker_index()
     assert shifted >= 2, "at most three xdist workers share one Redis (its databases 2–13); use -n 3 or fewer"
     return shifted
+
+
+# Modules that take a minute or more of a run (measured: `pytest --durations`), longest first.
+# Under xdist (`make test`: --dist loadscope, whole modules per worker) they are handed out first,
+# so the two workers end together instead of one starting the drills while the other is idle.
+LONG_MODULES = (
+    "tests/hardening/test_drills.py",
+    "tests/server/test_demo.py",
+    "tests/hardening/test_hostile_params.py",
+    "tests/e2e/test_field_app.py",
+    "tests/e2e/test_review_loop.py",
+    "tests/e2e/test_xform_enketo.py",
+    "tests/hardening/test_schemathesis.py",
+    "tests/server/test_platform.py",
+    "tests/invariant/test_life_of_a_record.py",
+    "tests/hardening/test_web_security.py",
+    "tests/integration/test_celery_worker.py",
+    "tests/hardening/test_csp_browser.py",
+    "tests/integration/test_poisoned_pipeline.py",
+)
+
+
+def long_modules_first(items: list) -> None:
+    """Reorder ``items`` in place: the LONG_MODULES' tests first (in that order), every other test
+    after them; within a module the order stays as collected."""
+    rank = {path: n for n, path in enumerate(LONG_MODULES)}
+
+    def key(indexed: tuple[int, object]) -> tuple[int, int]:
+        index, item = indexed
+        return rank.get(item.nodeid.split("::", 1)[0], len(rank)), index
+
+    items[:] = [item for _, item in sorted(enumerate(items), key=key)]
