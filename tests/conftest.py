@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from hypothesis import settings
 from playwright.sync_api import Browser, Playwright, sync_playwright
 from flask import Flask
 from flask.cli import FlaskGroup
@@ -22,6 +23,12 @@ from server import create_app
 from server.extensions import db
 from tests.migrated import fill_from_template
 from tests.parallel import long_modules_first, redis_db
+
+# No per-example deadline for Hypothesis (its default is 200 ms): the suite runs in two processes on
+# two cores beside browsers, gunicorn and Celery workers, where one slow example measures the machine,
+# not the code (it failed a date-arithmetic property at 357 ms once). A test's own settings still win.
+settings.register_profile("sikk", deadline=None)
+settings.load_profile("sikk")
 
 PG_BASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
