@@ -42,9 +42,15 @@ test: install pwa
 	$(MAKE) test-pwa
 	$(MAKE) test-py
 
+# pytest in TEST_WORKERS processes (pytest-xdist), each test module whole in one of them (its
+# module fixtures — a Celery stack, a live server — start once); tests/parallel.py keeps the workers
+# apart on the shared Redis. TEST_WORKERS=0 runs everything in this one process.
+TEST_WORKERS ?= 2
 test-py:
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -p no:cacheprovider tests
+	@if [ "$(TEST_WORKERS)" != 0 ] && ! $(PY) -c "import xdist" 2>/dev/null; then \
+	  echo "pytest-xdist is missing from $(VENV) (requirements.lock): make install" >&2; exit 2; fi
+	$(PY) -m pytest -p no:cacheprovider $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadscope) tests
 
 test-pwa: pwa
 	cd pwa && npm test

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from hypothesis import settings
 from playwright.sync_api import Browser, Playwright, sync_playwright
 from flask import Flask
 from flask.cli import FlaskGroup
@@ -20,6 +21,14 @@ from sqlalchemy import delete
 
 from server import create_app
 from server.extensions import db
+from tests.migrated import fill_from_template
+from tests.parallel import long_modules_first, redis_db
+
+# No per-example deadline for Hypothesis (its default is 200 ms): the suite runs in two processes on
+# two cores beside browsers, gunicorn and Celery workers, where one slow example measures the machine,
+# not the code (it failed a date-arithmetic property at 357 ms once). A test's own settings still win.
+settings.register_profile("sikk", deadline=None)
+settings.load_profile("sikk")
 
 PG_BASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -39,12 +48,13 @@ class PluginCliRunner(FlaskCliRunner):
 
 
 def _test_redis_db(url: str, number: int = 10) -> str:
-    """The same Redis server, another database: tests kick relay tasks that no real worker should see."""
+    """The same Redis server, another database: tests kick relay tasks that no real worker should see.
+    Under pytest-xdist each worker has its own number (tests/parallel.py)."""
     server = url.rsplit("/", 1)[0] if url.count("/") >= 3 else url.rstrip("/")
-    return f"{server}/{number}"
+    return f"{server}/{redis_db(number)}"
 
 
-# make test uses REDIS_URL when set (its server), always in database 10.
+# make test uses REDIS_URL when set (its server), always in database 10 (or this worker's instead).
 REDIS_URL = _test_redis_db(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
 CHROMIUM = os.environ.get("SIKK_CHROMIUM", "/usr/bin/chromium")
 BACKENDS = [b.strip() for b in os.environ.get("SIKK_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
@@ -67,12 +77,7 @@ def pg_url() -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def make_test_app(database_uri: str, **overrides) -> Flask:
-    """Build the app for tests on the given database, migrated and with the default catalogue."""
-    from flask_migrate import upgrade
-
-    from server.forms.catalogue import ensure_default_catalogue
-
+def _test_config(database_uri: str, **overrides) -> dict:
     config = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_uri,
@@ -81,11 +86,36 @@ def make_test_app(database_uri: str, **overrides) -> Flask:
         "SECRET_KEY": "test-secret",
     }
     config.update(overrides)
-    app = create_app(config)
+    return config
+
+
+def _migrate(app: Flask) -> None:
+    """What `flask release` does to a database: the migrations, then the default catalogue."""
+    from flask_migrate import upgrade
+
+    from server.forms.catalogue import ensure_default_catalogue
+
     with app.app_context():
         upgrade()
         ensure_default_catalogue()
         db.session.commit()
+
+
+def _build_template(database_uri: str) -> None:
+    """Migrate a template database (tests/migrated.py) and let go of every connection to it."""
+    app = create_app(_test_config(database_uri))
+    _migrate(app)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def make_test_app(database_uri: str, **overrides) -> Flask:
+    """Build the app for tests on the given database, migrated and with the default catalogue.
+    A new, empty database starts as a copy of a migrated template (tests/migrated.py)."""
+    fill_from_template(database_uri, PG_BASE_URL, _build_template)
+    app = create_app(_test_config(database_uri, **overrides))
+    _migrate(app)
     return app
 
 
@@ -96,12 +126,22 @@ def backend(request) -> str:
 
 
 @pytest.fixture(scope="session")
-def _session_app(backend: str, tmp_path_factory, request) -> Flask:
-    if backend == "sqlite":
-        uri = f"sqlite:///{tmp_path_factory.mktemp('db') / 'sikk.sqlite'}"
-    else:
-        uri = "postgresql+psycopg://" + request.getfixturevalue("pg_url").split("://", 1)[1]
-    return make_test_app(uri)
+def _apps_by_backend() -> dict[str, Flask]:
+    """The session's app of each backend, built on first use. A plain dict, not the parametrised
+    fixture's own cache: pytest-xdist runs a module's SQLite tests, then its PostgreSQL tests, then
+    the next module's, and a parametrised session fixture is rebuilt at every switch."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def _session_app(backend: str, _apps_by_backend: dict[str, Flask], tmp_path_factory, request) -> Flask:
+    if backend not in _apps_by_backend:
+        if backend == "sqlite":
+            uri = f"sqlite:///{tmp_path_factory.mktemp('db') / 'sikk.sqlite'}"
+        else:
+            uri = "postgresql+psycopg://" + request.getfixturevalue("pg_url").split("://", 1)[1]
+        _apps_by_backend[backend] = make_test_app(uri)
+    return _apps_by_backend[backend]
 
 
 # The catalogue loaded by `release` stays between tests; every other table is emptied.
@@ -148,3 +188,10 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
     yield browser
     browser.close()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items) -> None:
+    """Under pytest-xdist only: the longest modules are handed out first (tests/parallel.py)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        long_modules_first(items)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cache
 
 from server.extensions import db
 from server.models import RW, Kecamatan, Kelurahan, User, UserScope
@@ -36,11 +37,19 @@ def make_wilayah(nama: str = "Coblong", kode: str = "32.73.02", kelurahan: int =
     return Wilayah(kec, kels, rws)
 
 
+@cache
+def hashed(password: str) -> str:
+    """``password`` through the real scrypt hash, once per test process: a hash costs 0.1–0.7 s and
+    the suite makes hundreds of users with the same few passwords. Logging in still verifies it with
+    the real check; a test about salts or rehashing calls server.security.hash_password itself."""
+    return hash_password(password)
+
+
 def make_user(username: str, role: str, kecamatan: Kecamatan | None, scope: list[Kelurahan] | None = None,
               password: str = "rahasia123") -> tuple[User, str]:
     """Create a user (and return it with a fresh bearer token)."""
     user = User(username=username, name=username.title(), role=role,
-                password_hash=hash_password(password), kecamatan_id=kecamatan.id if kecamatan else None)
+                password_hash=hashed(password), kecamatan_id=kecamatan.id if kecamatan else None)
     db.session.add(user)
     db.session.flush()
     for kel in scope or []:

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from functools import cache
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from server.extensions import db
-from server.models import DeviceToken, Kecamatan, Kelurahan, User, UserScope
+from server.models import DeviceToken, Kecamatan, Kelurahan, User
 from server.models._types import utcnow
-from server.security import hash_password, issue_token, token_digest
+from server.security import token_digest
+from tests import factories
 from tests.factories import auth, make_wilayah
 from tests.hardening.helpers import inspeksi_item, png_bytes
 
@@ -62,24 +62,10 @@ def _upload(client: FlaskClient, token: str, body: bytes) -> str:
     return sha
 
 
-@cache
-def password_hash() -> str:
-    """PASSWORD hashed once per test session (a real scrypt hash costs ~0.3 s)."""
-    return hash_password(PASSWORD)
-
-
 def make_user(username: str, role: str, kecamatan: Kecamatan | None,
               scope: list[Kelurahan] | None = None) -> tuple[User, str]:
-    """Like tests.factories.make_user with PASSWORD, minus the per-user hashing cost."""
-    user = User(username=username, name=username.title(), role=role, password_hash=password_hash(),
-                kecamatan_id=kecamatan.id if kecamatan else None)
-    db.session.add(user)
-    db.session.flush()
-    for kel in scope or []:
-        db.session.add(UserScope(user_id=user.id, kelurahan_id=kel.id))
-    token = issue_token(user, "pytest")
-    db.session.commit()
-    return user, token
+    """tests.factories.make_user with PASSWORD (its hash made once per test process)."""
+    return factories.make_user(username, role, kecamatan, scope, password=PASSWORD)
 
 
 def build_world(app: Flask) -> World:

@@ -19,6 +19,8 @@ from pathlib import Path
 import psycopg
 import redis
 
+from tests.parallel import redis_db
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent  # the venv running pytest
 PG_BASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test").replace(
@@ -52,9 +54,9 @@ def fresh_pg_database() -> Iterator[str]:
 
 
 def dedicated_redis_db(number: int) -> str:
-    """A URL of the shared Redis with another database number, flushed."""
+    """A URL of the shared Redis with another database number (this xdist worker's: tests/parallel.py), flushed."""
     base = SHARED_REDIS.rsplit("/", 1)[0] if SHARED_REDIS.count("/") >= 3 else SHARED_REDIS.rstrip("/")
-    url = f"{base}/{number}"
+    url = f"{base}/{redis_db(number)}"
     redis.Redis.from_url(url).flushdb()
     return url
 

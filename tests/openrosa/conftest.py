@@ -1,13 +1,2 @@
-import pytest
-
-from server.extensions import db
-from tests.xlsform.helpers import drop_imported_forms
-
-
-@pytest.fixture(autouse=True)
-def _no_imported_forms_left(app):
-    """Imported versions live in the catalogue table, which the app fixture keeps: drop them."""
-    yield
-    with app.app_context():
-        db.session.rollback()
-        drop_imported_forms()
+"""Every test here may import XLSForms: the versions it imported are dropped afterwards."""
+from tests.xlsform.helpers import _no_imported_forms_left  # noqa: F401  (an autouse fixture)

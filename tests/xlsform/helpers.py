@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import delete
 
@@ -81,3 +82,13 @@ def drop_imported_forms() -> None:
             db.session.execute(delete(FormDefinition).where(FormDefinition.id == row.id))
     db.session.commit()
     registry.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _no_imported_forms_left(app):
+    """Imported versions live in the catalogue table, which the app fixture keeps: drop them.
+    Used (imported) by the conftest of tests/xlsform and of tests/openrosa."""
+    yield
+    with app.app_context():
+        db.session.rollback()
+        drop_imported_forms()
