@@ -67,9 +67,12 @@ banner
 ( while sleep "$BANNER_EVERY"; do banner; done ) &
 repeat=$!
 
-# Either process ending on its own is a failure: stop the other and pass its status on.
+# Ctrl-C at the terminal reaches gunicorn and Celery too (same process group): one of them may end,
+# with status 0, before this shell runs its trap. Status 0 is such an asked-for stop; any other
+# status is a process that ended on its own: stop the other and pass its status on.
 wait -n $web $worker
 status=$?
+[ "$status" -eq 0 ] && stop
 trap - INT TERM
 kill -TERM $web $worker $repeat 2>/dev/null
 wait $web $worker 2>/dev/null
