@@ -34,7 +34,7 @@ def waiting_forms(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
 def set_initial_state(rows: list[dict]) -> None:
     """Give new submission rows (dicts about to be inserted, already ``pending``) their flag, in place.
 
-    The settings of a kecamatan are kept per process for REVIEW_CACHE_SECONDS (default 5): a setting
+    With REVIEW_CACHE_SECONDS > 0 (default 0: always read) the settings are kept per process: a setting
     changed by another process applies to records synced at most that long after; one changed
     through this process applies at once (server.local_cache).
     """

@@ -8,11 +8,12 @@ or reactivation (each bumps ``session_version``) and an admin logout end every s
 that user at once, in every process, with no list of sessions to keep. Cookie sessions also end
 after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after login (an office day).
 
-A verified bearer token is remembered by each web process for TOKEN_CACHE_SECONDS (default 5,
-env ``SIKK_TOKEN_CACHE_SECONDS``; 0: every request asks the database), so a sync costs no query
-for its sender: a revocation, deactivation or password, role or scope change made through the same
-process refuses the token at once, one made by another process (another web worker, the CLI) at
-the latest that many seconds later.
+Every request asks the database about its bearer token (one query: token, user and scope) by
+default, so a revocation or a scope change holds on the very next request whichever process made
+it. An operator may trade that for a round trip: with TOKEN_CACHE_SECONDS > 0 (env
+``SIKK_TOKEN_CACHE_SECONDS``) each web process remembers a verified token that long; a change made
+through the same process still applies at once, one made by another process (another web worker,
+the CLI) at the latest that many seconds later.
 """
 from __future__ import annotations
 
@@ -195,7 +196,7 @@ def _bearer_digest() -> str | None:
 def _bearer_user() -> tuple[User, int, Scope] | None:
     """The user, device token id and scope of the request's bearer token, or None.
 
-    A verified token is remembered by this process for TOKEN_CACHE_SECONDS (default 5): a token
+    With TOKEN_CACHE_SECONDS > 0 (default 0: always asked) a verified token is remembered: a token
     revoked, a user deactivated or a password, role or scope changed by another process (another
     web worker, the CLI) is refused at the latest that many seconds later; a change made through
     this process applies at once (server.local_cache).

@@ -89,6 +89,10 @@ ADMIN_PAGES: dict[str, Page] = {
     "/admin/tinjau/": _fixed("/admin/tinjau/"),
     "/admin/tinjau/pengaturan": _fixed("/admin/tinjau/pengaturan", managers_only=True),
     "/admin/cari": _fixed("/admin/cari"),
+    # Kelola → Wilayah (server/admin/manage_wilayah.py): kecamatan admins edit the centroids of their own kelurahan
+    "/admin/kelola/wilayah": _fixed("/admin/kelola/wilayah", managers_only=True),
+    "/admin/kelola/wilayah/<int:kelurahan_id>": Page(lambda w: f"/admin/kelola/wilayah/{w.kel_in}",
+                                                     managers_only=True, of_kecamatan_a=True),
 }
 # POST-only admin routes (those with a GET are in ADMIN_PAGES too); each must refuse a missing CSRF token.
 ADMIN_POSTS: dict[str, Callable[[World], str]] = {
