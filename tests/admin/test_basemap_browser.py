@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.admin.live_admin import YEAR, LiveAdmin, run_admin_server
-from tests.admin.test_review_browser import _axe, _login, _shot
+from tests.admin.test_review_browser import _login, visit_screens
 
 EMPTY_YEAR = str(int(YEAR) + 1)  # the live server's inspections are all in YEAR
 
@@ -56,14 +56,7 @@ def test_base_layer_and_wilayah_pages_in_the_browser(live, browser):
         assert svg.locator("circle").count() == 0
         screens = {"map-base": None, "wilayah": "/admin/kelola/wilayah",
                    "wilayah-kelurahan": f"/admin/kelola/wilayah/{live.kelurahan[0][0]}"}
-        for name, path in screens.items():
-            if path:
-                page.goto(f"{live.url}{path}")
-                page.wait_for_load_state("load")
-            if width == 1366:
-                found[name] = _axe(page)
-            assert page.evaluate("document.documentElement.scrollWidth") <= width + 1, (name, width)
-            _shot(page, f"{name}-{width}")
+        visit_screens(page, live.url, screens, width, found)
         context.close()
     assert {name: v for name, v in found.items() if v} == {}
 

@@ -85,6 +85,19 @@ def _axe(page: Page) -> list[dict]:
     }""")
 
 
+def visit_screens(page: Page, base_url: str, screens: dict[str, str | None], width: int, found: dict) -> None:
+    """Open each screen (None: stay on the current page), check it fits ``width``, screenshot it, and
+    at 1366 px record axe-core's violations in ``found`` by screen name."""
+    for name, path in screens.items():
+        if path:
+            page.goto(f"{base_url}{path}")
+            page.wait_for_load_state("load")
+        if width == 1366:
+            found[name] = _axe(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1, (name, width)
+        _shot(page, f"{name}-{width}")
+
+
 def _shot(page: Page, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
@@ -160,12 +173,6 @@ def test_new_screens_pass_axe_and_are_photographed(live, browser):
             "map": f"/admin/peta?period={YEAR}",
             "not-found": "/admin/pengajuan/00000000-0000-4000-8000-000000000000",
         }
-        for name, path in screens.items():
-            page.goto(f"{server.url}{path}")
-            page.wait_for_load_state("load")
-            if width == 1366:
-                found[name] = _axe(page)
-            assert page.evaluate("document.documentElement.scrollWidth") <= width + 1, (name, width)
-            _shot(page, f"{name}-{width}")
+        visit_screens(page, server.url, screens, width, found)
         context.close()
     assert {name: v for name, v in found.items() if v} == {}

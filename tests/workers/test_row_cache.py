@@ -51,13 +51,18 @@ def _set(sid: str, **values) -> None:
     db.session.commit()
 
 
-def test_reading_only_changed_rows_equals_a_full_read(app, client):
-    row_cache.clear()
+def _camat_world(app) -> tuple[str, int, int, int]:
+    """A kecamatan of two kelurahan with two RW each, and its camat: (token, kecamatan, kelurahan 1, its RW 1)."""
     with app.app_context():
         w = make_wilayah(kelurahan=2, rw=2)
         _user, token = make_user("camat", "kecamatan_admin", w.kecamatan)
-        kec_id, kel1 = w.kecamatan.id, w.kelurahan[0].id
-        rw1 = w.rw[kel1][0].id
+        kel1 = w.kelurahan[0].id
+        return token, w.kecamatan.id, kel1, w.rw[kel1][0].id
+
+
+def test_reading_only_changed_rows_equals_a_full_read(app, client):
+    row_cache.clear()
+    token, kec_id, kel1, rw1 = _camat_world(app)
     survey, other = p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[0]), p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[1])
     inspection = p.inspeksi(rw1, "2026-02-01T10:00:00+07:00", baik=False)
     complaint = p.pengaduan({"kelurahan_id": kel1}, "2026-02-03T10:00:00+07:00")
@@ -104,11 +109,7 @@ def test_a_stale_mark_recompute_stores_what_a_full_recompute_stores(app, client)
     after a change to each IKU's inputs, a target and a rule set."""
     row_cache.clear()
     result_memo.clear()
-    with app.app_context():
-        w = make_wilayah(kelurahan=2, rw=2)
-        _user, token = make_user("camat", "kecamatan_admin", w.kecamatan)
-        kec_id, kel1 = w.kecamatan.id, w.kelurahan[0].id
-        rw1 = w.rw[kel1][0].id
+    token, kec_id, kel1, rw1 = _camat_world(app)
     complaint = p.pengaduan({"kelurahan_id": kel1}, "2026-02-03T10:00:00+07:00")
     changes = [
         lambda: _sync(client, token, [p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[0]), complaint]),
@@ -137,11 +138,7 @@ def _commit(row) -> None:
 
 def test_only_the_iku_whose_inputs_changed_are_computed_again(app, client):
     result_memo.clear()
-    with app.app_context():
-        w = make_wilayah(kelurahan=2, rw=2)
-        _user, token = make_user("camat", "kecamatan_admin", w.kecamatan)
-        kec_id, kel1 = w.kecamatan.id, w.kelurahan[0].id
-        rw1 = w.rw[kel1][0].id
+    token, kec_id, kel1, rw1 = _camat_world(app)
     _sync(client, token, [p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[0]), p.inspeksi(rw1, "2026-01-10T10:00:00+07:00")])
     with app.app_context():
         first = load_kecamatan(db.session, kec_id, [2026], "Asia/Jakarta", reuse_rows=True)
