@@ -365,23 +365,32 @@ export function formatDateTime(value) {
 const SEPARATORS = { id: { group: '.', decimal: ',' }, en: { group: ',', decimal: '.' } };
 
 /**
- * 42,86 in Indonesian, 42.86 in English: at most `digits` decimals (rounded half away from zero, as
- * `Intl.NumberFormat` does), thousands grouped. Written out rather than `Intl.NumberFormat`, whose
- * first use loads locale data — some 70 ms of main thread on a slow phone, on the home screen's
- * storage line. Values it does not cover (not finite, exponent notation, beyond 2^53) go to `Intl`.
+ * 42,86 in Indonesian, 42.86 in English: at most `digits` decimals, thousands grouped — exactly what
+ * `Intl.NumberFormat` writes. Like `Intl`, it rounds the number's shortest decimal text (the one
+ * `String()` gives) half away from zero, on the digits themselves: scaling the double instead
+ * (`x * 10^digits`) can round twice (429275719.90813947 to 6 places gave …,90814, not …,908139).
+ * Written out rather than `Intl.NumberFormat`, whose first use loads locale data — some 70 ms of
+ * main thread on a slow phone, on the home screen's storage line. Values it does not cover (not
+ * finite, exponent notation) go to `Intl`.
  */
 export function formatNumber(value, digits = 2) {
   const abs = Math.abs(value);
-  const scaled = Math.round(Number(`${abs}e${digits}`));
-  if (!Number.isFinite(abs) || String(abs).includes('e') || !Number.isSafeInteger(scaled)) {
+  if (!Number.isFinite(abs) || String(abs).includes('e')) {
     return new Intl.NumberFormat(lang === 'id' ? 'id-ID' : 'en-GB', { maximumFractionDigits: digits }).format(value);
   }
   const { group, decimal } = SEPARATORS[lang] || SEPARATORS.id;
-  const text = String(scaled).padStart(digits + 1, '0');
+  const text = roundedDigits(String(abs), digits).padStart(digits + 1, '0');
   const whole = text.slice(0, text.length - digits).replace(/\B(?=(\d{3})+$)/g, group);
   const fraction = text.slice(text.length - digits).replace(/0+$/, '');
   const sign = value < 0 || Object.is(value, -0) ? '-' : '';
   return `${sign}${whole}${fraction ? `${decimal}${fraction}` : ''}`;
+}
+
+/** "12.345" with 2 digits → "1235": the decimal text rounded half up to `digits` places, as an integer's digits. */
+function roundedDigits(plain, digits) {
+  const [int, frac = ''] = plain.split('.');
+  const kept = `${int}${frac.slice(0, digits).padEnd(digits, '0')}`;
+  return frac.length > digits && frac[digits] >= '5' ? String(BigInt(kept) + 1n) : String(BigInt(kept));
 }
 
 export function formatBytes(bytes) {

@@ -52,8 +52,17 @@ describe('formats', () => {
 describe('formatNumber', () => {
   it('writes what Intl.NumberFormat writes, in both languages, without building one', () => {
     const values = [0, -0, 1, -1, 0.5, 1.5, 2.5, -2.5, 1.005, 42.857, 999.995, 1234, 12345.678, 1234567.891, -9876543.21,
-      0.000001, 0.0000004, 1e21, 123456789012345, NaN, Infinity, -Infinity, 0.1 + 0.2, 107.6107123, -6.8915456, 63.5];
-    for (let i = 0; i < 300; i += 1) values.push((Math.random() - 0.3) * 10 ** Math.floor(Math.random() * 10));
+      0.000001, 0.0000004, 1e21, 123456789012345, NaN, Infinity, -Infinity, 0.1 + 0.2, 107.6107123, -6.8915456, 63.5,
+      429275719.90813947, 9007199254.740993, 0.045, 2.675];
+    // A seeded generator (mulberry32): the same 3,000 values every run, so a failure can be reproduced.
+    let seed = 20261203;
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    for (let i = 0; i < 3000; i += 1) values.push((random() - 0.3) * 10 ** Math.floor(random() * 12));
     for (const lang of ['id', 'en']) {
       setLang(lang);
       const locale = lang === 'id' ? 'id-ID' : 'en-GB';
