@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
+from types import SimpleNamespace
 from typing import Callable, Iterable
 
 from flask import Flask, current_app, g, request, session
@@ -182,7 +183,10 @@ class _Verified:
     token_id: int
 
 
-_USER_COLUMNS = tuple(attr.key for attr in sa_inspect(User).column_attrs)
+# The user's mapped attributes and their columns: the token query reads them as plain columns (no
+# ORM entity to build per request; the request's User is made from them by _known_row).
+_USER_ATTRS = tuple((attr.key, attr.columns[0]) for attr in sa_inspect(User).column_attrs)
+_USER_COLUMNS = tuple(key for key, _ in _USER_ATTRS)
 
 
 def _bearer_digest() -> str | None:
@@ -238,8 +242,8 @@ def _verify_token(digest: str) -> tuple[_Verified | None, bool]:
 
     :return: the verified token (None: refused) and whether the token row was updated (and committed).
     """
-    stmt = (select(DeviceToken.id, DeviceToken.revoked_at, DeviceToken.anchor, DeviceToken.last_seen_at, User,
-                   UserScope.kelurahan_id)
+    stmt = (select(DeviceToken.id, DeviceToken.revoked_at, DeviceToken.anchor, DeviceToken.last_seen_at,
+                   UserScope.kelurahan_id, *(column for _, column in _USER_ATTRS))
             .join(User, User.id == DeviceToken.user_id)
             .outerjoin(UserScope, UserScope.user_id == User.id)
             .where(DeviceToken.token_hash == digest))
@@ -252,10 +256,12 @@ def _verify_token(digest: str) -> tuple[_Verified | None, bool]:
         rows = db.session.execute(stmt).all()
     if not rows:
         return None, False
-    token_id, revoked_at, anchor, last_seen, user, _ = rows[0]
+    token_id, revoked_at, anchor, last_seen, _, *user_values = rows[0]
+    user_columns = dict(zip(_USER_COLUMNS, user_values))
+    user = SimpleNamespace(**user_columns)  # what session_anchor reads, as attributes
     if revoked_at is not None or not user.active:
         return None, False
-    ids = sorted({row[5] for row in rows if row[5] is not None})
+    ids = sorted({row[4] for row in rows if row[4] is not None})
     current = session_anchor(user, ids)
     changes: dict = {}
     if anchor is None:  # issued before anchors existed: bind it to the user as they are now
@@ -269,7 +275,7 @@ def _verify_token(digest: str) -> tuple[_Verified | None, bool]:
         changes["last_seen_at"] = now
     if changes:
         _update_token(token_id, **changes)
-    return _Verified({key: getattr(user, key) for key in _USER_COLUMNS}, tuple(ids), token_id), bool(changes)
+    return _Verified(user_columns, tuple(ids), token_id), bool(changes)
 
 
 def _update_token(token_id: int, **values) -> None:
