@@ -33,7 +33,6 @@ WATCHED_TABLES = frozenset({"users", "user_scopes", "device_tokens", "rw", "kelu
                             "review_settings"})
 # Past this many entries a cache is emptied (entries are small; this only bounds a flood of misses).
 _MAX_ENTRIES = 20_000
-_MISSING = object()
 
 _generation = 0
 _gen_lock = threading.Lock()
@@ -119,5 +118,3 @@ def cache_of(app: Flask, name: str) -> TtlCache:
         found = caches.setdefault(name, TtlCache())
     return found
 
-
-MISSING = _MISSING

@@ -66,8 +66,9 @@ def _defer_if_hot(task, marks, kecamatan_id: int, year: int) -> bool:
     the next one of the same pair starts no sooner than d × (1 / SCORING_MAX_SHARE − 1) after it
     ended (d at the default share of 0.5). CPU, not wall time: what the bound keeps small is the
     worker's CPU beside the web's, and a recompute that mostly waits for a busy PostgreSQL (or for
-    the pair's lock) must not hold the next one back by that wait. A message that comes earlier is sent again for that time — its mark stays, with the
-    new due time, so syncs meanwhile still send nothing and are read by it. Returns True when deferred.
+    the pair's lock) must not hold the next one back by that wait. A message that comes earlier is
+    sent again for that time — its mark stays, with the new due time, so syncs meanwhile still send
+    nothing and are read by it. Returns True when deferred.
     """
     last = marks.last_run(kecamatan_id, year)
     if last is None:
