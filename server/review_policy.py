@@ -18,6 +18,8 @@ from server.extensions import db
 from server.models import ReviewSetting
 from server.models._types import utcnow
 
+SETTINGS_TABLE = ReviewSetting.__tablename__  # the sync's insert reads it in SQL on PostgreSQL
+
 
 def waiting_forms(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
     """The (kecamatan_id, form_code) pairs among ``pairs`` whose records wait for review (one query)."""

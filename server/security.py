@@ -30,7 +30,7 @@ from typing import Callable, Iterable
 
 from flask import Flask, current_app, g, request, session
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.orm import make_transient_to_detached
 from werkzeug.local import LocalProxy
@@ -237,23 +237,28 @@ def _known_row(model, columns: dict):
     return row
 
 
+# The token check's query, built once: token, user (as plain columns) and kelurahan scope (one row per
+# scope row) of a token digest. Run on the session's connection: no ORM entity, no per-request build.
+_TOKEN_QUERY = (select(DeviceToken.id, DeviceToken.revoked_at, DeviceToken.anchor, DeviceToken.last_seen_at,
+                       UserScope.kelurahan_id, *(column for _, column in _USER_ATTRS))
+                .join(User, User.id == DeviceToken.user_id)
+                .outerjoin(UserScope, UserScope.user_id == User.id)
+                .where(DeviceToken.token_hash == bindparam("digest")))
+
+
 def _verify_token(digest: str) -> tuple[_Verified | None, bool]:
     """Check the token in the database (one query for token, user and scope; retried once on a dead connection).
 
     :return: the verified token (None: refused) and whether the token row was updated (and committed).
     """
-    stmt = (select(DeviceToken.id, DeviceToken.revoked_at, DeviceToken.anchor, DeviceToken.last_seen_at,
-                   UserScope.kelurahan_id, *(column for _, column in _USER_ATTRS))
-            .join(User, User.id == DeviceToken.user_id)
-            .outerjoin(UserScope, UserScope.user_id == User.id)
-            .where(DeviceToken.token_hash == digest))
+    params = {"digest": digest}
     try:
-        rows = db.session.execute(stmt).all()
+        rows = db.session.connection().execute(_TOKEN_QUERY, params).all()
     except DBAPIError as err:
         if not err.connection_invalidated:
             raise
         db.session.rollback()  # the pool replaced the dead connection: one more try
-        rows = db.session.execute(stmt).all()
+        rows = db.session.connection().execute(_TOKEN_QUERY, params).all()
     if not rows:
         return None, False
     token_id, revoked_at, anchor, last_seen, _, *user_values = rows[0]

@@ -10,6 +10,7 @@ per batch.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import uuid
@@ -340,18 +341,19 @@ def _first_occurrences(work: list[_Item]) -> tuple[dict[uuid.UUID, _Item], list[
 def _insert_new(to_insert: dict[uuid.UUID, _Item]) -> tuple[set[uuid.UUID], set[tuple[int, int]]]:
     """Insert the rows; return the ids the database created (the others existed already) and the pairs marked.
 
-    On PostgreSQL the same statement writes the outbox rows of the (kecamatan, year) pairs the rows
-    reach by themselves, when it created any row (one round trip instead of two). A pair of a row
-    that existed already may be marked too: a needless recompute, never a missed one. Pairs only
-    chains and late links reach are marked by the caller.
+    On PostgreSQL one statement inserts the rows, gives each its review flag and writes the outbox
+    rows of the (kecamatan, year) pairs the rows reach by themselves, when it created any row (one
+    round trip). A pair of a row that existed already may be marked too: a needless recompute, never
+    a missed one. Pairs only chains and late links reach are marked by the caller.
     """
     # Sorted by id: concurrent batches holding the same ids lock them in the same order (no deadlock).
     rows = [{k: v for k, v in to_insert[sid].row.items() if not k.startswith("_")} for sid in sorted(to_insert)]
-    review_policy.set_initial_state(rows)  # pending; needs_acceptance from the form's review setting
-    pairs = _direct_pairs(to_insert.values()) if db.engine.dialect.name == "postgresql" else set()
-    if pairs:
+    if db.engine.dialect.name == "postgresql":
+        pairs = _direct_pairs(to_insert.values())
         created = _pg_insert_with_outbox(rows, sorted(pairs))
     else:
+        pairs = set()
+        review_policy.set_initial_state(rows)  # pending; needs_acceptance from the form's review setting
         stmt = upsertable_insert(_table).on_conflict_do_nothing(index_elements=["id"]).returning(_table.c.id)
         created = set(db.session.execute(stmt, rows).scalars())
     marked = pairs if created else set()
@@ -367,42 +369,56 @@ _PG_SQL: dict[tuple[str, ...], str] = {}
 def _pg_insert_sql(columns: tuple[str, ...]) -> str:
     """The SQL of :func:`_pg_insert_with_outbox` for these columns (written once per process).
 
-    One array parameter per column (``unnest``), so the text does not depend on the number of rows:
-    psycopg parses it once and PostgreSQL keeps it prepared for every batch size.
+    The rows travel as ONE jsonb array, read back into the table's own row type
+    (``jsonb_populate_recordset``): the text does not depend on the number of rows, so PostgreSQL
+    keeps it prepared for every batch size, and the driver dumps one value instead of an array per
+    column. ``needs_acceptance`` is the form's "records wait for review" setting of the row's
+    kecamatan, read by the same statement.
     """
     sql = _PG_SQL.get(columns)
     if sql is None:
-        dialect = db.engine.dialect
-        targets = [_table.c[name] for name in columns]  # every name a column of the table (else KeyError)
-        arrays = ", ".join(f"%b::{column.type.compile(dialect=dialect)}[]" for column in targets)
-        names = ", ".join(column.name for column in targets)
-        # Table, column and type names come from the model; every value is a parameter.
-        sql = (f"WITH created_rows AS (INSERT INTO {_table.name} ({names}) "  # nosec B608 - names from the model
-               f"SELECT * FROM unnest({arrays}) ON CONFLICT (id) DO NOTHING RETURNING id), "
+        for name in columns:
+            _table.c[name]  # every name a column of the table (else KeyError)
+        names = ", ".join(columns)
+        settings_table = review_policy.SETTINGS_TABLE
+        # Table and column names come from the model; every value is a parameter.
+        sql = (f"WITH incoming AS (SELECT * FROM jsonb_populate_recordset(NULL::{_table.name}, %s)), "  # nosec B608
+               f"created_rows AS (INSERT INTO {_table.name} ({names}, needs_acceptance) "
+               f"SELECT {names}, EXISTS (SELECT 1 FROM {settings_table} AS setting "
+               "WHERE setting.kecamatan_id = incoming.kecamatan_id AND setting.form_code = incoming.form_code "
+               "AND setting.wait_for_review) FROM incoming ON CONFLICT (id) DO NOTHING RETURNING id), "
                f"stale_outbox AS (INSERT INTO {jobs.OUTBOX_TABLE} (kecamatan_id, year, created_at) "
-               "SELECT kecamatan_id, year, %b FROM unnest(%b::integer[], %b::integer[]) "
+               "SELECT kecamatan_id, year, %s FROM unnest(%s::integer[], %s::integer[]) "
                "AS stale_pairs (kecamatan_id, year) WHERE EXISTS (SELECT 1 FROM created_rows)) "
                "SELECT id FROM created_rows")
         sql = _PG_SQL.setdefault(columns, sql)
     return sql
 
 
+def _json_value(value: Any) -> str:
+    """JSON for what ``json`` cannot write itself: ids and instants (ISO 8601 with offset)."""
+    if isinstance(value, (uuid.UUID, dt.datetime)):
+        return str(value) if isinstance(value, uuid.UUID) else value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+_dump_rows = functools.partial(json.dumps, default=_json_value, separators=(",", ":"), ensure_ascii=False)
+
+
 def _pg_insert_with_outbox(rows: list[dict], pairs: list[tuple[int, int]]) -> set[uuid.UUID]:
     """PostgreSQL: insert the rows and, when any was created, the pairs' outbox rows, in ONE statement.
 
-    Hand-written SQL with one array per column: the SQLAlchemy construct cost more to compile per
-    request than the round trip it saves, and a VALUES list per row made psycopg re-parse the text
-    of every batch. ``data`` goes as jsonb; the ids the database created come back.
+    Hand-written SQL, sent on the session's connection: the SQLAlchemy construct cost more to
+    compile per request than the round trip it saves. The ids the database created come back.
     """
     columns = tuple(rows[0])
-    params: list = [[Jsonb(row[name]) for row in rows] if name == "data" else [row[name] for row in rows]
-                    for name in columns]
-    params += [utcnow(), [kecamatan_id for kecamatan_id, _ in pairs], [year for _, year in pairs]]
+    params = [Jsonb(rows, dumps=_dump_rows), utcnow(),
+              [kecamatan_id for kecamatan_id, _ in pairs], [year for _, year in pairs]]
     sql = _pg_insert_sql(columns)
     connection = db.session.connection()
     try:
         with connection.connection.dbapi_connection.cursor() as cursor:
-            cursor.execute(sql, params, binary=True)  # binary arrays: no text quoting of every value
+            cursor.execute(sql, params)
             return {r[0] for r in cursor.fetchall()}
     except psycopg.Error as err:  # as SQLAlchemy's own execute would: its exception classes, a dead connection invalidated
         connection._handle_dbapi_exception(err, sql, params, None, None)
