@@ -24,17 +24,25 @@ class SafeJSONProvider(DefaultJSONProvider):
 
 
 def depth_exceeds(document: Any, limit: int = MAX_DEPTH) -> bool:
-    """Tell whether containers nest deeper than `limit` (iterative: safe on any input)."""
-    stack: list[tuple[Any, int]] = [(document, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children)
+    """Tell whether containers nest deeper than `limit` (the document itself is depth 1).
+
+    Iterative, level by level, and only containers are carried to the next level (a batch of 100
+    items holds thousands of scalars): safe on any input, and cheap on the usual one.
+    """
+    level = [document]
+    depth = 0
+    while level:
+        depth += 1
+        deeper: list[Any] = []
+        for node in level:
+            if isinstance(node, dict):
+                children = node.values()
+            elif isinstance(node, list):
+                children = node
+            else:
+                continue
+            if depth > limit:
+                return True
+            deeper += [child for child in children if isinstance(child, (dict, list))]
+        level = deeper
     return False

@@ -99,14 +99,16 @@ def _parse_moment(value: Any) -> dt.datetime | None:
 
 
 def affected_years(form_code: str, observed_at: dt.datetime, data: Mapping[str, Any] | None,
-                   tz: str | None = None) -> set[int]:
+                   tz: str | None = None, own_year: int | None = None) -> set[int]:
     """Every year whose scores this record (by itself) can change.
 
     Its own period's year; a service entry also the year it was completed (IKU3/IKU4 count a
     service in the period of its completion); a follow-up also the year of its own date. The years
     of the record a follow-up refers to are added by the caller (it knows the chain).
+
+    :param own_year: the year of :func:`record_period`, when the caller has it already.
     """
-    years = {record_period(form_code, observed_at, data, tz)[0]}
+    years = {record_period(form_code, observed_at, data, tz)[0] if own_year is None else own_year}
     data = data if isinstance(data, Mapping) else {}
     for key in ("waktu_selesai", "waktu_terima"):
         moment = _parse_moment(data.get(key))

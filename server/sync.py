@@ -10,7 +10,6 @@ per batch.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
 import uuid
@@ -19,6 +18,7 @@ from typing import Any, Iterable
 
 from flask import current_app
 from marshmallow import ValidationError
+import orjson
 import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import bindparam, literal, select, union_all, update
@@ -144,8 +144,11 @@ def content_hash(item: dict, observed: dt.datetime, ref: uuid.UUID | None, super
         "ref": str(ref) if ref else None, "supersedes": str(supersedes) if supersedes else None,
         "observed_at": observed.astimezone(dt.timezone.utc).isoformat(), "data": item["data"],
     }
-    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(_canonical_json(canonical).encode()).hexdigest()
+
+
+# The canonical JSON of content_hash (built once: json.dumps with options builds an encoder per call).
+_canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _mark_stale(pairs: set[tuple[int, int]]) -> None:
@@ -258,7 +261,7 @@ def _new_row(batch: _Batch, it: _Item, raw: dict, definition: dict, observed: dt
     """The ``submissions`` row of a valid item (its place filled in by the next steps)."""
     code, version, data = raw["form"], raw["form_version"], raw.get("data")
     year, quarter = record_period(code, observed, data, batch.tz)
-    it.years = affected_years(code, observed, data, batch.tz)  # the years whose scores it can change
+    it.years = affected_years(code, observed, data, batch.tz, own_year=year)  # the years whose scores it can change
     it.photos = photo_hashes(definition, data)
     return {
         "id": it.id, "form_code": code, "form_version": version, "subject_type": "ref",
@@ -402,7 +405,16 @@ def _json_value(value: Any) -> str:
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
-_dump_rows = functools.partial(json.dumps, default=_json_value, separators=(",", ":"), ensure_ascii=False)
+def _dump_rows(rows: list[dict]) -> bytes | str:
+    """The rows as one JSON array (orjson: ids and instants written natively, ISO 8601 with offset).
+
+    An integer beyond 64 bits (data a form's rules let through) is more than orjson writes: then
+    the standard library writes the rows.
+    """
+    try:
+        return orjson.dumps(rows)
+    except orjson.JSONEncodeError:
+        return json.dumps(rows, default=_json_value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _pg_insert_with_outbox(rows: list[dict], pairs: list[tuple[int, int]]) -> set[uuid.UUID]:

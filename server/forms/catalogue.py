@@ -90,9 +90,10 @@ class Registry:
             self._loaded_at = float("-inf")
 
     def _fresh(self) -> None:
-        # One registry per process may serve several apps (tests): key the cache by engine URL.
-        key = str(db.engine.url)
-        if key == self._db_key and time.monotonic() - self._loaded_at < REFRESH_SECONDS:
+        # One registry per process may serve several apps (tests): key the cache by the app's engine
+        # (its identity: rendering the URL cost more than the rest of a lookup).
+        key = db.engine
+        if key is self._db_key and time.monotonic() - self._loaded_at < REFRESH_SECONDS:
             return
         rows = db.session.execute(
             select(FormDefinition.code, FormDefinition.version, FormDefinition.definition, FormDefinition.published)
