@@ -106,6 +106,10 @@ class TtlCache:
             self._entries = {}
         self._entries[key] = (time.monotonic() + ttl, filled_at_generation, value)
 
+    def pop(self, key: Hashable) -> None:
+        """Forget one entry (its rows are known to have changed)."""
+        self._entries.pop(key, None)
+
     def clear(self) -> None:
         self._entries = {}
 

@@ -36,7 +36,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from werkzeug.local import LocalProxy
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from server import local_cache
+from server import local_cache, token_guard
 from server.errors import ApiError
 from server.extensions import csrf, db, login_manager
 from server.models import DeviceToken, Kelurahan, User, UserScope
@@ -45,6 +45,7 @@ from server.models._types import utcnow
 # A dummy hash so that an unknown username costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 _LAST_SEEN_GRANULARITY = timedelta(minutes=5)
+_GUARDED_WRITE = "sikk_guarded_write"
 
 
 def hash_password(password: str) -> str:
@@ -203,13 +204,19 @@ def _bearer_user() -> tuple[User, int, Scope] | None:
     With TOKEN_CACHE_SECONDS > 0 (default 0: always asked) a verified token is remembered: a token
     revoked, a user deactivated or a password, role or scope changed by another process (another
     web worker, the CLI) is refused at the latest that many seconds later; a change made through
-    this process applies at once (server.local_cache).
+    this process applies at once (server.local_cache). A view that writes under a token guard
+    (``require_role(guarded_write=True)``, PostgreSQL) uses a verified token from this process's
+    cache and leaves ``g.token_guard`` for its write statement to confirm (server.token_guard);
+    without a guard (SQLite) such a view verifies on every request, whatever TOKEN_CACHE_SECONDS.
     """
     digest = _bearer_digest()
     if digest is None:
         return None
-    cache = local_cache.cache_of(current_app, "tokens")
-    verified = cache.get(digest)
+    write = g.get(_GUARDED_WRITE, False)
+    guarded = write and db.engine.dialect.name == "postgresql"
+    cache = local_cache.cache_of(current_app, "guarded_tokens" if guarded else "tokens")
+    verified = None if write and not guarded else cache.get(digest)  # no guard (SQLite): a write always verifies
+    g.token_guard = None
     if verified is None:
         generation = local_cache.generation()
         verified, wrote = _verify_token(digest)
@@ -217,10 +224,37 @@ def _bearer_user() -> tuple[User, int, Scope] | None:
             return None
         if wrote:  # its own update of the token bumped the generation: not a change to what it read
             generation = local_cache.generation()
-        cache.put(digest, verified, current_app.config["TOKEN_CACHE_SECONDS"], generation)
+        ttl = token_guard.CACHE_SECONDS if guarded else current_app.config["TOKEN_CACHE_SECONDS"]
+        cache.put(digest, verified, ttl, generation)
+    elif guarded:
+        columns = verified.user_columns
+        g.token_guard = token_guard.TokenGuard(verified.token_id, columns["session_version"],
+                                               columns["password_hash"], columns["role"],
+                                               columns["kecamatan_id"], verified.kelurahan_ids)
     user = _known_row(User, verified.user_columns)
     ids = verified.kelurahan_ids
     return user, verified.token_id, Scope(user, user.kecamatan_id, frozenset(ids) if ids else None)
+
+
+def pending_token_guard() -> token_guard.TokenGuard | None:
+    """What this request's guarded write must confirm (None: the token was verified by this request)."""
+    return g.get("token_guard")
+
+
+def verify_again(roles: Iterable[str]) -> None:
+    """After :class:`server.token_guard.TokenChanged`: forget the cached token, verify it now, check the role.
+
+    The caller has rolled back. Raises the 401 (the token is revoked) or 403 a fresh check gives.
+    """
+    digest = _bearer_digest()
+    if digest is not None:
+        local_cache.cache_of(current_app, "guarded_tokens").pop(digest)
+    user = g.pop("api_user", None)
+    if user is not None and user in db.session:
+        db.session.expunge(user)
+    for key in ("api_scope", "device_token_id", "device_token", "token_guard"):
+        g.pop(key, None)
+    _check_role(current_api_user(), tuple(roles))
 
 
 def _known_row(model, columns: dict):
@@ -314,15 +348,24 @@ def current_device_token_id() -> int | None:
     return g.get("device_token_id")
 
 
-def require_role(*roles: str) -> Callable:
-    """Decorate an API view: authenticate, then refuse roles not listed (403)."""
+def _check_role(user: User, roles: tuple[str, ...]) -> None:
+    if roles and user.role not in roles:
+        raise ApiError(403, "forbidden", f"Role '{user.role}' may not do this.")
+
+
+def require_role(*roles: str, guarded_write: bool = False) -> Callable:
+    """Decorate an API view: authenticate, then refuse roles not listed (403).
+
+    :param guarded_write: the view's write confirms the token itself (server.token_guard): a token
+        this process verified before may be taken from its cache.
+    """
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
-            user = current_api_user()
-            if roles and user.role not in roles:
-                raise ApiError(403, "forbidden", f"Role '{user.role}' may not do this.")
+            if guarded_write:
+                g.setdefault(_GUARDED_WRITE, True)
+            _check_role(current_api_user(), roles)
             return view(*args, **kwargs)
 
         return wrapped

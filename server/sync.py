@@ -9,6 +9,7 @@ per batch.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -24,7 +25,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import bindparam, literal, select, union_all, update
 from sqlalchemy.exc import OperationalError
 
-from server import attachment_links, jobs, local_cache, review_policy
+from server import attachment_links, jobs, local_cache, review_policy, token_guard
 from server.chains import touched_pairs
 from server.dialect import upsertable_insert
 from server.extensions import db
@@ -159,7 +160,8 @@ def _mark_stale(pairs: set[tuple[int, int]]) -> None:
 
 # -- the use case ----------------------------------------------------------------------------------
 
-def sync_batch(items: list, scope: Scope, device_token_id: int | None) -> list[dict]:
+def sync_batch(items: list, scope: Scope, device_token_id: int | None,
+               guard: token_guard.TokenGuard | None = None) -> list[dict]:
     """Check and store one batch; return one result per item, in input order.
 
     A transaction that loses to a concurrent one (deadlock, serialization failure, a busy SQLite
@@ -167,11 +169,14 @@ def sync_batch(items: list, scope: Scope, device_token_id: int | None) -> list[d
 
     :param items: the raw items of the envelope (anything JSON can hold).
     :param scope: the sender's scope; its user's role decides which forms are allowed.
+    :param guard: what the batch's write must find unchanged about the sender's token (a token
+        this process verified earlier, server.token_guard); None: verified by this request.
+    :raise token_guard.TokenChanged: the guard failed; nothing was written (the caller rolls back).
     :return: ``[{"id", "status", "errors"?, "ref_pending"?, "missing_attachments"?}]``.
     """
     for attempt in range(_ATTEMPTS):
         try:
-            return _sync_once(items, scope, device_token_id)
+            return _sync_once(items, scope, device_token_id, guard)
         except OperationalError:
             db.session.rollback()
             if attempt == _ATTEMPTS - 1:
@@ -190,13 +195,14 @@ class _Batch:
     latest: dt.datetime  # the latest acceptable observed_at (now plus the allowed clock skew)
     tz: str | None
     service_types: Any
+    guard: token_guard.TokenGuard | None = None
     forms: dict[tuple[str, int], Any] = field(default_factory=dict)  # each unknown (code, version): one lookup
 
     @classmethod
-    def start(cls, scope: Scope, device_token_id: int | None) -> _Batch:
+    def start(cls, scope: Scope, device_token_id: int | None, guard: token_guard.TokenGuard | None = None) -> _Batch:
         now = dt.datetime.now(dt.timezone.utc)
         return cls(scope, device_token_id, now, now + dt.timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"]),
-                   settings().timezone, registry.service_types())
+                   settings().timezone, registry.service_types(), guard)
 
     @property
     def role(self) -> str:
@@ -211,9 +217,10 @@ class _Batch:
         return self.forms[(code, version)]
 
 
-def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[dict]:
+def _sync_once(items: list, scope: Scope, device_token_id: int | None,
+               guard: token_guard.TokenGuard | None) -> list[dict]:
     """One attempt: parse → validate → locate → link → insert → mark stale, then commit and kick."""
-    batch = _Batch.start(scope, device_token_id)
+    batch = _Batch.start(scope, device_token_id, guard)
     with ItemContext(batch):
         work = [_parse_item(batch, index, raw) for index, raw in enumerate(items)]
     valid = [it for it in work if it.row is not None]
@@ -223,11 +230,14 @@ def _sync_once(items: list, scope: Scope, device_token_id: int | None) -> list[d
     stale: set[tuple[int, int]] = set()
     missing_photos: set[str] = set()
     if to_insert:
-        created, marked = _insert_new(to_insert)
+        created, marked = _insert_new(to_insert, guard)
         stale = _settle_created(to_insert, created, batch.tz)
         _mark_stale(stale - marked)
         stale |= marked
         missing_photos = _missing_photos(to_insert)
+    elif guard is not None:  # nothing to write: the guard is checked on its own
+        with _driver_cursor() as cursor:
+            token_guard.confirm(cursor, guard)
     for it in repeats:
         first = to_insert[it.id]
         it.status = "duplicate" if first.row["content_hash"] == it.row["content_hash"] else "conflict"
@@ -341,19 +351,21 @@ def _first_occurrences(work: list[_Item]) -> tuple[dict[uuid.UUID, _Item], list[
     return to_insert, repeats
 
 
-def _insert_new(to_insert: dict[uuid.UUID, _Item]) -> tuple[set[uuid.UUID], set[tuple[int, int]]]:
+def _insert_new(to_insert: dict[uuid.UUID, _Item],
+                guard: token_guard.TokenGuard | None) -> tuple[set[uuid.UUID], set[tuple[int, int]]]:
     """Insert the rows; return the ids the database created (the others existed already) and the pairs marked.
 
     On PostgreSQL one statement inserts the rows, gives each its review flag and writes the outbox
     rows of the (kecamatan, year) pairs the rows reach by themselves, when it created any row (one
     round trip). A pair of a row that existed already may be marked too: a needless recompute, never
-    a missed one. Pairs only chains and late links reach are marked by the caller.
+    a missed one. Pairs only chains and late links reach are marked by the caller. With a token
+    guard (PostgreSQL only) the statement writes nothing unless the guard holds.
     """
     # Sorted by id: concurrent batches holding the same ids lock them in the same order (no deadlock).
     rows = [{k: v for k, v in to_insert[sid].row.items() if not k.startswith("_")} for sid in sorted(to_insert)]
     if db.engine.dialect.name == "postgresql":
         pairs = _direct_pairs(to_insert.values())
-        created = _pg_insert_with_outbox(rows, sorted(pairs))
+        created = _pg_insert_with_outbox(rows, sorted(pairs), guard)
     else:
         pairs = set()
         review_policy.set_initial_state(rows)  # pending; needs_acceptance from the form's review setting
@@ -366,26 +378,32 @@ def _insert_new(to_insert: dict[uuid.UUID, _Item]) -> tuple[set[uuid.UUID], set[
     return created, marked
 
 
-_PG_SQL: dict[tuple[str, ...], str] = {}
+_PG_SQL: dict[tuple[tuple[str, ...], bool], str] = {}
 
 
-def _pg_insert_sql(columns: tuple[str, ...]) -> str:
+def _pg_insert_sql(columns: tuple[str, ...], guarded: bool) -> str:
     """The SQL of :func:`_pg_insert_with_outbox` for these columns (written once per process).
 
     The rows travel as ONE jsonb array, read back into the table's own row type
     (``jsonb_populate_recordset``): the text does not depend on the number of rows, so PostgreSQL
     keeps it prepared for every batch size, and the driver dumps one value instead of an array per
     column. ``needs_acceptance`` is the form's "records wait for review" setting of the row's
-    kecamatan, read by the same statement.
+    kecamatan, read by the same statement. ``guarded``: the token guard's condition comes first
+    (its parameters before the rows); the statement then inserts nothing unless it holds, and
+    answers one NULL id when it does not.
     """
-    sql = _PG_SQL.get(columns)
+    sql = _PG_SQL.get((columns, guarded))
     if sql is None:
         for name in columns:
             _table.c[name]  # every name a column of the table (else KeyError)
         names = ", ".join(columns)
         settings_table = review_policy.SETTINGS_TABLE
         # Table and column names come from the model; every value is a parameter.
-        sql = (f"WITH incoming AS (SELECT * FROM jsonb_populate_recordset(NULL::{_table.name}, %s)), "  # nosec B608
+        guard_cte = f"token_ok AS (SELECT {token_guard.CONDITION_SQL} AS ok), " if guarded else ""
+        only_if = " WHERE (SELECT ok FROM token_ok)" if guarded else ""
+        refused = " UNION ALL SELECT NULL FROM token_ok WHERE NOT ok" if guarded else ""
+        sql = (f"WITH {guard_cte}"  # nosec B608
+               f"incoming AS (SELECT * FROM jsonb_populate_recordset(NULL::{_table.name}, %s){only_if}), "
                f"created_rows AS (INSERT INTO {_table.name} ({names}, needs_acceptance) "
                f"SELECT {names}, EXISTS (SELECT 1 FROM {settings_table} AS setting "
                "WHERE setting.kecamatan_id = incoming.kecamatan_id AND setting.form_code = incoming.form_code "
@@ -393,8 +411,8 @@ def _pg_insert_sql(columns: tuple[str, ...]) -> str:
                f"stale_outbox AS (INSERT INTO {jobs.OUTBOX_TABLE} (kecamatan_id, year, created_at) "
                "SELECT kecamatan_id, year, %s FROM unnest(%s::integer[], %s::integer[]) "
                "AS stale_pairs (kecamatan_id, year) WHERE EXISTS (SELECT 1 FROM created_rows)) "
-               "SELECT id FROM created_rows")
-        sql = _PG_SQL.setdefault(columns, sql)
+               f"SELECT id FROM created_rows{refused}")
+        sql = _PG_SQL.setdefault((columns, guarded), sql)
     return sql
 
 
@@ -417,23 +435,37 @@ def _dump_rows(rows: list[dict]) -> bytes | str:
         return json.dumps(rows, default=_json_value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _pg_insert_with_outbox(rows: list[dict], pairs: list[tuple[int, int]]) -> set[uuid.UUID]:
+def _pg_insert_with_outbox(rows: list[dict], pairs: list[tuple[int, int]],
+                           guard: token_guard.TokenGuard | None) -> set[uuid.UUID]:
     """PostgreSQL: insert the rows and, when any was created, the pairs' outbox rows, in ONE statement.
 
     Hand-written SQL, sent on the session's connection: the SQLAlchemy construct cost more to
     compile per request than the round trip it saves. The ids the database created come back.
+
+    :raise token_guard.TokenChanged: the guard did not hold (nothing was written).
     """
     columns = tuple(rows[0])
-    params = [Jsonb(rows, dumps=_dump_rows), utcnow(),
-              [kecamatan_id for kecamatan_id, _ in pairs], [year for _, year in pairs]]
-    sql = _pg_insert_sql(columns)
+    params = guard.params() if guard is not None else []
+    params += [Jsonb(rows, dumps=_dump_rows), utcnow(),
+               [kecamatan_id for kecamatan_id, _ in pairs], [year for _, year in pairs]]
+    with _driver_cursor() as cursor:
+        cursor.execute(_pg_insert_sql(columns, guard is not None), params)
+        created = {r[0] for r in cursor.fetchall()}
+    if None in created:
+        raise token_guard.TokenChanged()
+    return created
+
+
+@contextlib.contextmanager
+def _driver_cursor():
+    """A driver cursor on the session's connection; its errors raised as SQLAlchemy's own execute would
+    (SQLAlchemy's exception classes, a dead connection invalidated)."""
     connection = db.session.connection()
     try:
         with connection.connection.dbapi_connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return {r[0] for r in cursor.fetchall()}
-    except psycopg.Error as err:  # as SQLAlchemy's own execute would: its exception classes, a dead connection invalidated
-        connection._handle_dbapi_exception(err, sql, params, None, None)
+            yield cursor
+    except psycopg.Error as err:
+        connection._handle_dbapi_exception(err, None, None, None, None)
         raise
 
 

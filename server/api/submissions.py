@@ -34,7 +34,10 @@ from server.schemas.submissions import (
     SubmissionPageSchema,
 )
 from server.subjects import subject_of
-from server.security import ADMIN_ROLES, ALL_ROLES, current_device_token_id, current_scope, require_role
+from server.security import (
+    ADMIN_ROLES, ALL_ROLES, current_device_token_id, current_scope, pending_token_guard, require_role, verify_again,
+)
+from server.token_guard import TokenChanged
 
 bp = Blueprint("submissions", __name__, description="Sync submissions from devices; read them back (admins)")
 
@@ -77,11 +80,16 @@ class Submissions(MethodView):
     @bp.alt_response(413, description="Too many items or body too large")
     @bp.alt_response(415, description="Not application/json")
     @bp.alt_response(422, description="The envelope is not {\"submissions\": [...]}")
-    @require_role(*ALL_ROLES)
+    @require_role(*ALL_ROLES, guarded_write=True)
     def post(self):
         """Store a batch of submissions idempotently; one result per item, in order."""
         items = _load_batch()
-        results = sync.sync_batch(items, current_scope(), current_device_token_id())
+        try:
+            results = sync.sync_batch(items, current_scope(), current_device_token_id(), pending_token_guard())
+        except TokenChanged:  # the token this process verified earlier changed since: check it now
+            db.session.rollback()
+            verify_again(ALL_ROLES)  # 401 when it was revoked (a changed anchor revokes it)
+            results = sync.sync_batch(items, current_scope(), current_device_token_id())
         return jsonify({"results": results})  # already in the documented shape: no second pass
 
     @require_role(*ADMIN_ROLES)  # authenticate before the query string is parsed

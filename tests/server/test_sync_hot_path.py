@@ -6,8 +6,10 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
+from server import local_cache
 from server.extensions import db
 from server.models import ScoreOutbox, Submission
+from server.security import token_digest
 from tests.factories import auth, make_user, make_wilayah
 from tests.server.test_submissions import inspeksi
 
@@ -26,19 +28,74 @@ def _post(client, token, *items):
 
 
 def test_a_token_revoked_by_another_process_is_refused_once_the_window_passed(app, client, officer):
-    """Raw SQL stands for another process: this process sees it only after TOKEN_CACHE_SECONDS."""
+    """Raw SQL stands for another process: a read sees it only after TOKEN_CACHE_SECONDS (opt-in)."""
     before = app.config["TOKEN_CACHE_SECONDS"]
     app.config["TOKEN_CACHE_SECONDS"] = 0.5
     try:
-        assert _post(client, officer["token"], inspeksi(officer["rw"])).status_code == 200  # cached now
+        assert client.get("/api/v1/auth/me", headers=auth(officer["token"])).status_code == 200  # cached now
         with app.app_context():
-            db.session.execute(text("UPDATE device_tokens SET revoked_at = CURRENT_TIMESTAMP"))
-            db.session.commit()
-        assert _post(client, officer["token"], inspeksi(officer["rw"])).status_code == 200  # within the window
+            _sql("UPDATE device_tokens SET revoked_at = CURRENT_TIMESTAMP")
+        assert client.get("/api/v1/auth/me", headers=auth(officer["token"])).status_code == 200  # within the window
+        assert _post(client, officer["token"], inspeksi(officer["rw"])).status_code == 401  # a sync: at once
         time.sleep(0.6)
-        assert _post(client, officer["token"], inspeksi(officer["rw"])).status_code == 401
+        assert client.get("/api/v1/auth/me", headers=auth(officer["token"])).status_code == 401
     finally:
         app.config["TOKEN_CACHE_SECONDS"] = before
+
+
+def _sql(statement: str) -> None:
+    """A change made behind the web's back (another process, an operator's psql): raw SQL, its own commit."""
+    with db.engine.begin() as conn:
+        conn.execute(text(statement))
+
+
+def _stored(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Submission))
+
+
+# A sync's token is guarded by its own write (server.token_guard): whatever another process changes
+# about the token or its user is refused by the very next sync, with nothing stored, though this
+# process verified the token a moment before.
+@pytest.mark.parametrize("change", [
+    "UPDATE device_tokens SET revoked_at = CURRENT_TIMESTAMP",
+    "DELETE FROM user_scopes",
+    "INSERT INTO user_scopes (user_id, kelurahan_id) SELECT user_id, kelurahan_id + 1 FROM user_scopes",
+    "UPDATE users SET active = FALSE",
+    "UPDATE users SET password_hash = 'changed'",
+    "UPDATE users SET role = 'kiosk'",
+    "UPDATE users SET session_version = session_version + 1",
+    "UPDATE users SET kecamatan_id = NULL",
+])
+@pytest.mark.parametrize("batch", ["valid", "all invalid"])
+def test_a_sync_is_refused_at_once_whatever_another_process_changed(app, client, officer, change, batch):
+    first = _post(client, officer["token"], inspeksi(officer["rw"]))
+    assert first.json["results"][0]["status"] == "created"  # the token is verified and kept now
+    with app.app_context():
+        _sql(change)
+    item = inspeksi(officer["rw"]) if batch == "valid" else {"id": "not-a-uuid"}
+    refused = _post(client, officer["token"], item)
+    assert refused.status_code == 401, refused.json
+    assert _stored(app) == 1
+    assert _post(client, officer["token"], inspeksi(officer["rw"])).status_code == 401  # and stays refused
+
+
+def test_a_stale_guard_with_a_still_valid_token_verifies_again_and_stores(app, client, officer):
+    """The guard fails (the cached scope is not the stored one) but the token holds: verified afresh, stored once."""
+    assert _post(client, officer["token"], inspeksi(officer["rw"])).status_code == 200
+    cache, digest = local_cache.cache_of(app, "guarded_tokens"), token_digest(officer["token"])
+    with app.app_context():
+        guarded = db.engine.dialect.name == "postgresql"
+    if not guarded:
+        assert digest not in cache._entries  # SQLite: no guard, every sync verifies
+        return
+    expires, generation, verified = cache._entries[digest]
+    stale = type(verified)(verified.user_columns, verified.kelurahan_ids + (10**6,), verified.token_id)
+    cache._entries[digest] = (expires, generation, stale)
+    again = _post(client, officer["token"], inspeksi(officer["rw"]))
+    assert again.status_code == 200 and again.json["results"][0]["status"] == "created"
+    assert _stored(app) == 2
+    assert cache._entries[digest][2].kelurahan_ids == verified.kelurahan_ids  # the fresh verification is kept
 
 
 def test_a_token_revoked_through_this_process_is_refused_at_once(app, client, officer):
