@@ -231,7 +231,8 @@ def _bearer_user() -> tuple[User, int, Scope] | None:
         g.token_guard = token_guard.TokenGuard(verified.token_id, columns["session_version"],
                                                columns["password_hash"], columns["role"],
                                                columns["kecamatan_id"], verified.kelurahan_ids)
-    user = _known_row(User, verified.user_columns)
+    # A guarded write reads only the user's columns (role, id, kecamatan): no ORM row to build.
+    user = SimpleNamespace(**verified.user_columns) if guarded else _known_row(User, verified.user_columns)
     ids = verified.kelurahan_ids
     return user, verified.token_id, Scope(user, user.kecamatan_id, frozenset(ids) if ids else None)
 
@@ -250,7 +251,7 @@ def verify_again(roles: Iterable[str]) -> None:
     if digest is not None:
         local_cache.cache_of(current_app, "guarded_tokens").pop(digest)
     user = g.pop("api_user", None)
-    if user is not None and user in db.session:
+    if isinstance(user, User) and user in db.session:
         db.session.expunge(user)
     for key in ("api_scope", "device_token_id", "device_token", "token_guard"):
         g.pop(key, None)
