@@ -59,6 +59,8 @@ class _Item:
     ref_pending: bool = False
     photos: list[str] = field(default_factory=list)
     years: Iterable[int] = ()
+    ref_form: str | None = None  # the form a follow-up must refer to (its definition's ``ref_form``)
+    kelurahan_codes: list[str] | None = None  # a form assigned to some kelurahan only
 
 
 # -- where subjects are ------------------------------------------------------------------------------
@@ -273,6 +275,7 @@ def _new_row(batch: _Batch, it: _Item, raw: dict, definition: dict, observed: dt
     year, quarter = record_period(code, observed, data, batch.tz)
     it.years = affected_years(code, observed, data, batch.tz, own_year=year)  # the years whose scores it can change
     it.photos = photo_hashes(definition, data)
+    it.ref_form, it.kelurahan_codes = definition.get("ref_form"), definition.get("kelurahan")
     return {
         "id": it.id, "form_code": code, "form_version": version, "subject_type": "ref",
         "kecamatan_id": None, "kelurahan_id": None, "rw_id": None,
@@ -282,8 +285,7 @@ def _new_row(batch: _Batch, it: _Item, raw: dict, definition: dict, observed: dt
         "content_hash": content_hash(raw, observed, ref_id, sup_id), "user_id": batch.scope.user.id,
         "device_token_id": batch.device_token_id,
         "review_status": "pending", "review_reason": None, "reviewed_by": None, "reviewed_at": None,
-        "superseded_by": None, "_ref_form": definition.get("ref_form"),
-        "_kelurahan_codes": definition.get("kelurahan"),  # a form assigned to some kelurahan only
+        "superseded_by": None,
     }
 
 
@@ -308,13 +310,13 @@ def _locate_subjects(scope: Scope, valid: list[_Item]) -> None:
 
 def _check_assignment(located: list[_Item]) -> None:
     """A form assigned to some kelurahan (its definition's ``kelurahan`` codes) is refused elsewhere."""
-    assigned = [it for it in located if it.row["_kelurahan_codes"] and it.row["kelurahan_id"] is not None]
+    assigned = [it for it in located if it.kelurahan_codes and it.row["kelurahan_id"] is not None]
     if not assigned:
         return
     ids = {it.row["kelurahan_id"] for it in assigned}
     codes = dict(db.session.execute(select(Kelurahan.id, Kelurahan.kode).where(Kelurahan.id.in_(ids))).all())
     for it in assigned:
-        if codes.get(it.row["kelurahan_id"]) not in it.row["_kelurahan_codes"]:
+        if codes.get(it.row["kelurahan_id"]) not in it.kelurahan_codes:
             it.errors["subject"] = "Formulir ini tidak ditugaskan untuk kelurahan ini."
 
 
@@ -362,7 +364,7 @@ def _insert_new(to_insert: dict[uuid.UUID, _Item],
     guard (PostgreSQL only) the statement writes nothing unless the guard holds.
     """
     # Sorted by id: concurrent batches holding the same ids lock them in the same order (no deadlock).
-    rows = [{k: v for k, v in to_insert[sid].row.items() if not k.startswith("_")} for sid in sorted(to_insert)]
+    rows = [to_insert[sid].row for sid in sorted(to_insert)]
     if db.engine.dialect.name == "postgresql":
         pairs = _direct_pairs(to_insert.values())
         created = _pg_insert_with_outbox(rows, sorted(pairs), guard)
@@ -552,8 +554,8 @@ def _check_links(it: _Item, stored: dict, earlier: dict, scope: Scope) -> None:
             it.ref_pending = True
             if it.subject_key is None:
                 row.update(subject_type="ref", kecamatan_id=scope.kecamatan_id)
-        elif record["form_code"] != row["_ref_form"]:
-            it.errors["ref"] = f"Harus merujuk formulir {row['_ref_form']}."
+        elif record["form_code"] != it.ref_form:
+            it.errors["ref"] = f"Harus merujuk formulir {it.ref_form}."
             return
         else:
             place = {k: record[k] for k in ("subject_type", "kecamatan_id", "kelurahan_id", "rw_id")}
