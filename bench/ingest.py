@@ -13,7 +13,8 @@ is ``BENCH_REDIS_URL``, database 13, flushed), and an officer of one kecamatan s
 
 For each phase: accepted submissions/s (every item must come back ``created``; the database is
 checked afterwards: nothing lost or doubled), CPU seconds of the web and of the worker (its whole
-process group, from /proc) during the phase, and the catch-up: the time from the phase's last
+process group, from /proc), of every PostgreSQL process and the share of the machine's cores busy
+during the phase, and the catch-up: the time from the phase's last
 response until the scores are current — no outbox row left, no message in the queue, none held
 by a worker (Redis ``celery`` list and ``unacked`` hash empty).
 
@@ -125,6 +126,28 @@ def item(rng: random.Random, rw_ids: list[int]) -> dict:
 
 # -- the Procfile's processes -----------------------------------------------------------------------
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU of every running PostgreSQL process (backends, WAL writer, ...), from /proc."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        if stat[stat.index("(") + 1:stat.rindex(")")] == "postgres":
+            fields = stat[stat.rindex(")") + 2:].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / CLK_TCK
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, all) CPU ticks of the whole machine since boot (/proc/stat: all but idle and iowait are busy)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return sum(values) - values[3] - values[4], sum(values)
+
+
 def procfile() -> dict[str, str]:
     lines = (ROOT / "Procfile").read_text().splitlines()
     return dict(line.split(": ", 1) for line in lines if ": " in line)
@@ -211,11 +234,13 @@ def phase(label: str, port: int, token: str, items: list[dict], per_request: int
         w.start()
     time.sleep(0.5)
     cpu = {name: procs.cpu_seconds(name) for name in ("web", "worker", "beat")}
+    db_cpu, (busy, ticks) = postgres_cpu_seconds(), machine_ticks()
     began = time.perf_counter()
     start.set()
     totals = [out.get() for _ in workers]
     elapsed = time.perf_counter() - began
     used = {name: procs.cpu_seconds(name) - cpu[name] for name in cpu}
+    db_used, (busy_after, ticks_after) = postgres_cpu_seconds() - db_cpu, machine_ticks()
     ended = time.perf_counter()
     while not caught_up(db_url, store):
         if time.perf_counter() - ended > 120:
@@ -229,7 +254,8 @@ def phase(label: str, port: int, token: str, items: list[dict], per_request: int
     return {"label": label, "items": len(items), "created": created, "problems": sum(t[1] for t in totals),
             "seconds": elapsed, "rate": created / elapsed, "catch_up_s": catch_up,
             "web_cpu_s": used["web"], "worker_cpu_s": used["worker"], "beat_cpu_s": used["beat"],
-            "worker_cpu_s_with_catch_up": after["worker"]}
+            "worker_cpu_s_with_catch_up": after["worker"], "db_cpu_s": db_used,
+            "machine_busy": (busy_after - busy) / max(1, ticks_after - ticks)}
 
 
 # -- ceilings -----------------------------------------------------------------------------------------
@@ -288,17 +314,19 @@ def _print_figures(before: int, single: float, multi: float, results: list[dict]
     print(f"ceiling, single-row INSERT + commit:     {single:8.0f} rows/s")
     print(f"ceiling, 100-row INSERT + commit:        {multi:8.0f} rows/s")
     print(f"{'phase':30} {'accepted/s':>10} {'% ceiling':>9} {'adjacent':>8} {'% adj':>6} {'web cpu s':>9} "
-          f"{'worker cpu s':>12} {'worker/web':>10} {'catch-up s':>10}")
+          f"{'worker cpu s':>12} {'worker/web':>10} {'catch-up s':>10} {'db cpu s':>8} {'busy':>5}")
     for r in results:
         ceiling = single if r["label"].startswith("one") else multi
         adjacent = r.get("adjacent_ceiling", float("nan"))
         share = r["worker_cpu_s"] / r["web_cpu_s"] if r["web_cpu_s"] else float("nan")
         print(f"{r['label']:30} {r['rate']:10.0f} {100 * r['rate'] / ceiling:8.1f}% {adjacent:8.0f} "
               f"{100 * r['rate'] / adjacent:5.1f}% {r['web_cpu_s']:9.1f} "
-              f"{r['worker_cpu_s']:12.1f} {share:10.2f} {r['catch_up_s']:10.2f}"
+              f"{r['worker_cpu_s']:12.1f} {share:10.2f} {r['catch_up_s']:10.2f} {r['db_cpu_s']:8.1f} "
+              f"{100 * r['machine_busy']:4.0f}%"
               + (f"  ({r['problems']} not created)" if r["problems"] else ""))
     print("% ceiling: against the ceilings above (measured after the load); % adj: against the same ceiling "
-          "measured just before the phase (600 single rows or 60 batches of 100)")
+          "measured just before the phase (600 single rows or 60 batches of 100); db cpu s: every PostgreSQL "
+          "process; busy: the share of all cores busy during the phase (the bench's own clients included)")
     print(f"items sent {sent}, stored {stored}, distinct {distinct}: "
           + ("nothing lost or doubled" if stored == distinct == sent else "MISMATCH"))
 
