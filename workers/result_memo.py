@@ -18,12 +18,24 @@ again. Because reuse needs equal inputs and the functions are pure, a reused res
 a full recompute computes (``tests/invariant`` checks it after every step). The same holds for
 the IKM of each kelurahan and period, which IKU5's K6 reads: with equal surveys it is taken from
 the previous recompute. Full recomputes (``flask recompute``, the nightly run) do not use the memo.
+
+The memo also knows what its previous recompute left stored: each result row with the stamp of
+its stored version (PostgreSQL's ``xmin`` and the row's ``computed_at``). After one sync most of a
+recompute's ~150 rows are equal to the stored ones, and writing them again (their JSON drill-downs
+encoded, sent, the rows rewritten) was a third of the recompute. :meth:`ScoreReuse.to_write` keeps
+a row out of the write only when the row stored NOW carries the stamp the memo noted — no other
+transaction wrote it since (another worker process, ``flask recompute``) — and the row the memo
+noted is equal to the new one, value for value and type for type (:func:`same`: ``1`` is not
+``1.0``, ``0.0`` is not ``-0.0``). Everything else is written, so the stored rows are always the
+rows this recompute computed. What the write leaves out keeps its ``computed_at``: the time its
+value was last computed as it is (a value that did not change is not rewritten). SQLite has no
+``xmin``: there every row is written.
 """
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
 from workers.scoring import IndicatorScore, KecamatanData, Period, RuleSet, compute_indicators
@@ -35,6 +47,9 @@ _RECORDS = frozenset(name for needs in READS.values() for name in needs)
 # Everything else of KecamatanData but the year's targets: compared as a whole (a new field is
 # covered without a change here).
 _SMALL = tuple(f.name for f in fields(KecamatanData) if f.name not in _RECORDS and f.name != "targets")
+# A stored result row: its key and its stamp (``xmin`` as text, ``computed_at``).
+RowKey = tuple[int, str, str]  # (kelurahan_id, period, code)
+Stamp = tuple[str, object]
 
 
 @dataclass
@@ -44,6 +59,8 @@ class _Memo:
     base: KecamatanData
     results: dict[tuple[str, int | None, str], tuple[RuleSet, object, IndicatorScore]] = field(default_factory=dict)
     ikm: dict[tuple, object] = field(default_factory=dict)  # IKM by (scope, period, bounds): IKU5's K6 reads it
+    indexes: dict[str, object] = field(default_factory=dict)  # RecordIndex.built(): sorted collections
+    stored: dict[RowKey, tuple[Stamp, dict]] = field(default_factory=dict)  # each row as left stored
 
 
 _memos: OrderedDict[tuple, _Memo] = OrderedDict()
@@ -71,7 +88,11 @@ class ScoreReuse:
         self.equal = _equal_collections(previous.base if previous is not None else None, base)
         # Equal surveys: IKU5 computed again (inspections changed) reuses the IKM of each kelurahan.
         self.known_ikm = previous.ikm if previous is not None and "surveys" in self.equal else {}
-        self.memo = _Memo(base, ikm=dict(self.known_ikm))
+        # The sorted collections (``RecordIndex``) of equal collections too: IKU5 computed again
+        # reads the surveys' and reports' indexes, which need not be sorted again.
+        indexes = {name: index for name, index in previous.indexes.items() if name in self.equal} if previous else {}
+        self.memo = _Memo(base, ikm=dict(self.known_ikm), indexes=indexes)
+        self.previous_stored = previous.stored if previous is not None else {}
         self.computed = self.reused = 0
 
     def _reusable(self, slot: tuple, code: str, rules: RuleSet, target: object) -> IndicatorScore | None:
@@ -94,13 +115,42 @@ class ScoreReuse:
         if missing:
             index = index_of(data)
             index.adopt_ikm(self.known_ikm)
+            index.adopt(self.memo.indexes)  # every year's data of a recompute shares its collections
             found.update(zip(missing, compute_indicators(data, period, rules, kelurahan_id, codes=missing)))
             self.memo.ikm.update(index.known_ikm())
+            self.memo.indexes.update(index.built())
         self.computed += len(missing)
         self.reused += len(CODES) - len(missing)
         for code in CODES:
             self.memo.results[(period.label, kelurahan_id, code)] = (rules, data.targets.get(code), found[code])
         return [found[code] for code in CODES]
+
+    def to_write(self, rows: Sequence[dict], stamps: Mapping[RowKey, Stamp] | None) -> list[dict]:
+        """The result rows that differ from the stored ones: all but those stored as the memo left them.
+
+        :param stamps: the stamp of each stored row of the recompute's periods, read under its lock
+            (``workers.results.stored_stamps``); None (SQLite): every row.
+        """
+        if stamps is None:
+            return list(rows)
+        out = []
+        for row in rows:
+            key = (row["kelurahan_id"], row["period"], row["code"])
+            held = self.previous_stored.get(key)
+            if held is None or stamps.get(key) != held[0] or not same_row(held[1], row):
+                out.append(row)
+        return out
+
+    def stored_as(self, rows: Sequence[dict], written: Sequence[dict], stamp: Stamp | None,
+                  stamps: Mapping[RowKey, Stamp] | None) -> None:
+        """Note what the recompute leaves stored: ``written`` with ``stamp`` (its transaction's), the
+        other ``rows`` as they were (``stamps``). Nothing without stamps (SQLite)."""
+        if stamps is None or (written and stamp is None):
+            return
+        fresh = {id(row) for row in written}
+        for row in rows:
+            key = (row["kelurahan_id"], row["period"], row["code"])
+            self.memo.stored[key] = (stamp if id(row) in fresh else stamps[key], row)
 
     def keep(self) -> None:
         """Remember this recompute's inputs and results for the next one (after its commit)."""
@@ -111,6 +161,24 @@ class ScoreReuse:
             _memos.move_to_end(self.key)
             while len(_memos) > MAX_ENTRIES:
                 _memos.popitem(last=False)
+
+
+def same(a: object, b: object) -> bool:
+    """True when ``a`` and ``b`` are the same value to store: equal, and with the same ``repr`` —
+    for the plain values of a result row that means the same types all the way down (``1`` is not
+    ``1.0`` nor ``True``, ``0.0`` is not ``-0.0``; a float's repr is its exact value), and the same
+    key order. Dicts are compared key by key, so values shared with the other row (a reused result's
+    drill-down) cost an identity check each."""
+    if a is b:
+        return True
+    if type(a) is dict and type(b) is dict:
+        return list(a) == list(b) and all(same(a[key], b[key]) for key in a)
+    return a == b and repr(a) == repr(b)
+
+
+def same_row(before: dict, now: dict) -> bool:
+    """The same result row, ``computed_at`` aside."""
+    return before.keys() == now.keys() and all(same(before[c], now[c]) for c in now if c != "computed_at")
 
 
 def memo_key(database: str, kecamatan_id: int, years: Iterable[int]) -> tuple:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import Text, func, literal_column, select, update
 
 from server.extensions import db
 from server.models import IndicatorResult, RuleSetVersion, Submission, Target
@@ -177,3 +177,58 @@ def test_a_write_committed_after_a_read_that_began_before_it_is_read_next_time(a
                 assert survey["id"] in _same_as_full(kec_id)
             other.commit()
         assert survey["id"] not in _same_as_full(kec_id)
+
+
+def _computed(kec_id: int) -> list[tuple]:
+    """What a full recompute of 2026 would store now (computed here, nothing written), as ``_stored`` reads it."""
+    rows = result_rows(load_kecamatan(db.session, kec_id, [2026], "Asia/Jakarta"), [2026], None)
+    db.session.rollback()
+    return sorted((r["kecamatan_id"], r["kelurahan_id"], r["period"], r["code"], r["value"], r["numerator"],
+                   r["denominator"], r["target"], r["capaian"], r["mutu"], r["rule_version"],
+                   json.dumps(r["details"], sort_keys=True)) for r in rows)
+
+
+def _rewritten(kec_id: int) -> int:
+    """How many result rows of the kecamatan the last committed transaction that wrote any wrote."""
+    count = db.session.scalar(select(func.count()).select_from(IndicatorResult).where(
+        IndicatorResult.kecamatan_id == kec_id,
+        literal_column("xmin::text") == select(func.max(literal_column("xmin::text::bigint"))).where(
+            IndicatorResult.kecamatan_id == kec_id).scalar_subquery().cast(Text)))
+    db.session.rollback()
+    return count
+
+
+def test_a_stale_mark_recompute_writes_only_the_rows_that_changed(app, client):
+    """Only the result rows that differ from the stored ones are written, and what is stored is still
+    field for field what a full recompute computes — also when another process wrote the rows in
+    between (here a full recompute) and the inputs went back to what this process saw before."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return  # SQLite: every row is written (no xmin to know a stored row by); the test above covers it
+    row_cache.clear()
+    result_memo.clear()
+    token, kec_id, kel1, rw1 = _camat_world(app)
+    later = p.inspeksi(rw1, "2026-02-10T10:00:00+07:00", baik=True)
+    _sync(client, token, [p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[0]), p.inspeksi(rw1, "2026-01-10T10:00:00+07:00")])
+    with app.app_context():
+        assert recompute_kecamatan_years(db.session, kec_id, [2026], reuse_rows=True) == 90
+        assert _rewritten(kec_id) == 90 and _stored() == _computed(kec_id)
+        assert recompute_kecamatan_years(db.session, kec_id, [2026], reuse_rows=True) == 90  # nothing changed
+        assert _rewritten(kec_id) == 90 and _stored() == _computed(kec_id)  # … so nothing was written
+    _sync(client, token, [later])
+    with app.app_context():
+        recompute_kecamatan_years(db.session, kec_id, [2026], reuse_rows=True)
+        assert 0 < _rewritten(kec_id) < 30 and _stored() == _computed(kec_id)  # IKU5/IKU6 of Q1 and the year
+        before = _stored()
+        _set(later["id"], review_status="rejected")
+        recompute_kecamatan_years(db.session, kec_id, [2026])  # another process writes every row …
+        _set(later["id"], review_status="accepted")  # … then the inputs are back to what this process last saw
+        assert _stored() != before
+        recompute_kecamatan_years(db.session, kec_id, [2026], reuse_rows=True)
+        assert _stored() == before == _computed(kec_id)
+
+
+def test_same_is_equal_and_of_the_same_type_all_the_way_down():
+    assert result_memo.same({"a": [1, 2.5, "x"], "b": {"c": None}}, {"a": [1, 2.5, "x"], "b": {"c": None}})
+    for a, b in ((1, 1.0), (1, True), (0.0, -0.0), ([1], [1.0]), ({"a": 1, "b": 2}, {"b": 2, "a": 1}),
+                 ({"a": [0.0]}, {"a": [-0.0]}), (float("nan"), float("nan")), (None, 0), ("1", 1)):
+        assert not result_memo.same(a, b), (a, b)
