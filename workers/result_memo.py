@@ -14,7 +14,11 @@ its results. The next recompute compares its freshly loaded inputs with them by 
 the frozen records: the row cache hands back the very same objects for unchanged rows, so this is
 mostly identity checks) and reuses a result only when every input it reads is equal; anything
 else — a differing collection, any differing small input, another rule set or target — computes it
-again. Because reuse needs equal inputs and the functions are pure, a reused result is the result
+again. Inspections and surveys are read only up to a period's end
+(``workers.scoring.indicators.READ_UNTIL_PERIOD_END``): when the records that differ between the
+two recomputes are all dated after a period's end, that period's inputs are equal and its results
+are reused too — a morning's inspections leave every closed quarter's IKU5/IKU6 as they were.
+Because reuse needs equal inputs and the functions are pure, a reused result is the result
 a full recompute computes (``tests/invariant`` checks it after every step). The same holds for
 the IKM of each kelurahan and period, which IKU5's K6 reads: with equal surveys it is taken from
 the previous recompute. Full recomputes (``flask recompute``, the nightly run) do not use the memo.
@@ -33,13 +37,14 @@ value was last computed as it is (a value that did not change is not rewritten).
 """
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
 from workers.scoring import IndicatorScore, KecamatanData, Period, RuleSet, compute_indicators
-from workers.scoring.indicators import CODES, READS
+from workers.scoring.indicators import CODES, READ_UNTIL_PERIOD_END, READS
 from workers.scoring.records import index_of
 
 MAX_ENTRIES = 32  # a city's kecamatan (30), current year
@@ -67,11 +72,33 @@ _memos: OrderedDict[tuple, _Memo] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _equal_collections(before: KecamatanData | None, now: KecamatanData) -> frozenset[str]:
-    """The record collections equal in both (none when any small input differs)."""
+def _equal_collections(before: KecamatanData | None,
+                       now: KecamatanData) -> tuple[frozenset[str], dict[str, dt.date]]:
+    """The record collections equal in both, and of the others read only up to a period's end, the
+    earliest date of a record that differs (nothing when any small input differs)."""
     if before is None or any(getattr(before, name) != getattr(now, name) for name in _SMALL):
-        return frozenset()
-    return frozenset(name for name in _RECORDS if getattr(before, name) == getattr(now, name))
+        return frozenset(), {}
+    equal = frozenset(name for name in _RECORDS if getattr(before, name) == getattr(now, name))
+    since = {name: day for name, attribute in READ_UNTIL_PERIOD_END.items() if name not in equal
+             and (day := _first_difference(getattr(before, name), getattr(now, name), attribute)) is not None}
+    return equal, since
+
+
+def _first_difference(before: tuple, now: tuple, attribute: str) -> dt.date | None:
+    """The earliest date (``attribute``) of a record in one collection and not in the other (by
+    identity: the row cache hands back the same record for an unchanged row), when the records in
+    both are in the same order in both; None when that cannot be said.
+
+    Then the records dated up to any day before it are the same records, in the same order, in both.
+    """
+    before_ids, now_ids = {id(r) for r in before}, {id(r) for r in now}
+    if len(before_ids) != len(before) or len(now_ids) != len(now):
+        return None
+    if [r for r in before if id(r) in now_ids] != [r for r in now if id(r) in before_ids]:
+        return None
+    days = [getattr(r, attribute) for r in before if id(r) not in now_ids]
+    days += [getattr(r, attribute) for r in now if id(r) not in before_ids]
+    return min(days, default=None)
 
 
 class ScoreReuse:
@@ -85,7 +112,8 @@ class ScoreReuse:
         with _lock:
             previous = _memos.get(key) if enabled else None
         self.previous = previous.results if previous is not None else {}
-        self.equal = _equal_collections(previous.base if previous is not None else None, base)
+        # Equal collections; of the others read only up to a period's end, the first day that differs.
+        self.equal, self.differs_from = _equal_collections(previous.base if previous is not None else None, base)
         # Equal surveys: IKU5 computed again (inspections changed) reuses the IKM of each kelurahan.
         self.known_ikm = previous.ikm if previous is not None and "surveys" in self.equal else {}
         # The sorted collections (``RecordIndex``) of equal collections too: IKU5 computed again
@@ -95,9 +123,11 @@ class ScoreReuse:
         self.previous_stored = previous.stored if previous is not None else {}
         self.computed = self.reused = 0
 
-    def _reusable(self, slot: tuple, code: str, rules: RuleSet, target: object) -> IndicatorScore | None:
+    def _reusable(self, slot: tuple, code: str, period: Period, rules: RuleSet,
+                  target: object) -> IndicatorScore | None:
         held = self.previous.get(slot)
-        if held is None or not all(name in self.equal for name in READS[code]):
+        if held is None or not all(name in self.equal or self.differs_from.get(name, dt.date.min) > period.end
+                                   for name in READS[code]):
             return None
         held_rules, held_target, score = held
         return score if held_rules == rules and held_target == target else None
@@ -108,7 +138,7 @@ class ScoreReuse:
         found: dict[str, IndicatorScore] = {}
         for code in CODES:
             slot = (period.label, kelurahan_id, code)
-            score = self._reusable(slot, code, rules, data.targets.get(code))
+            score = self._reusable(slot, code, period, rules, data.targets.get(code))
             if score is not None:
                 found[code] = score
         missing = [code for code in CODES if code not in found]
