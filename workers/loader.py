@@ -474,7 +474,7 @@ def _read_submissions(session: Session, kecamatan_id: int, years: list[int], tim
 
         if row_cache.supported(session):
             return row_cache.read_rows(session, kecamatan_id, years[0], years[-1], timezone)
-    return by_form(session.execute(submissions_query(kecamatan_id, years[0], years[-1], as_text)))
+    return by_form(session.execute(submissions_query(kecamatan_id, years[0], years[-1], as_text)).all())
 
 
 def load_kecamatan(session: Session, kecamatan_id: int, years: Iterable[int], timezone: str = DEFAULT_TIMEZONE,

@@ -144,7 +144,7 @@ def read_rows(session: Session, kecamatan_id: int, first_year: int, last_year: i
     query = submissions_query(kecamatan_id, first_year, last_year, ids_as_text=True)
     groups = _changed_since(session, query, held, tz) if held is not None else None
     if groups is None:
-        groups = _grouped(_kept(row, tz) for row in session.execute(query.add_columns(_xmin())))
+        groups = _grouped(_kept(row, tz) for row in session.execute(query.add_columns(_xmin())).all())
     with _lock:
         _cache[key] = _Held(groups, watermark)
         _cache.move_to_end(key)
@@ -193,7 +193,7 @@ def _changed_since(session: Session, query, held: _Held, tz: str) -> dict[str, _
             wanted.append(sid)
     if wanted:
         by_id = query.add_columns(_xmin()).where(t.c.id.in_([uuid.UUID(sid) for sid in wanted]))
-        fetched = dict(_kept(row, tz) for row in session.execute(by_id))
+        fetched = dict(_kept(row, tz) for row in session.execute(by_id).all())
         for sid in wanted:
             form, entry = held.form_of(sid), fetched.get(sid)
             if form is not None and (entry is None or entry[1][_FORM] != form):
