@@ -26,9 +26,11 @@ which never wrap; a transaction that wrote a row is either older than the waterm
 rows were read) or not (its rows are asked for again). Each statement runs under READ COMMITTED,
 so a row written again between the two statements is fetched at its newer version and kept with
 the ``xmin`` it was fetched with. When more than half of the held rows (and over 1,000) were
-written since (a selection not read for a long time; a write transaction left open anywhere in
-the cluster holds the watermark back), or on the first read of a selection, everything is read
-in full. SQLite has no such stamp (nor has a database before 0008): there every read is in full.
+written since (a selection not read for a long time — the other process of the pool did the
+recent recomputes —; a write transaction left open anywhere in the cluster holds the watermark
+back), the ``xmin`` of every row of the selection is compared instead (no JSON read) and again
+only new or changed rows are fetched; when most rows are, or on the first read of a selection,
+everything is read in full. SQLite has no such stamp (nor has a database before 0008): there every read is in full.
 
 The rows are held by form, and a form none of whose rows changed keeps the very same group
 object (``_Group``, its ``FormRows``): the loader keeps each record collection it built on it
@@ -60,6 +62,7 @@ MAX_ENTRIES = 32  # a city's kecamatan (30), current year
 # since the last read, one full read is cheaper than fetching them by id.
 _FULL_READ_SHARE = 0.5
 _FULL_READ_AT_LEAST = 1000
+_FETCH_AT_ONCE = 5000  # ids per fetch of changed rows
 
 _ID, _FORM, _DATA = 0, 1, 6
 _Entry = tuple[str, tuple, Item]  # (xmin, the row without its JSON document, its parsed item)
@@ -166,7 +169,9 @@ def _changed_since(session: Session, query, held: _Held, tz: str) -> dict[str, _
 
     One index scan over ``changed_xid`` finds those rows anywhere (a row may also have left the
     selection); only the ones in the selection that are new or have another ``xmin`` are fetched.
-    Only the forms with such a row get a new group.
+    Only the forms with such a row get a new group. A selection far behind (more rows written
+    since than the limit: a process that has not read it for a while) compares instead the
+    ``xmin`` of every row of the selection (:func:`_far_behind`).
     """
     t = Submission.__table__
     limit = max(_FULL_READ_AT_LEAST, int(len(held) * _FULL_READ_SHARE)) + 1
@@ -174,7 +179,36 @@ def _changed_since(session: Session, query, held: _Held, tz: str) -> dict[str, _
         select(cast(t.c.id, Text), _xmin(), case((query.whereclause, True), else_=False))
         .where(_CHANGED_XID >= held.watermark).limit(limit)).all()
     if len(changes) >= limit:
+        return _far_behind(session, query, held, tz)
+    gone, wanted = [], []
+    for sid, xmin, inside in changes:
+        form = held.form_of(sid)
+        if not inside:
+            if form is not None:
+                gone.append(sid)
+        elif form is None or held.groups[form].entries[sid][0] != xmin:
+            wanted.append(sid)
+    return _updated(session, query, held, tz, gone, wanted)
+
+
+def _far_behind(session: Session, query, held: _Held, tz: str) -> dict[str, _Group] | None:
+    """The held rows updated by comparing the ``xmin`` of every row of the selection (no JSON read);
+    None when most rows are new or changed (one full read is cheaper then)."""
+    t = Submission.__table__
+    now = dict(session.execute(select(cast(t.c.id, Text), _xmin()).where(query.whereclause)).all())
+    form_of = {sid: form for form, group in held.groups.items() for sid in group.entries}
+    wanted = [sid for sid, xmin in now.items()
+              if (form := form_of.get(sid)) is None or held.groups[form].entries[sid][0] != xmin]
+    if len(wanted) > len(now) * _FULL_READ_SHARE:
         return None
+    return _updated(session, query, held, tz, [sid for sid in form_of if sid not in now], wanted)
+
+
+def _updated(session: Session, query, held: _Held, tz: str, gone: list[str],
+             wanted: list[str]) -> dict[str, _Group]:
+    """The held groups without the rows ``gone`` (out of the selection) and with the rows ``wanted``
+    (new, or another ``xmin``) fetched again; a group no such row belongs to is the held one."""
+    t = Submission.__table__
     touched: dict[str, dict[str, _Entry]] = {}  # form → its entries, copied at its first change
 
     def entries(form: str) -> dict[str, _Entry]:
@@ -183,23 +217,19 @@ def _changed_since(session: Session, query, held: _Held, tz: str) -> dict[str, _
             touched[form] = dict(group.entries) if group is not None else {}
         return touched[form]
 
-    wanted = []
-    for sid, xmin, inside in changes:
-        form = held.form_of(sid)
-        if not inside:
-            if form is not None:
-                entries(form).pop(sid, None)
-        elif form is None or held.groups[form].entries[sid][0] != xmin:
-            wanted.append(sid)
-    if wanted:
-        by_id = query.add_columns(_xmin()).where(t.c.id.in_([uuid.UUID(sid) for sid in wanted]))
-        fetched = dict(_kept(row, tz) for row in session.execute(by_id).all())
-        for sid in wanted:
-            form, entry = held.form_of(sid), fetched.get(sid)
-            if form is not None and (entry is None or entry[1][_FORM] != form):
-                entries(form).pop(sid, None)  # written again since, out of the selection (or its form) now
-            if entry is not None:
-                entries(entry[1][_FORM])[sid] = entry
+    for sid in gone:
+        entries(held.form_of(sid)).pop(sid, None)
+    fetched: dict[str, _Entry] = {}
+    for start in range(0, len(wanted), _FETCH_AT_ONCE):
+        ids = [uuid.UUID(sid) for sid in wanted[start:start + _FETCH_AT_ONCE]]
+        rows = session.execute(query.add_columns(_xmin()).where(t.c.id.in_(ids))).all()
+        fetched.update(_kept(row, tz) for row in rows)
+    for sid in wanted:
+        form, entry = held.form_of(sid), fetched.get(sid)
+        if form is not None and (entry is None or entry[1][_FORM] != form):
+            entries(form).pop(sid, None)  # written again since, out of the selection (or its form) now
+        if entry is not None:
+            entries(entry[1][_FORM])[sid] = entry
     return {**held.groups, **{form: _Group.of(form_entries) for form, form_entries in touched.items()}}
 
 

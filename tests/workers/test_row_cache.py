@@ -275,3 +275,29 @@ def test_a_collection_whose_rows_did_not_change_is_the_one_built_last_time(app, 
         db.session.rollback()
         assert third.complaints is not second.complaints and third.complaints[0].followed_up is not None
         assert third.surveys is second.surveys and third.inspections is second.inspections
+
+
+def test_a_selection_far_behind_fetches_only_its_new_and_changed_rows(app, client, monkeypatch):
+    """More rows written since the last read than the changed-rows limit (the pool's other process did
+    the recent recomputes): every row's xmin is compared, only new or changed rows are fetched, and the
+    result is still a full read's."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return  # SQLite reads every row anew (no row cache)
+    row_cache.clear()
+    monkeypatch.setattr(row_cache, "_FULL_READ_AT_LEAST", 0)
+    far = []
+    monkeypatch.setattr(row_cache, "_far_behind", lambda *args, _real=row_cache._far_behind: far.append(
+        _real(*args)) or far[-1])
+    token, kec_id, kel1, rw1 = _camat_world(app)
+    first = [p.inspeksi(rw1, f"2026-01-{day:02d}T10:00:00+07:00") for day in range(1, 11)]
+    _sync(client, token, first)
+    with app.app_context():
+        before = _same_as_full(kec_id)
+    _sync(client, token, [p.inspeksi(rw1, f"2026-02-{day:02d}T10:00:00+07:00") for day in range(1, 6)])
+    with app.app_context():
+        _set(first[0]["id"], review_status="rejected")  # a changed row
+        _set(first[1]["id"], kecamatan_id=None)  # a row leaving the selection
+        after = _same_as_full(kec_id)
+    assert len(far) == 1 and far[0] is not None  # compared row by row, not read in full
+    assert first[0]["id"] not in after and first[1]["id"] not in after and len(after) == 13
+    assert all(after[item["id"]] is before[item["id"]] for item in first[2:])  # not fetched and parsed again
