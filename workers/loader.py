@@ -18,6 +18,11 @@ Every row a recompute needs comes from a handful of set-based queries (wilayah, 
 targets, rule sets, then one query over the kecamatan's submissions), never a query per row: the
 city benchmark recomputes 300,000 submissions.
 
+The rows are taken by form (``FormRows``) and each record collection of ``KecamatanData`` is built
+from its forms' rows alone (``_SOURCES``: the complaints with their follow-ups, the services with
+their completions); through the row cache, a collection whose rows and chains did not change is
+the one built last time (``_collection``).
+
 Period membership: a submission belongs to the period of its ``observed_at``'s local date; a
 complaint is *received* on its ``tanggal_terima``; a ``laporan-kelurahan`` belongs to its
 ``periode``. A service entry keeps its register times (``waktu_terima`` / ``waktu_selesai``),
@@ -27,8 +32,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Text, case, cast, or_, select
@@ -398,15 +405,76 @@ def _services(collected: _Collected) -> tuple[ServiceEntry, ...]:
     return tuple(out)
 
 
+@dataclass(eq=False)
+class FormRows:
+    """The rows of one form a recompute reads (``submissions_query``'s columns) and, when the row
+    cache kept them, their parsed items in the same order.
+
+    The row cache (``workers.row_cache``) hands back the SAME object, read after read, while no row
+    of its form changed; what is derived from it alone is kept on it (``derived``, by
+    :func:`_collection`) and dies with it.
+    """
+
+    rows: list[Any]
+    items: list[Item] | None = None
+    derived: dict[str, tuple] = field(default_factory=dict)
+
+    @cached_property
+    def linked(self) -> list[Any]:
+        """The rows with a chain link (``supersedes`` or ``superseded_by``): all ``resolve_chains`` reads."""
+        return [row for row in self.rows if row[7] is not None or row[8] is not None]
+
+
+def by_form(rows: Iterable[Any]) -> dict[str, FormRows]:
+    """Rows of ``submissions_query`` by form code, in their order."""
+    out: dict[str, list[Any]] = {}
+    for row in rows:
+        out.setdefault(row[1], []).append(row)
+    return {form: FormRows(form_rows) for form, form_rows in out.items()}
+
+
+# The forms each record collection is built from (a follow-up with the records it completes), and
+# how the collected rows become that collection.
+_SOURCES: dict[str, tuple[str, ...]] = {
+    "surveys": ("skm",), "complaints": ("pengaduan", "tindak-lanjut"), "services": ("layanan", "layanan-selesai"),
+    "inspections": ("inspeksi-rw",), "reports": ("laporan-kelurahan",),
+}
+_BUILD: dict[str, Callable[[_Collected], tuple]] = {
+    "surveys": lambda c: tuple(c.surveys), "complaints": _complaints, "services": _services,
+    "inspections": lambda c: tuple(c.inspections), "reports": lambda c: tuple(c.reports),
+}
+
+
+def _collection(name: str, parts: list[FormRows], current: Mapping[str, str | None],
+                tz: str) -> tuple[tuple, list[str]]:
+    """One record collection of ``KecamatanData`` and the warnings of its rows.
+
+    A collection reads only the rows of its forms and, of the chains, ``current``; so while the
+    row cache hands back the same rows of each of its forms and ``current`` is equal, it is the
+    collection built last time — kept on its first form's rows, and handed back as the same tuple
+    (which ``workers.result_memo`` then finds equal at the cost of an identity check).
+    """
+    primary, others = parts[0], tuple(parts[1:])
+    held = primary.derived.get(name)
+    if (held is not None and held[0] == tz and all(a is b for a, b in zip(held[1], others))
+            and held[2] == current):
+        return held[3], list(held[4])
+    items = None if any(part.items is None for part in parts) else chain.from_iterable(part.items for part in parts)
+    collected = _collect(chain.from_iterable(part.rows for part in parts), tz, current, items)
+    records = _BUILD[name](collected)
+    primary.derived[name] = (tz, others, current, records, tuple(collected.warnings))
+    return records, collected.warnings
+
+
 def _read_submissions(session: Session, kecamatan_id: int, years: list[int], timezone: str, as_text: bool,
-                      reuse_rows: bool) -> tuple[list[Any], list[Item] | None]:
-    """The rows of ``submissions_query`` and, when read through the row cache, their parsed items."""
+                      reuse_rows: bool) -> dict[str, FormRows]:
+    """The rows of ``submissions_query`` by form and, when read through the row cache, their parsed items."""
     if reuse_rows and as_text:
         from workers import row_cache  # it builds on this module
 
         if row_cache.supported(session):
             return row_cache.read_rows(session, kecamatan_id, years[0], years[-1], timezone)
-    return session.execute(submissions_query(kecamatan_id, years[0], years[-1], as_text)).all(), None
+    return by_form(session.execute(submissions_query(kecamatan_id, years[0], years[-1], as_text)).all())
 
 
 def load_kecamatan(session: Session, kecamatan_id: int, years: Iterable[int], timezone: str = DEFAULT_TIMEZONE,
@@ -428,17 +496,23 @@ def load_kecamatan(session: Session, kecamatan_id: int, years: Iterable[int], ti
     years = sorted(set(years))
     kecamatan, kelurahan = load_wilayah(session, kecamatan_id)
     as_text = session.get_bind().dialect.name == "postgresql"
-    rows, items = _read_submissions(session, kecamatan_id, years, timezone, as_text, reuse_rows)
-    collected = _collect(rows, timezone, resolve_chains(rows, session, as_text), items)
+    groups = _read_submissions(session, kecamatan_id, years, timezone, as_text, reuse_rows)
+    current = resolve_chains(list(chain.from_iterable(group.linked for group in groups.values())), session, as_text)
+    records: dict[str, tuple] = {}
+    warnings: list[str] = []
+    for name, forms in _SOURCES.items():
+        records[name], found = _collection(name, [groups.get(form) or FormRows([]) for form in forms],
+                                           current, timezone)
+        warnings.extend(found)
     base = KecamatanData(
         kecamatan_id=kecamatan.id, nama=kecamatan.nama, service_population=kecamatan.service_population,
         kelurahan=kelurahan,
-        surveys=tuple(collected.surveys),
-        complaints=_complaints(collected),
-        services=_services(collected),
+        surveys=records["surveys"],
+        complaints=records["complaints"],
+        services=records["services"],
         service_types=service_types if service_types is not None else load_service_types(session),
-        inspections=tuple(collected.inspections),
-        reports=tuple(collected.reports),
+        inspections=records["inspections"],
+        reports=records["reports"],
         holidays=holidays if holidays is not None else load_holidays(session),
         targets={},
         today=today or dt.datetime.now(zone(timezone)).date(),
@@ -449,5 +523,5 @@ def load_kecamatan(session: Session, kecamatan_id: int, years: Iterable[int], ti
         base=base,
         targets_by_year=load_targets(session, kecamatan_id, years),
         rule_sets=rule_sets if rule_sets is not None else load_rule_sets(session),
-        warnings=collected.warnings,
+        warnings=warnings,
     )

@@ -34,7 +34,7 @@ from server.models import IndicatorResult, Kecamatan, ScoreOutbox, ScoringSetAsi
 from server.scores import WHOLE_KECAMATAN
 from server.settings import settings
 from workers.result_memo import ScoreReuse, memo_key
-from workers.results import upsert_results
+from workers.results import stored_stamps, upsert_results, write_stamp
 from workers.loader import LoadedKecamatan, load_holidays, load_kecamatan, load_rule_sets, load_service_types
 from workers.scoring import compute_indicators, rules_for
 
@@ -121,6 +121,22 @@ def result_rows(loaded: LoadedKecamatan, years: Iterable[int], computed_at: dt.d
     return rows
 
 
+def store_results(session: Session, kecamatan_id: int, years: Sequence[int], rows: list[dict],
+                  reuse: ScoreReuse | None, computed_at: dt.datetime) -> int:
+    """Store a recompute's result rows; return how many it stores (written, or stored as they are).
+
+    With ``reuse``, only the rows that differ from the stored ones are written
+    (:meth:`ScoreReuse.to_write`, exact); without, every row.
+    """
+    if reuse is None:
+        return upsert_results(session, rows)
+    stamps = stored_stamps(session, kecamatan_id, (p.label for year in years for p in year_and_quarters(year)))
+    changed = reuse.to_write(rows, stamps)
+    upsert_results(session, changed)
+    reuse.stored_as(rows, changed, write_stamp(session, computed_at) if changed else None, stamps)
+    return len(rows)
+
+
 def current_year_of(today: dt.date | None = None, timezone: str | None = None) -> int:
     """This year in the deployment's timezone (or ``today``'s year when given)."""
     return (today or clock.today(timezone or settings().timezone)).year
@@ -156,8 +172,9 @@ def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequen
             return 0
         loaded = load_kecamatan(session, kecamatan_id, years, tz, **(catalogue or {}), reuse_rows=reuse_rows)
         reuse = ScoreReuse(memo_key(str(session.get_bind().url), kecamatan_id, years), loaded.base) if reuse_rows else None
-        rows = result_rows(loaded, years, dt.datetime.now(dt.timezone.utc), reuse)
-        written = upsert_results(session, rows)
+        computed_at = dt.datetime.now(dt.timezone.utc)
+        rows = result_rows(loaded, years, computed_at, reuse)
+        written = store_results(session, kecamatan_id, years, rows, reuse, computed_at)
         # A pair that was set aside after failures is healthy again.
         session.execute(delete(ScoringSetAside).where(ScoringSetAside.kecamatan_id == kecamatan_id,
                                                       ScoringSetAside.year.in_(years)))

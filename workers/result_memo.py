@@ -14,20 +14,37 @@ its results. The next recompute compares its freshly loaded inputs with them by 
 the frozen records: the row cache hands back the very same objects for unchanged rows, so this is
 mostly identity checks) and reuses a result only when every input it reads is equal; anything
 else — a differing collection, any differing small input, another rule set or target — computes it
-again. Because reuse needs equal inputs and the functions are pure, a reused result is the result
+again. Inspections and surveys are read only up to a period's end
+(``workers.scoring.indicators.READ_UNTIL_PERIOD_END``): when the records that differ between the
+two recomputes are all dated after a period's end, that period's inputs are equal and its results
+are reused too — a morning's inspections leave every closed quarter's IKU5/IKU6 as they were.
+Because reuse needs equal inputs and the functions are pure, a reused result is the result
 a full recompute computes (``tests/invariant`` checks it after every step). The same holds for
 the IKM of each kelurahan and period, which IKU5's K6 reads: with equal surveys it is taken from
 the previous recompute. Full recomputes (``flask recompute``, the nightly run) do not use the memo.
+
+The memo also knows what its previous recompute left stored: each result row with the stamp of
+its stored version (PostgreSQL's ``xmin`` and the row's ``computed_at``). After one sync most of a
+recompute's ~150 rows are equal to the stored ones, and writing them again (their JSON drill-downs
+encoded, sent, the rows rewritten) was a third of the recompute. :meth:`ScoreReuse.to_write` keeps
+a row out of the write only when the row stored NOW carries the stamp the memo noted — no other
+transaction wrote it since (another worker process, ``flask recompute``) — and the row the memo
+noted is equal to the new one, value for value and type for type (:func:`same`: ``1`` is not
+``1.0``, ``0.0`` is not ``-0.0``). Everything else is written, so the stored rows are always the
+rows this recompute computed. What the write leaves out keeps its ``computed_at``: the time its
+value was last computed as it is (a value that did not change is not rewritten). SQLite has no
+``xmin``: there every row is written.
 """
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
 from workers.scoring import IndicatorScore, KecamatanData, Period, RuleSet, compute_indicators
-from workers.scoring.indicators import CODES, READS
+from workers.scoring.indicators import CODES, READ_UNTIL_PERIOD_END, READS
 from workers.scoring.records import index_of
 
 MAX_ENTRIES = 32  # a city's kecamatan (30), current year
@@ -35,6 +52,9 @@ _RECORDS = frozenset(name for needs in READS.values() for name in needs)
 # Everything else of KecamatanData but the year's targets: compared as a whole (a new field is
 # covered without a change here).
 _SMALL = tuple(f.name for f in fields(KecamatanData) if f.name not in _RECORDS and f.name != "targets")
+# A stored result row: its key and its stamp (``xmin`` as text, ``computed_at``).
+RowKey = tuple[int, str, str]  # (kelurahan_id, period, code)
+Stamp = tuple[str, object]
 
 
 @dataclass
@@ -44,17 +64,41 @@ class _Memo:
     base: KecamatanData
     results: dict[tuple[str, int | None, str], tuple[RuleSet, object, IndicatorScore]] = field(default_factory=dict)
     ikm: dict[tuple, object] = field(default_factory=dict)  # IKM by (scope, period, bounds): IKU5's K6 reads it
+    indexes: dict[str, object] = field(default_factory=dict)  # RecordIndex.built(): sorted collections
+    stored: dict[RowKey, tuple[Stamp, dict]] = field(default_factory=dict)  # each row as left stored
 
 
 _memos: OrderedDict[tuple, _Memo] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _equal_collections(before: KecamatanData | None, now: KecamatanData) -> frozenset[str]:
-    """The record collections equal in both (none when any small input differs)."""
+def _equal_collections(before: KecamatanData | None,
+                       now: KecamatanData) -> tuple[frozenset[str], dict[str, dt.date]]:
+    """The record collections equal in both, and of the others read only up to a period's end, the
+    earliest date of a record that differs (nothing when any small input differs)."""
     if before is None or any(getattr(before, name) != getattr(now, name) for name in _SMALL):
-        return frozenset()
-    return frozenset(name for name in _RECORDS if getattr(before, name) == getattr(now, name))
+        return frozenset(), {}
+    equal = frozenset(name for name in _RECORDS if getattr(before, name) == getattr(now, name))
+    since = {name: day for name, attribute in READ_UNTIL_PERIOD_END.items() if name not in equal
+             and (day := _first_difference(getattr(before, name), getattr(now, name), attribute)) is not None}
+    return equal, since
+
+
+def _first_difference(before: tuple, now: tuple, attribute: str) -> dt.date | None:
+    """The earliest date (``attribute``) of a record in one collection and not in the other (by
+    identity: the row cache hands back the same record for an unchanged row), when the records in
+    both are in the same order in both; None when that cannot be said.
+
+    Then the records dated up to any day before it are the same records, in the same order, in both.
+    """
+    before_ids, now_ids = {id(r) for r in before}, {id(r) for r in now}
+    if len(before_ids) != len(before) or len(now_ids) != len(now):
+        return None
+    if [r for r in before if id(r) in now_ids] != [r for r in now if id(r) in before_ids]:
+        return None
+    days = [getattr(r, attribute) for r in before if id(r) not in now_ids]
+    days += [getattr(r, attribute) for r in now if id(r) not in before_ids]
+    return min(days, default=None)
 
 
 class ScoreReuse:
@@ -68,15 +112,22 @@ class ScoreReuse:
         with _lock:
             previous = _memos.get(key) if enabled else None
         self.previous = previous.results if previous is not None else {}
-        self.equal = _equal_collections(previous.base if previous is not None else None, base)
+        # Equal collections; of the others read only up to a period's end, the first day that differs.
+        self.equal, self.differs_from = _equal_collections(previous.base if previous is not None else None, base)
         # Equal surveys: IKU5 computed again (inspections changed) reuses the IKM of each kelurahan.
         self.known_ikm = previous.ikm if previous is not None and "surveys" in self.equal else {}
-        self.memo = _Memo(base, ikm=dict(self.known_ikm))
+        # The sorted collections (``RecordIndex``) of equal collections too: IKU5 computed again
+        # reads the surveys' and reports' indexes, which need not be sorted again.
+        indexes = {name: index for name, index in previous.indexes.items() if name in self.equal} if previous else {}
+        self.memo = _Memo(base, ikm=dict(self.known_ikm), indexes=indexes)
+        self.previous_stored = previous.stored if previous is not None else {}
         self.computed = self.reused = 0
 
-    def _reusable(self, slot: tuple, code: str, rules: RuleSet, target: object) -> IndicatorScore | None:
+    def _reusable(self, slot: tuple, code: str, period: Period, rules: RuleSet,
+                  target: object) -> IndicatorScore | None:
         held = self.previous.get(slot)
-        if held is None or not all(name in self.equal for name in READS[code]):
+        if held is None or not all(name in self.equal or self.differs_from.get(name, dt.date.min) > period.end
+                                   for name in READS[code]):
             return None
         held_rules, held_target, score = held
         return score if held_rules == rules and held_target == target else None
@@ -87,20 +138,49 @@ class ScoreReuse:
         found: dict[str, IndicatorScore] = {}
         for code in CODES:
             slot = (period.label, kelurahan_id, code)
-            score = self._reusable(slot, code, rules, data.targets.get(code))
+            score = self._reusable(slot, code, period, rules, data.targets.get(code))
             if score is not None:
                 found[code] = score
         missing = [code for code in CODES if code not in found]
         if missing:
             index = index_of(data)
             index.adopt_ikm(self.known_ikm)
+            index.adopt(self.memo.indexes)  # every year's data of a recompute shares its collections
             found.update(zip(missing, compute_indicators(data, period, rules, kelurahan_id, codes=missing)))
             self.memo.ikm.update(index.known_ikm())
+            self.memo.indexes.update(index.built())
         self.computed += len(missing)
         self.reused += len(CODES) - len(missing)
         for code in CODES:
             self.memo.results[(period.label, kelurahan_id, code)] = (rules, data.targets.get(code), found[code])
         return [found[code] for code in CODES]
+
+    def to_write(self, rows: Sequence[dict], stamps: Mapping[RowKey, Stamp] | None) -> list[dict]:
+        """The result rows that differ from the stored ones: all but those stored as the memo left them.
+
+        :param stamps: the stamp of each stored row of the recompute's periods, read under its lock
+            (``workers.results.stored_stamps``); None (SQLite): every row.
+        """
+        if stamps is None:
+            return list(rows)
+        out = []
+        for row in rows:
+            key = (row["kelurahan_id"], row["period"], row["code"])
+            held = self.previous_stored.get(key)
+            if held is None or stamps.get(key) != held[0] or not same_row(held[1], row):
+                out.append(row)
+        return out
+
+    def stored_as(self, rows: Sequence[dict], written: Sequence[dict], stamp: Stamp | None,
+                  stamps: Mapping[RowKey, Stamp] | None) -> None:
+        """Note what the recompute leaves stored: ``written`` with ``stamp`` (its transaction's), the
+        other ``rows`` as they were (``stamps``). Nothing without stamps (SQLite)."""
+        if stamps is None or (written and stamp is None):
+            return
+        fresh = {id(row) for row in written}
+        for row in rows:
+            key = (row["kelurahan_id"], row["period"], row["code"])
+            self.memo.stored[key] = (stamp if id(row) in fresh else stamps[key], row)
 
     def keep(self) -> None:
         """Remember this recompute's inputs and results for the next one (after its commit)."""
@@ -111,6 +191,24 @@ class ScoreReuse:
             _memos.move_to_end(self.key)
             while len(_memos) > MAX_ENTRIES:
                 _memos.popitem(last=False)
+
+
+def same(a: object, b: object) -> bool:
+    """True when ``a`` and ``b`` are the same value to store: equal, and with the same ``repr`` —
+    for the plain values of a result row that means the same types all the way down (``1`` is not
+    ``1.0`` nor ``True``, ``0.0`` is not ``-0.0``; a float's repr is its exact value), and the same
+    key order. Dicts are compared key by key, so values shared with the other row (a reused result's
+    drill-down) cost an identity check each."""
+    if a is b:
+        return True
+    if type(a) is dict and type(b) is dict:
+        return list(a) == list(b) and all(same(a[key], b[key]) for key in a)
+    return a == b and repr(a) == repr(b)
+
+
+def same_row(before: dict, now: dict) -> bool:
+    """The same result row, ``computed_at`` aside."""
+    return before.keys() == now.keys() and all(same(before[c], now[c]) for c in now if c != "computed_at")
 
 
 def memo_key(database: str, kecamatan_id: int, years: Iterable[int]) -> tuple:

@@ -6,9 +6,10 @@ so two concurrent recomputes leave one row each. The readers live in ``server/sc
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import case
+from sqlalchemy import case, literal_column, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,27 @@ from server.models import IndicatorResult
 _RESULT_COLUMNS = ("kecamatan_id", "kelurahan_id", "period", "code", "name", "value", "numerator", "denominator",
                    "target", "capaian", "unit", "mutu", "rule_version", "details", "computed_at")
 _UPDATED_COLUMNS = [c for c in _RESULT_COLUMNS if c not in ("kecamatan_id", "kelurahan_id", "period", "code")]
+
+
+def stored_stamps(session: Session, kecamatan_id: int,
+                  periods: Iterable[str]) -> dict[tuple[int, str, str], tuple[str, dt.datetime]] | None:
+    """The stamp of each stored row of these periods of the kecamatan, by (kelurahan_id, period, code):
+    its ``xmin`` (the transaction that wrote this version) and its ``computed_at``. None off PostgreSQL."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    t = IndicatorResult.__table__
+    rows = session.execute(select(t.c.kelurahan_id, t.c.period, t.c.code, literal_column("xmin::text"),
+                                  t.c.computed_at)
+                           .where(t.c.kecamatan_id == kecamatan_id, t.c.period.in_(sorted(set(periods)))))
+    return {(kel, period, code): (xmin, computed_at) for kel, period, code, xmin, computed_at in rows}
+
+
+def write_stamp(session: Session, computed_at: dt.datetime) -> tuple[str, dt.datetime] | None:
+    """The stamp rows this transaction writes with ``computed_at`` carry (its xid as ``xmin`` shows
+    it: the low 32 bits); None off PostgreSQL."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return str(int(session.scalar(text("SELECT txid_current()"))) % 2 ** 32), computed_at
 
 
 def _insert(session: Session, table):

@@ -13,7 +13,11 @@ kelurahan, every IKU's value, numerator, denominator, target, capaian and mutu, 
 kelurahan's K1–K7 verdicts:
 
 - **stored** — ``GET /api/v1/indicators`` (and ``/indicators/criteria``), what the workers stored;
-- **recompute** — what ``flask --app server recompute`` then writes;
+- **recompute** — what ``flask --app server recompute`` then writes (at every other check: a
+  recompute writes every row, after which the workers' next recompute writes every row too — they
+  write only rows they know stored as they are, ``workers.result_memo`` — so the checks between
+  leave the stored rows as the workers alone left them and compare them with naive, which every
+  recompute equals);
 - **naive** — ``tests/invariant/naive.py`` over the stored rows.
 
 A mismatch is reported per period, scope, IKU and field with all three values, marked *stale*
@@ -238,13 +242,15 @@ class LifeOfARecord:
         stored = self.stack.read_indicators(self.kec)
         stored_criteria = self.stack.read_criteria(self.kec)
         t2 = time.monotonic()
-        try:
-            self.stack.recompute()
-        except AssertionError as err:
-            pytest.fail(f"after step '{step}': {err}\n\n{self.history()}", pytrace=False)
+        full = self.checks % 2 == 0  # else the stored rows stay as the workers left them (docstring)
+        if full:
+            try:
+                self.stack.recompute()
+            except AssertionError as err:
+                pytest.fail(f"after step '{step}': {err}\n\n{self.history()}", pytrace=False)
         t3 = time.monotonic()
-        recomputed = self.stack.read_recomputed(self.kec)
-        recomputed_criteria = self.stack.read_recomputed_criteria(self.kec)
+        recomputed = self.stack.read_recomputed(self.kec) if full else stored
+        recomputed_criteria = self.stack.read_recomputed_criteria(self.kec) if full else stored_criteria
         t4 = time.monotonic()
         expected = self.stack.naive_results(self.kec)
         t5 = time.monotonic()
@@ -256,7 +262,9 @@ class LifeOfARecord:
         if not lines:
             return
         report = (f"after step '{step}' of kecamatan {self.kec.nama}, stored / recompute / naive disagree "
-                  f"[stale = stored≠recompute; semantics = recompute≠naive]:\n" + "\n".join(lines))
+                  f"[stale = stored≠recompute; semantics = recompute≠naive]"
+                  f"{'' if full else ' (no recompute at this check: recompute shows the stored rows)'}:\n"
+                  + "\n".join(lines))
         if SURVEY:  # exploration: note what this step changed, go on
             new = [line for line in lines if line not in self.seen]
             self.seen.update(lines)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import Text, func, literal_column, select, update
 
 from server.extensions import db
 from server.models import IndicatorResult, RuleSetVersion, Submission, Target
@@ -155,6 +155,21 @@ def test_only_the_iku_whose_inputs_changed_are_computed_again(app, client):
         rows = result_rows(kept, [2026], None, reuse)
         assert reuse.computed == 5 * 3 * 2 and reuse.reused == 5 * 3 * 4  # IKU5 and IKU6 read inspections
         assert rows == result_rows(full, [2026], None)
+        reuse.keep()
+    # Inspections and surveys are read up to a period's end: records dated in May change nothing of Q1.
+    _sync(client, token, [p.inspeksi(rw1, "2026-05-10T10:00:00+07:00"),
+                          p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[1], "2026-05-11T09:00:00+07:00")])
+    with app.app_context():
+        kept = load_kecamatan(db.session, kec_id, [2026], "Asia/Jakarta", reuse_rows=True)
+        full = load_kecamatan(db.session, kec_id, [2026], "Asia/Jakarta")
+        db.session.rollback()
+        reuse = ScoreReuse(memo_key("test", kec_id, [2026]), kept.base)
+        rows = result_rows(kept, [2026], None, reuse)
+        # Q2–Q4 and the year × 3 scopes × IKU1, IKU5, IKU6 (SQLite reads every record anew: which
+        # records differ is known by identity, so there every period of them is computed again)
+        postgres = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+        assert reuse.computed == (4 if postgres else 5) * 3 * 3
+        assert rows == result_rows(full, [2026], None)
 
 
 def test_a_write_committed_after_a_read_that_began_before_it_is_read_next_time(app, client):
@@ -177,3 +192,112 @@ def test_a_write_committed_after_a_read_that_began_before_it_is_read_next_time(a
                 assert survey["id"] in _same_as_full(kec_id)
             other.commit()
         assert survey["id"] not in _same_as_full(kec_id)
+
+
+def _computed(kec_id: int) -> list[tuple]:
+    """What a full recompute of 2026 would store now (computed here, nothing written), as ``_stored`` reads it."""
+    rows = result_rows(load_kecamatan(db.session, kec_id, [2026], "Asia/Jakarta"), [2026], None)
+    db.session.rollback()
+    return sorted((r["kecamatan_id"], r["kelurahan_id"], r["period"], r["code"], r["value"], r["numerator"],
+                   r["denominator"], r["target"], r["capaian"], r["mutu"], r["rule_version"],
+                   json.dumps(r["details"], sort_keys=True)) for r in rows)
+
+
+def _rewritten(kec_id: int) -> int:
+    """How many result rows of the kecamatan the last committed transaction that wrote any wrote."""
+    count = db.session.scalar(select(func.count()).select_from(IndicatorResult).where(
+        IndicatorResult.kecamatan_id == kec_id,
+        literal_column("xmin::text") == select(func.max(literal_column("xmin::text::bigint"))).where(
+            IndicatorResult.kecamatan_id == kec_id).scalar_subquery().cast(Text)))
+    db.session.rollback()
+    return count
+
+
+def test_a_stale_mark_recompute_writes_only_the_rows_that_changed(app, client):
+    """Only the result rows that differ from the stored ones are written, and what is stored is still
+    field for field what a full recompute computes — also when another process wrote the rows in
+    between (here a full recompute) and the inputs went back to what this process saw before."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return  # SQLite: every row is written (no xmin to know a stored row by); the test above covers it
+    row_cache.clear()
+    result_memo.clear()
+    token, kec_id, kel1, rw1 = _camat_world(app)
+    later = p.inspeksi(rw1, "2026-02-10T10:00:00+07:00", baik=True)
+    _sync(client, token, [p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[0]), p.inspeksi(rw1, "2026-01-10T10:00:00+07:00")])
+    with app.app_context():
+        assert recompute_kecamatan_years(db.session, kec_id, [2026], reuse_rows=True) == 90
+        assert _rewritten(kec_id) == 90 and _stored() == _computed(kec_id)
+        assert recompute_kecamatan_years(db.session, kec_id, [2026], reuse_rows=True) == 90  # nothing changed
+        assert _rewritten(kec_id) == 90 and _stored() == _computed(kec_id)  # … so nothing was written
+    _sync(client, token, [later])
+    with app.app_context():
+        recompute_kecamatan_years(db.session, kec_id, [2026], reuse_rows=True)
+        assert 0 < _rewritten(kec_id) < 30 and _stored() == _computed(kec_id)  # IKU5/IKU6 of Q1 and the year
+        before = _stored()
+        _set(later["id"], review_status="rejected")
+        recompute_kecamatan_years(db.session, kec_id, [2026])  # another process writes every row …
+        _set(later["id"], review_status="accepted")  # … then the inputs are back to what this process last saw
+        assert _stored() != before
+        recompute_kecamatan_years(db.session, kec_id, [2026], reuse_rows=True)
+        assert _stored() == before == _computed(kec_id)
+
+
+def test_same_is_equal_and_of_the_same_type_all_the_way_down():
+    assert result_memo.same({"a": [1, 2.5, "x"], "b": {"c": None}}, {"a": [1, 2.5, "x"], "b": {"c": None}})
+    for a, b in ((1, 1.0), (1, True), (0.0, -0.0), ([1], [1.0]), ({"a": 1, "b": 2}, {"b": 2, "a": 1}),
+                 ({"a": [0.0]}, {"a": [-0.0]}), (float("nan"), float("nan")), (None, 0), ("1", 1)):
+        assert not result_memo.same(a, b), (a, b)
+
+
+def test_a_collection_whose_rows_did_not_change_is_the_one_built_last_time(app, client):
+    """PostgreSQL: after new inspections only the inspections are built again; the other collections
+    come back as the same tuples (so the result memo finds them equal by identity)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return  # SQLite reads every row anew (no row cache)
+    row_cache.clear()
+    token, kec_id, kel1, rw1 = _camat_world(app)
+    complaint = p.pengaduan({"kelurahan_id": kel1}, "2026-02-03T10:00:00+07:00")
+    _sync(client, token, [p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[0]), complaint,
+                          p.inspeksi(rw1, "2026-02-01T10:00:00+07:00")])
+    with app.app_context():
+        first = load_kecamatan(db.session, kec_id, [2026], "Asia/Jakarta", reuse_rows=True).base
+        db.session.rollback()
+    _sync(client, token, [p.inspeksi(rw1, "2026-03-01T10:00:00+07:00")])
+    with app.app_context():
+        second = load_kecamatan(db.session, kec_id, [2026], "Asia/Jakarta", reuse_rows=True).base
+        db.session.rollback()
+        assert second.surveys is first.surveys and second.complaints is first.complaints
+        assert second.services is first.services and second.reports is first.reports
+        assert len(second.inspections) == 2 and second.inspections[0] is first.inspections[0]
+    _sync(client, token, [p.tindak_lanjut(complaint["id"], "2026-02-05")])  # a follow-up: the complaints again
+    with app.app_context():
+        third = load_kecamatan(db.session, kec_id, [2026], "Asia/Jakarta", reuse_rows=True).base
+        db.session.rollback()
+        assert third.complaints is not second.complaints and third.complaints[0].followed_up is not None
+        assert third.surveys is second.surveys and third.inspections is second.inspections
+
+
+def test_a_selection_far_behind_fetches_only_its_new_and_changed_rows(app, client, monkeypatch):
+    """More rows written since the last read than the changed-rows limit (the pool's other process did
+    the recent recomputes): every row's xmin is compared, only new or changed rows are fetched, and the
+    result is still a full read's."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return  # SQLite reads every row anew (no row cache)
+    row_cache.clear()
+    monkeypatch.setattr(row_cache, "_FULL_READ_AT_LEAST", 0)
+    far = []
+    monkeypatch.setattr(row_cache, "_far_behind", lambda *args, _real=row_cache._far_behind: far.append(
+        _real(*args)) or far[-1])
+    token, kec_id, kel1, rw1 = _camat_world(app)
+    first = [p.inspeksi(rw1, f"2026-01-{day:02d}T10:00:00+07:00") for day in range(1, 11)]
+    _sync(client, token, first)
+    with app.app_context():
+        before = _same_as_full(kec_id)
+    _sync(client, token, [p.inspeksi(rw1, f"2026-02-{day:02d}T10:00:00+07:00") for day in range(1, 6)])
+    with app.app_context():
+        _set(first[0]["id"], review_status="rejected")  # a changed row
+        _set(first[1]["id"], kecamatan_id=None)  # a row leaving the selection
+        after = _same_as_full(kec_id)
+    assert len(far) == 1 and far[0] is not None  # compared row by row, not read in full
+    assert first[0]["id"] not in after and first[1]["id"] not in after and len(after) == 13
+    assert all(after[item["id"]] is before[item["id"]] for item in first[2:])  # not fetched and parsed again

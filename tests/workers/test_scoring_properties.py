@@ -21,6 +21,7 @@ from workers.scoring import (
     Survey,
     compute_indicators,
 )
+from workers.scoring.indicators import READ_UNTIL_PERIOD_END
 from workers.scoring.rounding import percentage
 
 KELURAHAN = (
@@ -177,3 +178,21 @@ def test_year_counts_are_the_sum_of_its_quarters(data: KecamatanData) -> None:
     assert year["IKU2"].numerator >= sum(q["IKU2"].numerator for q in quarters)
     # IKU6 "now" for the year is the end of Q4
     assert year["IKU6"].details["rw"] == quarters[3]["IKU6"].details["rw"]
+
+
+@SETTINGS
+@given(kecamatan_data, st.sampled_from(PERIODS), st.lists(inspections, max_size=6), st.lists(surveys, max_size=6))
+def test_records_dated_after_a_period_change_none_of_its_results(data: KecamatanData, period: Period,
+                                                                 more_inspections, more_surveys) -> None:
+    """READ_UNTIL_PERIOD_END, which workers.result_memo relies on: inspections and surveys observed after
+    a period's end (any day, any RW or unit) leave every result of the period as it was."""
+    assert set(READ_UNTIL_PERIOD_END) == {"inspections", "surveys"}
+
+    def after(record):
+        return replace(record, observed=period.end + timedelta(days=1 + record.observed.toordinal() % 500))
+
+    later = replace(data, inspections=(*data.inspections, *map(after, more_inspections)),
+                    surveys=(*data.surveys, *map(after, more_surveys)))
+    for kelurahan_id in UNIT_IDS:
+        assert (compute_indicators(later, period, DEFAULT_RULES, kelurahan_id)
+                == compute_indicators(data, period, DEFAULT_RULES, kelurahan_id))

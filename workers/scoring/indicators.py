@@ -34,6 +34,12 @@ READS: dict[str, tuple[str, ...]] = {
     "IKU5": ("reports", "inspections", "surveys"),
     "IKU6": ("inspections",),
 }
+# The collections that every IKU reading them reads only up to the period's end — by this date of
+# each record (inspections: the latest on or before the period's end and the baseline, IKU5 and
+# IKU6; surveys: those within the period, IKU1 and IKU5's K6). So a record dated after a period's
+# end changes none of that period's results. ``workers.result_memo`` relies on it;
+# ``tests/workers/test_scoring_properties.py`` checks it.
+READ_UNTIL_PERIOD_END: dict[str, str] = {"inspections": "observed", "surveys": "observed"}
 NAMES: dict[str, str] = {i.code: i.name for i in CATALOGUE}
 UNITS: dict[str, str] = {i.code: i.unit for i in CATALOGUE}
 # Why a value is "no data" (value and capaian null): never 0 % and never "target missed".

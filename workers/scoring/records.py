@@ -31,6 +31,9 @@ Record = TypeVar("Record")
 ALL = "*"  # the scope key of "every record of the kecamatan", whatever its unit
 ScopeKey = int | None | str
 _CACHE_SIZE = 4
+# The record collections of ``KecamatanData`` that ``RecordIndex`` indexes, each under its own name
+# and from that collection alone (``built`` / ``adopt``).
+COLLECTIONS = ("surveys", "complaints", "services", "inspections", "reports")
 
 
 class DatedRecords(Generic[Record]):
@@ -112,6 +115,17 @@ class RecordIndex:
     def reports_of(self, kelurahan_id: int) -> list[KelurahanReport]:
         """Every report of a kelurahan (the latest of each quarter), whatever its period."""
         return self.reports.get(kelurahan_id, [])
+
+    def built(self) -> dict[str, object]:
+        """The collection indexes built so far, by collection name (for :meth:`adopt`)."""
+        return {name: self.__dict__[name] for name in COLLECTIONS if name in self.__dict__}
+
+    def adopt(self, built: dict[str, object]) -> None:
+        """Take collection indexes another index built (``built``) over an EQUAL collection: each is
+        a function of its own collection alone, so it is the index this one would build."""
+        for name, index in built.items():
+            if name in COLLECTIONS:
+                self.__dict__.setdefault(name, index)
 
     def known_ikm(self) -> dict[tuple, IkmScore]:
         """The IKM scores computed so far, by (scope, period, grading bounds)."""
