@@ -34,7 +34,7 @@ from server.models import IndicatorResult, Kecamatan, ScoreOutbox, ScoringSetAsi
 from server.scores import WHOLE_KECAMATAN
 from server.settings import settings
 from workers.result_memo import ScoreReuse, memo_key
-from workers.results import stored_stamps, upsert_results, write_stamp
+from workers.results import stored_stamps, touch_computed_at, upsert_results, write_stamp
 from workers.loader import LoadedKecamatan, load_holidays, load_kecamatan, load_rule_sets, load_service_types
 from workers.scoring import compute_indicators, rules_for
 
@@ -126,13 +126,20 @@ def store_results(session: Session, kecamatan_id: int, years: Sequence[int], row
     """Store a recompute's result rows; return how many it stores (written, or stored as they are).
 
     With ``reuse``, only the rows that differ from the stored ones are written
-    (:meth:`ScoreReuse.to_write`, exact); without, every row.
+    (:meth:`ScoreReuse.to_write`, exact); without, every row. Either way every row of the
+    recomputed periods ends with ``computed_at`` = this recompute (the API's and the dashboard's
+    "computed at" keeps meaning "the last recompute that covered it", not "the last change"): the
+    unchanged rows get it from one UPDATE of that column alone.
     """
     if reuse is None:
         return upsert_results(session, rows)
-    stamps = stored_stamps(session, kecamatan_id, (p.label for year in years for p in year_and_quarters(year)))
+    periods = sorted({p.label for year in years for p in year_and_quarters(year)})
+    stamps = stored_stamps(session, kecamatan_id, periods)
     changed = reuse.to_write(rows, stamps)
     upsert_results(session, changed)
+    if stamps is not None and len(changed) < len(rows):
+        touch_computed_at(session, kecamatan_id, periods, computed_at)
+        changed = rows  # every row of the periods now carries this transaction's stamp
     reuse.stored_as(rows, changed, write_stamp(session, computed_at) if changed else None, stamps)
     return len(rows)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import case, literal_column, select, text
+from sqlalchemy import case, literal_column, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,14 @@ def write_stamp(session: Session, computed_at: dt.datetime) -> tuple[str, dt.dat
     if session.get_bind().dialect.name != "postgresql":
         return None
     return str(int(session.scalar(text("SELECT txid_current()"))) % 2 ** 32), computed_at
+
+
+def touch_computed_at(session: Session, kecamatan_id: int, periods: Iterable[str], computed_at: dt.datetime) -> None:
+    """Stamp every stored row of these periods of the kecamatan as computed at ``computed_at`` (that
+    column alone: the drill-down documents stay where they are)."""
+    t = IndicatorResult.__table__
+    session.execute(update(t).where(t.c.kecamatan_id == kecamatan_id, t.c.period.in_(sorted(set(periods))))
+                    .values(computed_at=computed_at))
 
 
 def _insert(session: Session, table):
