@@ -126,9 +126,8 @@ def item(rng: random.Random, rw_ids: list[int]) -> dict:
 
 # -- the Procfile's processes -----------------------------------------------------------------------
 
-def postgres_cpu_seconds() -> float:
-    """User + system CPU of every running PostgreSQL process (backends, WAL writer, ...), from /proc."""
-    total = 0
+def _process_stats():
+    """(command name, stat fields after it) of every running process, from /proc."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -136,10 +135,12 @@ def postgres_cpu_seconds() -> float:
             stat = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        if stat[stat.index("(") + 1:stat.rindex(")")] == "postgres":
-            fields = stat[stat.rindex(")") + 2:].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / CLK_TCK
+        yield stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+
+
+def postgres_cpu_seconds() -> float:
+    """User + system CPU of every running PostgreSQL process (backends, WAL writer, ...), from /proc."""
+    return sum(int(fields[11]) + int(fields[12]) for name, fields in _process_stats() if name == "postgres") / CLK_TCK
 
 
 def machine_ticks() -> tuple[int, int]:
@@ -169,17 +170,8 @@ class Processes:
     def cpu_seconds(self, name: str) -> float:
         """User + system CPU of every process in the group (children included), from /proc."""
         pgid = self.procs[name].pid
-        total = 0
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[2]) == pgid:  # field 5 of stat: the process group
-                total += int(fields[11]) + int(fields[12])  # utime, stime
+        # field 5 of stat: the process group; fields 14 and 15: utime, stime
+        total = sum(int(fields[11]) + int(fields[12]) for _, fields in _process_stats() if int(fields[2]) == pgid)
         return total / CLK_TCK
 
     def stop(self) -> None:

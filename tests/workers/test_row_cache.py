@@ -136,6 +136,15 @@ def _commit(row) -> None:
     db.session.commit()
 
 
+def _scored_with_reuse(kec_id: int) -> tuple[ScoreReuse, list[dict], list[dict]]:
+    """The result rows of 2026 as a stale-mark recompute computes them (with its reuse), and as a full one does."""
+    kept = load_kecamatan(db.session, kec_id, [2026], "Asia/Jakarta", reuse_rows=True)
+    full = load_kecamatan(db.session, kec_id, [2026], "Asia/Jakarta")
+    db.session.rollback()
+    reuse = ScoreReuse(memo_key("test", kec_id, [2026]), kept.base)
+    return reuse, result_rows(kept, [2026], None, reuse), result_rows(full, [2026], None)
+
+
 def test_only_the_iku_whose_inputs_changed_are_computed_again(app, client):
     result_memo.clear()
     token, kec_id, kel1, rw1 = _camat_world(app)
@@ -148,28 +157,20 @@ def test_only_the_iku_whose_inputs_changed_are_computed_again(app, client):
         assert reuse.reused == 0 and reuse.computed == 5 * 3 * 6  # 5 periods × (kecamatan + 2 kelurahan) × 6
     _sync(client, token, [p.inspeksi(rw1, "2026-02-10T10:00:00+07:00", baik=False)])
     with app.app_context():
-        kept = load_kecamatan(db.session, kec_id, [2026], "Asia/Jakarta", reuse_rows=True)
-        full = load_kecamatan(db.session, kec_id, [2026], "Asia/Jakarta")
-        db.session.rollback()
-        reuse = ScoreReuse(memo_key("test", kec_id, [2026]), kept.base)
-        rows = result_rows(kept, [2026], None, reuse)
+        reuse, rows, full = _scored_with_reuse(kec_id)
         assert reuse.computed == 5 * 3 * 2 and reuse.reused == 5 * 3 * 4  # IKU5 and IKU6 read inspections
-        assert rows == result_rows(full, [2026], None)
+        assert rows == full
         reuse.keep()
     # Inspections and surveys are read up to a period's end: records dated in May change nothing of Q1.
     _sync(client, token, [p.inspeksi(rw1, "2026-05-10T10:00:00+07:00"),
                           p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[1], "2026-05-11T09:00:00+07:00")])
     with app.app_context():
-        kept = load_kecamatan(db.session, kec_id, [2026], "Asia/Jakarta", reuse_rows=True)
-        full = load_kecamatan(db.session, kec_id, [2026], "Asia/Jakarta")
-        db.session.rollback()
-        reuse = ScoreReuse(memo_key("test", kec_id, [2026]), kept.base)
-        rows = result_rows(kept, [2026], None, reuse)
+        reuse, rows, full = _scored_with_reuse(kec_id)
         # Q2–Q4 and the year × 3 scopes × IKU1, IKU5, IKU6 (SQLite reads every record anew: which
         # records differ is known by identity, so there every period of them is computed again)
         postgres = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
         assert reuse.computed == (4 if postgres else 5) * 3 * 3
-        assert rows == result_rows(full, [2026], None)
+        assert rows == full
 
 
 def test_a_write_committed_after_a_read_that_began_before_it_is_read_next_time(app, client):
