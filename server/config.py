@@ -100,8 +100,6 @@ class Config:
     # ANOTHER process may go unseen here (this process's own changes apply at once); 0 turns one off.
     # A revoked token, a deactivated user or a changed scope (SIKK_TOKEN_CACHE_SECONDS) …
     TOKEN_CACHE_SECONDS = float(os.environ.get("SIKK_TOKEN_CACHE_SECONDS", "0"))
-    # … a kecamatan's "records wait for review" setting (SIKK_REVIEW_CACHE_SECONDS) …
-    REVIEW_CACHE_SECONDS = float(os.environ.get("SIKK_REVIEW_CACHE_SECONDS", "0"))
     # … and where an RW, kelurahan or kecamatan is (SIKK_WILAYAH_CACHE_SECONDS).
     WILAYAH_CACHE_SECONDS = float(os.environ.get("SIKK_WILAYAH_CACHE_SECONDS", "60"))
     PWA_DIST = os.environ.get("SIKK_PWA_DIST", str(Path(__file__).resolve().parent.parent / "pwa" / "dist"))

@@ -1,4 +1,4 @@
-"""Per-process caches of rows that rarely change, read on every sync: verified tokens, wilayah, review settings.
+"""Per-process caches of rows that rarely change, read on every sync: verified tokens and wilayah.
 
 Why: on a loaded machine every round trip to the database costs a context switch, and a one-item
 sync used to pay eight of them, most to re-read rows that had not changed since the last request.
@@ -29,8 +29,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 # The tables whose rows some cache holds; a write to any of them empties every cache.
-WATCHED_TABLES = frozenset({"users", "user_scopes", "device_tokens", "rw", "kelurahan", "kecamatan",
-                            "review_settings"})
+WATCHED_TABLES = frozenset({"users", "user_scopes", "device_tokens", "rw", "kelurahan", "kecamatan"})
 # Past this many entries a cache is emptied (entries are small; this only bounds a flood of misses).
 _MAX_ENTRIES = 20_000
 

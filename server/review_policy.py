@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import current_app
 from sqlalchemy import select, tuple_
 
-from server import local_cache
 from server.extensions import db
 from server.models import ReviewSetting
 from server.models._types import utcnow
@@ -34,35 +32,11 @@ def waiting_forms(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
 
 
 def set_initial_state(rows: list[dict]) -> None:
-    """Give new submission rows (dicts about to be inserted, already ``pending``) their flag, in place.
-
-    With REVIEW_CACHE_SECONDS > 0 (default 0: always read) the settings are kept per process: a setting
-    changed by another process applies to records synced at most that long after; one changed
-    through this process applies at once (server.local_cache).
-    """
-    waiting = _waiting_by_kecamatan({r["kecamatan_id"] for r in rows if r["kecamatan_id"] is not None})
+    """Give new submission rows (dicts about to be inserted, already ``pending``) their flag, in place
+    (one query). The embedded SQLite path; on PostgreSQL the sync's INSERT reads the setting itself."""
+    waiting = waiting_forms((row["kecamatan_id"], row["form_code"]) for row in rows)
     for row in rows:
-        row["needs_acceptance"] = row["form_code"] in waiting.get(row["kecamatan_id"], ())
-
-
-def _waiting_by_kecamatan(kecamatan_ids: set[int]) -> dict[int, frozenset[str]]:
-    """kecamatan_id → the form codes whose records wait for review there (cached; one query for the misses)."""
-    cache = local_cache.cache_of(current_app, "review_settings")
-    found = {k: cache.get(k) for k in kecamatan_ids}
-    missing = sorted(k for k, forms in found.items() if forms is None)
-    if missing:
-        generation = local_cache.generation()
-        rows = db.session.execute(select(ReviewSetting.kecamatan_id, ReviewSetting.form_code)
-                                  .where(ReviewSetting.kecamatan_id.in_(missing),
-                                         ReviewSetting.wait_for_review.is_(True))).tuples()
-        read: dict[int, set[str]] = {k: set() for k in missing}
-        for kecamatan_id, form_code in rows:
-            read[kecamatan_id].add(form_code)
-        ttl = current_app.config.get("REVIEW_CACHE_SECONDS", 0)
-        for kecamatan_id, forms in read.items():
-            found[kecamatan_id] = frozenset(forms)
-            cache.put(kecamatan_id, found[kecamatan_id], ttl, generation)
-    return found
+        row["needs_acceptance"] = (row["kecamatan_id"], row["form_code"]) in waiting
 
 
 def settings_of(kecamatan_id: int) -> dict[str, bool]:

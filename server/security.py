@@ -183,6 +183,13 @@ class _Verified:
     kelurahan_ids: tuple[int, ...]
     token_id: int
 
+    @functools.cached_property
+    def guard(self) -> token_guard.TokenGuard:
+        """What a guarded write must find unchanged for this verification to still hold (built once)."""
+        columns = self.user_columns
+        return token_guard.TokenGuard(self.token_id, columns["session_version"], columns["password_hash"],
+                                      columns["role"], columns["kecamatan_id"], self.kelurahan_ids)
+
 
 # The user's mapped attributes and their columns: the token query reads them as plain columns (no
 # ORM entity to build per request; the request's User is made from them by _known_row).
@@ -227,10 +234,7 @@ def _bearer_user() -> tuple[User, int, Scope] | None:
         ttl = token_guard.CACHE_SECONDS if guarded else current_app.config["TOKEN_CACHE_SECONDS"]
         cache.put(digest, verified, ttl, generation)
     elif guarded:
-        columns = verified.user_columns
-        g.token_guard = token_guard.TokenGuard(verified.token_id, columns["session_version"],
-                                               columns["password_hash"], columns["role"],
-                                               columns["kecamatan_id"], verified.kelurahan_ids)
+        g.token_guard = verified.guard
     # A guarded write reads only the user's columns (role, id, kecamatan): no ORM row to build.
     user = SimpleNamespace(**verified.user_columns) if guarded else _known_row(User, verified.user_columns)
     ids = verified.kelurahan_ids

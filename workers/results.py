@@ -43,9 +43,11 @@ def write_stamp(session: Session, computed_at: dt.datetime) -> tuple[str, dt.dat
 
 def touch_computed_at(session: Session, kecamatan_id: int, periods: Iterable[str], computed_at: dt.datetime) -> None:
     """Stamp every stored row of these periods of the kecamatan as computed at ``computed_at`` (that
-    column alone: the drill-down documents stay where they are)."""
+    column alone: the drill-down documents stay where they are; rows already carrying it — just
+    written by the same recompute — are not written again)."""
     t = IndicatorResult.__table__
-    session.execute(update(t).where(t.c.kecamatan_id == kecamatan_id, t.c.period.in_(sorted(set(periods))))
+    session.execute(update(t).where(t.c.kecamatan_id == kecamatan_id, t.c.period.in_(sorted(set(periods))),
+                                    t.c.computed_at.is_distinct_from(computed_at))
                     .values(computed_at=computed_at))
 
 
