@@ -54,7 +54,13 @@ from workers.scoring import Kelurahan as KelurahanIn
 from workers.scoring import ServiceType as ServiceTypeIn
 from workers.scoring.chains import Version, current_versions
 
-SCORED_FORMS = ("skm", "pengaduan", "tindak-lanjut", "layanan", "layanan-selesai", "inspeksi-rw", "laporan-kelurahan")
+# The forms each record collection of KecamatanData is built from (a follow-up with the records it
+# completes); together, every form the scoring reads.
+_SOURCES: dict[str, tuple[str, ...]] = {
+    "surveys": ("skm",), "complaints": ("pengaduan", "tindak-lanjut"), "services": ("layanan", "layanan-selesai"),
+    "inspections": ("inspeksi-rw",), "reports": ("laporan-kelurahan",),
+}
+SCORED_FORMS = tuple(form for forms in _SOURCES.values() for form in forms)
 # Forms read whatever their year: the latest inspection before a baseline may be years old, and a
 # follow-up may be recorded long after its record.
 _ANY_EARLIER_YEAR = ("inspeksi-rw", "tindak-lanjut", "layanan-selesai")
@@ -433,12 +439,7 @@ def by_form(rows: Iterable[Any]) -> dict[str, FormRows]:
     return {form: FormRows(form_rows) for form, form_rows in out.items()}
 
 
-# The forms each record collection is built from (a follow-up with the records it completes), and
-# how the collected rows become that collection.
-_SOURCES: dict[str, tuple[str, ...]] = {
-    "surveys": ("skm",), "complaints": ("pengaduan", "tindak-lanjut"), "services": ("layanan", "layanan-selesai"),
-    "inspections": ("inspeksi-rw",), "reports": ("laporan-kelurahan",),
-}
+# How the collected rows of each record collection's forms (_SOURCES) become that collection.
 _BUILD: dict[str, Callable[[_Collected], tuple]] = {
     "surveys": lambda c: tuple(c.surveys), "complaints": _complaints, "services": _services,
     "inspections": lambda c: tuple(c.inspections), "reports": lambda c: tuple(c.reports),

@@ -31,9 +31,9 @@ a row out of the write only when the row stored NOW carries the stamp the memo n
 transaction wrote it since (another worker process, ``flask recompute``) — and the row the memo
 noted is equal to the new one, value for value and type for type (:func:`same`: ``1`` is not
 ``1.0``, ``0.0`` is not ``-0.0``). Everything else is written, so the stored rows are always the
-rows this recompute computed. What the write leaves out keeps its ``computed_at``: the time its
-value was last computed as it is (a value that did not change is not rewritten). SQLite has no
-``xmin``: there every row is written.
+rows this recompute computed. What the write leaves out still gets this recompute's ``computed_at``
+(one UPDATE of that column alone, ``workers.recompute.store_results``), so "computed at" keeps
+meaning the last recompute that covered the row. SQLite has no ``xmin``: there every row is written.
 """
 from __future__ import annotations
 
