@@ -60,7 +60,7 @@ def main() -> None:
                          headers=headers)
             conn.getresponse().read()
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--subprocesses", "--format", args.format,
+        spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--subprocesses", "--nonblocking", "--format", args.format,
                                 "-r", "200", "-o", str(args.out), "--pid", str(procs.procs["web"].pid)])
         time.sleep(2)
         began = time.perf_counter()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, Uuid, and_, false, or_
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, Uuid, and_, false, or_, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -19,6 +19,11 @@ class Submission(db.Model):
         Index("ix_submissions_scope", "kecamatan_id", "form_code", "period_year"),
         Index("ix_submissions_received", "received_at", "id"),
         Index("ix_submissions_reviewed", "user_id", "reviewed_at"),  # the officer's review feed
+        # Most rows neither refer nor replace: these index only the rows that do (migration 0010).
+        Index("ix_submissions_ref", "ref", postgresql_where=text("ref IS NOT NULL"),
+              sqlite_where=text("ref IS NOT NULL")),
+        Index("ix_submissions_supersedes", "supersedes", postgresql_where=text("supersedes IS NOT NULL"),
+              sqlite_where=text("supersedes IS NOT NULL")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -29,8 +34,8 @@ class Submission(db.Model):
     kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id"))
     kelurahan_id: Mapped[int | None] = mapped_column(ForeignKey("kelurahan.id"), index=True)
     rw_id: Mapped[int | None] = mapped_column(ForeignKey("rw.id"), index=True)
-    ref: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
-    supersedes: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    ref: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    supersedes: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # The period the record belongs to (observed_at's local date; laporan-kelurahan: its `periode`).
     period_year: Mapped[int] = mapped_column(Integer)
