@@ -21,6 +21,7 @@ from sqlalchemy import and_, exists, select
 
 from server.extensions import db
 from server.forms.catalogue import registry
+from server.forms.validate import photo_fields
 from server.models import AttachmentLink, AttachmentUpload, Submission
 from server.security import Scope
 
@@ -30,20 +31,24 @@ def link_created(rows: Iterable[dict]) -> None:
 
     :param rows: the inserted submission rows (``id``, ``form_code``, ``form_version``, ``data``).
     """
-    links = set()
+    links = []
     for row in rows:
         form = registry.form(row["form_code"], row["form_version"])
         data = row.get("data")
-        if form is None or not isinstance(data, dict):
-            continue
-        for field in form.definition.get("fields", ()):
-            value = data.get(field["key"]) if field.get("type") == "photo" else None
-            for sha in value if isinstance(value, list) else ():
-                if isinstance(sha, str) and len(sha) == 64:
-                    links.add((row["id"], sha, field["key"]))
-    if links:
+        if form is not None and isinstance(data, dict):
+            links += [(row["id"], key, sha) for key, sha in photo_fields(form.definition, data)]
+    link_photos(links)
+
+
+def link_photos(links: Iterable[tuple[uuid.UUID, str, str]]) -> None:
+    """Store (submission id, photo field key, photo hash) links; only well-formed hashes link anything.
+
+    The sync passes the photo fields it read while checking its items (one walk of each item).
+    """
+    found = {(sid, sha, key) for sid, key, sha in links if isinstance(sha, str) and len(sha) == 64}
+    if found:
         db.session.execute(AttachmentLink.__table__.insert(),
-                           [{"submission_id": s, "sha256": h, "field_key": k} for s, h, k in sorted(links)])
+                           [{"submission_id": s, "sha256": h, "field_key": k} for s, h, k in sorted(found)])
 
 
 def record_upload(sha256: str, user_id: int) -> None:

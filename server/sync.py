@@ -30,7 +30,7 @@ from server.chains import touched_pairs
 from server.dialect import upsertable_insert
 from server.extensions import db
 from server.forms.catalogue import registry
-from server.forms.validate import parse_date, parse_datetime, photo_hashes
+from server.forms.validate import parse_date, parse_datetime, photo_fields
 from server.models import RW, Attachment, Kecamatan, Kelurahan, Submission, User, UserScope
 from server.models._types import utcnow
 from server.periods import affected_years, record_period
@@ -58,6 +58,7 @@ class _Item:
     subject_key: tuple[str, int] | None = None
     ref_pending: bool = False
     photos: list[str] = field(default_factory=list)
+    photo_fields: list[tuple[str, str]] = field(default_factory=list)  # (field key, hash) in field order
     years: Iterable[int] = ()
     ref_form: str | None = None  # the form a follow-up must refer to (its definition's ``ref_form``)
     kelurahan_codes: list[str] | None = None  # a form assigned to some kelurahan only
@@ -274,7 +275,8 @@ def _new_row(batch: _Batch, it: _Item, raw: dict, definition: dict, observed: dt
     code, version, data = raw["form"], raw["form_version"], raw.get("data")
     year, quarter = record_period(code, observed, data, batch.tz)
     it.years = affected_years(code, observed, data, batch.tz, own_year=year)  # the years whose scores it can change
-    it.photos = photo_hashes(definition, data)
+    it.photo_fields = photo_fields(definition, data)
+    it.photos = [sha for _key, sha in it.photo_fields]
     it.ref_form, it.kelurahan_codes = definition.get("ref_form"), definition.get("kelurahan")
     return {
         "id": it.id, "form_code": code, "form_version": version, "subject_type": "ref",
@@ -376,7 +378,8 @@ def _insert_new(to_insert: dict[uuid.UUID, _Item],
     marked = pairs if created else set()
     if marked:
         jobs.remember_stale(db.session, marked)
-    attachment_links.link_created(to_insert[sid].row for sid in sorted(created))  # who may see its photos
+    attachment_links.link_photos((sid, key, sha) for sid in created  # who may see its photos
+                                 for key, sha in to_insert[sid].photo_fields)
     return created, marked
 
 

@@ -78,15 +78,20 @@ def _choice_values(field: dict, service_types: Collection[str] | None) -> Collec
     return [c["value"] for c in field.get("choices") or ()]
 
 
-def photo_hashes(definition: dict, data: dict) -> list[str]:
-    """Return the photo hashes a (valid) submission names, in field order."""
-    found: list[str] = []
+def photo_fields(definition: dict, data: dict) -> list[tuple[str, str]]:
+    """Return (field key, photo hash) of every photo a (valid) submission names, in field order."""
+    found: list[tuple[str, str]] = []
     for field in definition["fields"]:
         if field["type"] == "photo":
             value = data.get(field["key"])
             if isinstance(value, list):
-                found.extend(v for v in value if isinstance(v, str))
+                found.extend((field["key"], v) for v in value if isinstance(v, str))
     return found
+
+
+def photo_hashes(definition: dict, data: dict) -> list[str]:
+    """Return the photo hashes a (valid) submission names, in field order."""
+    return [sha for _key, sha in photo_fields(definition, data)]
 
 
 def _check(field: dict, value: Any, service_types: Collection[str] | None, today: dt.date | None = None) -> str | None:
