@@ -394,8 +394,9 @@ def _pg_insert_sql(columns: tuple[str, ...], guarded: bool) -> str:
     keeps it prepared for every batch size, and the driver dumps one value instead of an array per
     column. ``needs_acceptance`` is the form's "records wait for review" setting of the row's
     kecamatan, read by the same statement. ``guarded``: the token guard's condition comes first
-    (its parameters before the rows); the statement then inserts nothing unless it holds, and
-    answers one NULL id when it does not.
+    (its parameters before the rows); the statement then inserts nothing unless it holds. It answers
+    ONE row: whether the guard held, and the ids it created — NULL when it created every row (the
+    usual batch: no id to send back and parse), an array (maybe empty) otherwise.
     """
     sql = _PG_SQL.get((columns, guarded))
     if sql is None:
@@ -406,7 +407,7 @@ def _pg_insert_sql(columns: tuple[str, ...], guarded: bool) -> str:
         # Table and column names come from the model; every value is a parameter.
         guard_cte = f"token_ok AS (SELECT {token_guard.CONDITION_SQL} AS ok), " if guarded else ""
         only_if = " WHERE (SELECT ok FROM token_ok)" if guarded else ""
-        refused = " UNION ALL SELECT NULL FROM token_ok WHERE NOT ok" if guarded else ""
+        held = "(SELECT ok FROM token_ok)" if guarded else "TRUE"
         sql = (f"WITH {guard_cte}"  # nosec B608
                f"incoming AS (SELECT * FROM jsonb_populate_recordset(NULL::{_table.name}, %s){only_if}), "
                f"created_rows AS (INSERT INTO {_table.name} ({names}, needs_acceptance) "
@@ -416,7 +417,8 @@ def _pg_insert_sql(columns: tuple[str, ...], guarded: bool) -> str:
                f"stale_outbox AS (INSERT INTO {jobs.OUTBOX_TABLE} (kecamatan_id, year, created_at) "
                "SELECT kecamatan_id, year, %s FROM unnest(%s::integer[], %s::integer[]) "
                "AS stale_pairs (kecamatan_id, year) WHERE EXISTS (SELECT 1 FROM created_rows)) "
-               f"SELECT id FROM created_rows{refused}")
+               # One row: did the guard hold, and the created ids unless every row was created.
+               f"SELECT {held}, CASE WHEN count(*) < %s THEN coalesce(array_agg(id), '{{}}') END FROM created_rows")
         sql = _PG_SQL.setdefault((columns, guarded), sql)
     return sql
 
@@ -453,12 +455,13 @@ def _pg_insert_with_outbox(rows: list[dict], pairs: list[tuple[int, int]],
     params = guard.params() if guard is not None else []
     params += [Jsonb(rows, dumps=_dump_rows), utcnow(),
                [kecamatan_id for kecamatan_id, _ in pairs], [year for _, year in pairs]]
+    params.append(len(rows))
     with _driver_cursor() as cursor:
         cursor.execute(_pg_insert_sql(columns, guard is not None), params)
-        created = {r[0] for r in cursor.fetchall()}
-    if None in created:
+        held, some_created = cursor.fetchone()
+    if not held:
         raise token_guard.TokenChanged()
-    return created
+    return {row["id"] for row in rows} if some_created is None else set(some_created)
 
 
 @contextlib.contextmanager
