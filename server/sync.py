@@ -137,22 +137,48 @@ def _query_places(rw_ids: set[int], kelurahan_ids: set[int], kecamatan_ids: set[
 
 # -- helpers ---------------------------------------------------------------------------------------
 
-def content_hash(item: dict, observed: dt.datetime, ref: uuid.UUID | None, supersedes: uuid.UUID | None) -> str:
+def content_hash(item: dict, observed: dt.datetime, ref: uuid.UUID | None, supersedes: uuid.UUID | None,
+                 finite: bool = False) -> str:
     """The SHA-256 of the item's canonical JSON (what `duplicate` versus `conflict` compares).
 
     Spelling that does not change the meaning is normalised first: the instant of `observed_at`
     (``Z`` = ``+00:00``), the case of UUIDs, the order of keys.
+
+    :param finite: the caller vouches that the item holds no NaN or infinity (its data passed a
+        check that refuses them): see :func:`canonical_json`.
     """
     canonical = {
         "form": item["form"], "form_version": item["form_version"], "subject": item.get("subject"),
         "ref": str(ref) if ref else None, "supersedes": str(supersedes) if supersedes else None,
         "observed_at": observed.astimezone(dt.timezone.utc).isoformat(), "data": item["data"],
     }
-    return hashlib.sha256(_canonical_json(canonical).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(canonical, finite)).hexdigest()
 
 
 # The canonical JSON of content_hash (built once: json.dumps with options builds an encoder per call).
 _canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def canonical_json(document: Any, finite: bool = False) -> bytes:
+    """``json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` in UTF-8.
+
+    The stored hashes of every submission are of these exact bytes, so they may never change. With
+    ``finite`` orjson writes them, ten times faster, wherever it writes the same bytes: the same
+    escapes, key order and numbers, except numbers below 1e-4 (``1e-05`` against ``0.00001``) —
+    any output holding ``e-`` or ``0.0000`` is written again by the standard library, as is what
+    orjson refuses (integers beyond 64 bits, lone surrogates). NaN and infinity, which orjson
+    writes as ``null``, cannot be seen in its output: hence ``finite``, the caller's word that
+    there are none (tests/server/test_canonical_json.py holds both writers to the same bytes).
+    """
+    if finite:
+        try:
+            out = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            pass
+        else:
+            if b"e-" not in out and b"0.0000" not in out:
+                return out
+    return _canonical_json(document).encode()
 
 
 def _mark_stale(pairs: set[tuple[int, int]]) -> None:
@@ -284,7 +310,8 @@ def _new_row(batch: _Batch, it: _Item, raw: dict, definition: dict, observed: dt
         "ref": ref_id, "supersedes": sup_id,
         "observed_at": observed.astimezone(dt.timezone.utc),
         "period_year": year, "period_quarter": quarter, "received_at": batch.now, "data": data,
-        "content_hash": content_hash(raw, observed, ref_id, sup_id), "user_id": batch.scope.user.id,
+        "content_hash": content_hash(raw, observed, ref_id, sup_id, finite=definition.get("source") != "xlsform"),
+        "user_id": batch.scope.user.id,
         "device_token_id": batch.device_token_id,
         "review_status": "pending", "review_reason": None, "reviewed_by": None, "reviewed_at": None,
         "superseded_by": None,
