@@ -16,6 +16,11 @@ from .model import Inspection, Period
 from .rules import RuleSet
 
 
+def _order(inspection: Inspection) -> tuple[date, str]:
+    """An RW's inspections in time order; of one day's, by id (so the latest never depends on input order)."""
+    return inspection.observed, inspection.id
+
+
 class InspectionIndex:
     """The inspections of every RW, sorted, to answer "latest inspection on or before a date"."""
 
@@ -26,11 +31,41 @@ class InspectionIndex:
         for inspection in inspections:
             by_rw.setdefault(inspection.rw_id, []).append(inspection)
         for rows in by_rw.values():
-            rows.sort(key=lambda i: (i.observed, i.id))
+            rows.sort(key=_order)
         self._by_rw: Mapping[int, list[Inspection]] = by_rw
         # The observed days in the same order, so both questions are a bisection: an RW inspected
         # every day for years costs no more per question than one inspected once.
         self._days: Mapping[int, list[date]] = {rw_id: [i.observed for i in rows] for rw_id, rows in by_rw.items()}
+
+    def updated(self, removed: Iterable[Inspection], added: Iterable[Inspection]) -> InspectionIndex:
+        """A copy without ``removed`` and with ``added``: only the lists of the RW they belong to are
+        copied, each record found and placed by bisection (not every inspection sorted again).
+
+        :raise ValueError: an inspection to remove is not here.
+        """
+        new = object.__new__(InspectionIndex)
+        by_rw, days = dict(self._by_rw), dict(self._days)
+        copied: set[int] = set()
+
+        def lists(rw_id: int) -> tuple[list[Inspection], list[date]]:
+            if rw_id not in copied:
+                copied.add(rw_id)
+                by_rw[rw_id], days[rw_id] = list(by_rw.get(rw_id, ())), list(days.get(rw_id, ()))
+            return by_rw[rw_id], days[rw_id]
+
+        for inspection in removed:
+            rows, observed = lists(inspection.rw_id)
+            position = bisect_left(rows, _order(inspection), key=_order)
+            if position == len(rows) or rows[position] != inspection:
+                raise ValueError("not indexed here")
+            del rows[position], observed[position]
+        for inspection in added:
+            rows, observed = lists(inspection.rw_id)
+            position = bisect_right(rows, _order(inspection), key=_order)
+            rows.insert(position, inspection)
+            observed.insert(position, inspection.observed)
+        new._by_rw, new._days = by_rw, days
+        return new
 
     def any_within(self, rw_ids: Iterable[int], start: date, end: date) -> bool:
         """True when any of the RW has an inspection observed within ``start``..``end``."""
