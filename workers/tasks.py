@@ -100,9 +100,8 @@ def _max_share() -> float:
 
 
 def _min_interval() -> float:
-    """``SCORING_MIN_INTERVAL_SECONDS`` (server/config.py; env ``SIKK_SCORING_MIN_INTERVAL_SECONDS``), 0 to 5 s."""
-    value = current_app.config.get("SCORING_MIN_INTERVAL_SECONDS", DEFAULT_MIN_INTERVAL_SECONDS)
-    return min(5.0, max(0.0, float(value)))
+    """``SCORING_MIN_INTERVAL_SECONDS`` (server/config.py; env ``SIKK_SCORING_MIN_INTERVAL_SECONDS``); 0: off."""
+    return max(0.0, float(current_app.config.get("SCORING_MIN_INTERVAL_SECONDS", DEFAULT_MIN_INTERVAL_SECONDS)))
 
 
 def _set_aside(kecamatan_id: int, year: int, err: BaseException, attempts: int, up_to_id: int) -> None:
