@@ -179,7 +179,8 @@ def _parse_record(sid: str, form: str, kel_id: int | None, rw_id: int | None, ob
         return ("inspeksi-rw", Inspection(
             sid, rw_id, local_day(observed_at, tz), data.get("kebun_toga") is True,
             str(data.get("pengelolaan_sampah", "")), str(data.get("status_kumuh", "")),
-            data.get("lembaga_aktif") is True, _int(data.get("kejadian_kriminal")), _int(data.get("konflik_sosial"))))
+            data.get("lembaga_aktif") is True, _int(data.get("kejadian_kriminal")), _int(data.get("konflik_sosial")),
+            aware_utc(observed_at), aware_utc(received_at)))
     if form == "laporan-kelurahan":
         try:
             period = Period.parse(str(data.get("periode", "")))

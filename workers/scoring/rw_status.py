@@ -1,8 +1,10 @@
 """RW status at a date (shared by IKU6 and the kelurahan criteria K3–K5).
 
-An RW's state at a date is its latest inspection observed on or before that date (ties on the same
-day broken by the larger id, so the answer never depends on input order). An RW with no inspection
-yet has no state and is not *Baik*.
+An RW's state at a date is its latest inspection observed on or before that date: of the inspections
+of one local day, the one observed last (then the one received last, then the larger id, so the
+answer never depends on input order) — "latest" as SPEC §2 says it, which an RW inspected twice on
+one day (a burst of rounds, a correction) makes matter. An RW with no inspection yet has no state
+and is not *Baik*.
 """
 from __future__ import annotations
 
@@ -16,9 +18,14 @@ from .model import Inspection, Period
 from .rules import RuleSet
 
 
-def _order(inspection: Inspection) -> tuple[date, str]:
-    """An RW's inspections in time order; of one day's, by id (so the latest never depends on input order)."""
-    return inspection.observed, inspection.id
+def _instant(moment) -> float:
+    return moment.timestamp() if moment is not None else float("-inf")
+
+
+def _order(inspection: Inspection) -> tuple[date, float, float, str]:
+    """An RW's inspections in time order: by local day, then observed instant, received instant, id."""
+    return (inspection.observed, _instant(inspection.observed_at), _instant(inspection.received_at),
+            inspection.id)
 
 
 class InspectionIndex:
@@ -76,8 +83,8 @@ class InspectionIndex:
         return False
 
     def latest(self, rw_id: int, on_or_before: date) -> Inspection | None:
-        """The RW's latest inspection observed on or before ``on_or_before`` (of one day's, the
-        largest id), or None."""
+        """The RW's latest inspection observed on or before ``on_or_before`` (of one day's, the one
+        observed last: ``_order``), or None."""
         days = self._days.get(rw_id)
         if not days:
             return None
