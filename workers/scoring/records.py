@@ -57,14 +57,15 @@ class DatedRecords(Generic[Record]):
     """Records sorted by a local date (then by ``tie``, when given), to cut out the ones of a period by
     bisection."""
 
-    __slots__ = ("_days", "_records", "_key")
+    __slots__ = ("_days", "_records", "_keys", "_key")
 
     def __init__(self, records: Iterable[Record], day_of: Callable[[Record], date],
                  tie: Callable[[Record], str] | None = None) -> None:
         self._key: Callable[[Record], tuple] = ((lambda r: (day_of(r), tie(r))) if tie is not None
                                                  else (lambda r: (day_of(r),)))
         pairs = sorted(((self._key(r), r) for r in records), key=lambda pair: pair[0])
-        self._days = [key[0] for key, _record in pairs]
+        self._keys = [key for key, _record in pairs]  # to place a record by bisection (``updated``)
+        self._days = [key[0] for key in self._keys]
         self._records = [record for _key, record in pairs]
 
     def within(self, period: Period) -> list[Record]:
@@ -77,17 +78,18 @@ class DatedRecords(Generic[Record]):
         :raise ValueError: a record to remove is not here.
         """
         new = object.__new__(DatedRecords)
-        new._key, new._days, new._records = self._key, list(self._days), list(self._records)
+        new._key, new._keys, new._days, new._records = self._key, list(self._keys), list(self._days), list(self._records)
         for record in removed:
-            position = bisect_left(new._records, self._key(record), key=self._key)
+            position = bisect_left(new._keys, self._key(record))
             if position == len(new._records) or new._records[position] != record:
                 raise ValueError("not indexed here")
-            del new._records[position], new._days[position]
+            del new._records[position], new._days[position], new._keys[position]
         for record in added:
             key = self._key(record)
-            position = bisect_right(new._records, key, key=self._key)
+            position = bisect_right(new._keys, key)
             new._records.insert(position, record)
             new._days.insert(position, key[0])
+            new._keys.insert(position, key)
         return new
 
 

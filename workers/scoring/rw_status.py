@@ -9,7 +9,7 @@ and is not *Baik*.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -31,18 +31,21 @@ def _order(inspection: Inspection) -> tuple[date, float, float, str]:
 class InspectionIndex:
     """The inspections of every RW, sorted, to answer "latest inspection on or before a date"."""
 
-    __slots__ = ("_by_rw", "_days")
+    __slots__ = ("_by_rw", "_days", "_keys")
 
     def __init__(self, inspections: Iterable[Inspection]) -> None:
-        by_rw: dict[int, list[Inspection]] = {}
+        by_rw: dict[int, list[tuple[tuple, Inspection]]] = {}
         for inspection in inspections:
-            by_rw.setdefault(inspection.rw_id, []).append(inspection)
+            by_rw.setdefault(inspection.rw_id, []).append((_order(inspection), inspection))
         for rows in by_rw.values():
-            rows.sort(key=_order)
-        self._by_rw: Mapping[int, list[Inspection]] = by_rw
+            rows.sort(key=lambda pair: pair[0])
+        self._by_rw: dict[int, list[Inspection]] = {rw_id: [i for _key, i in rows] for rw_id, rows in by_rw.items()}
         # The observed days in the same order, so both questions are a bisection: an RW inspected
         # every day for years costs no more per question than one inspected once.
-        self._days: Mapping[int, list[date]] = {rw_id: [i.observed for i in rows] for rw_id, rows in by_rw.items()}
+        self._days: dict[int, list[date]] = {rw_id: [i.observed for i in rows] for rw_id, rows in self._by_rw.items()}
+        # And the sort keys (``_order``), so that an update places a record by bisection over them
+        # without computing the key of every record it passes.
+        self._keys: dict[int, list[tuple]] = {rw_id: [key for key, _i in rows] for rw_id, rows in by_rw.items()}
 
     def updated(self, removed: Iterable[Inspection], added: Iterable[Inspection]) -> InspectionIndex:
         """A copy without ``removed`` and with ``added``: only the lists of the RW they belong to are
@@ -51,27 +54,29 @@ class InspectionIndex:
         :raise ValueError: an inspection to remove is not here.
         """
         new = object.__new__(InspectionIndex)
-        by_rw, days = dict(self._by_rw), dict(self._days)
+        new._by_rw, new._days, new._keys = dict(self._by_rw), dict(self._days), dict(self._keys)
         copied: set[int] = set()
 
-        def lists(rw_id: int) -> tuple[list[Inspection], list[date]]:
+        def lists(rw_id: int) -> tuple[list[Inspection], list[date], list[tuple]]:
             if rw_id not in copied:
                 copied.add(rw_id)
-                by_rw[rw_id], days[rw_id] = list(by_rw.get(rw_id, ())), list(days.get(rw_id, ()))
-            return by_rw[rw_id], days[rw_id]
+                for lists_of in (new._by_rw, new._days, new._keys):
+                    lists_of[rw_id] = list(lists_of.get(rw_id, ()))
+            return new._by_rw[rw_id], new._days[rw_id], new._keys[rw_id]
 
         for inspection in removed:
-            rows, observed = lists(inspection.rw_id)
-            position = bisect_left(rows, _order(inspection), key=_order)
+            rows, observed, keys = lists(inspection.rw_id)
+            position = bisect_left(keys, _order(inspection))
             if position == len(rows) or rows[position] != inspection:
                 raise ValueError("not indexed here")
-            del rows[position], observed[position]
+            del rows[position], observed[position], keys[position]
         for inspection in added:
-            rows, observed = lists(inspection.rw_id)
-            position = bisect_right(rows, _order(inspection), key=_order)
+            rows, observed, keys = lists(inspection.rw_id)
+            key = _order(inspection)
+            position = bisect_right(keys, key)
             rows.insert(position, inspection)
             observed.insert(position, inspection.observed)
-        new._by_rw, new._days = by_rw, days
+            keys.insert(position, key)
         return new
 
     def any_within(self, rw_ids: Iterable[int], start: date, end: date) -> bool:
