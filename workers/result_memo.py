@@ -18,8 +18,20 @@ again. Inspections and surveys are read only up to a period's end
 (``workers.scoring.indicators.READ_UNTIL_PERIOD_END``): when the records that differ between the
 two recomputes are all dated after a period's end, that period's inputs are equal and its results
 are reused too — a morning's inspections leave every closed quarter's IKU5/IKU6 as they were.
+A kelurahan's results read only that kelurahan's records (its RW's inspections, its own surveys,
+complaints, services and reports; ``tests/workers/test_scoring_properties.py`` checks it): when
+the loader says what changed (``LoadedKecamatan.changes``), a kelurahan none of whose records
+changed keeps its results too — a burst of inspections in one kelurahan computes again only that
+kelurahan's and the kecamatan's IKU5/IKU6 of the periods it reaches.
 Because reuse needs equal inputs and the functions are pure, a reused result is the result
-a full recompute computes (``tests/invariant`` checks it after every step). The same holds for
+a full recompute computes (``tests/invariant`` checks it after every step).
+
+What it costs follows what changed: the loader hands back an unchanged collection as the very same
+tuple (an identity check) and a changed one with its records gone and new, so the first date and
+the units that differ come from the change alone, and the sorted collections (``RecordIndex``) of
+the previous recompute are updated by it (records inserted into the RW's lists by bisection,
+``workers.scoring.records.updated_index``) instead of sorted again. Without a change to go by (a
+memo from another selection's read, a read in full) the collections are compared record for record. The same holds for
 the IKM of each kelurahan and period, which IKU5's K6 reads: with equal surveys it is taken from
 the previous recompute. Full recomputes (``flask recompute``, the nightly run) do not use the memo.
 

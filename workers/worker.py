@@ -51,8 +51,9 @@ def _freeze_the_startup_heap(**_kwargs) -> None:
     They live as long as the process, yet every full collection walked them all: 60–130 ms each on
     this machine, and a recompute after a burst of a few thousand rows allocates enough to trigger
     one or two — most of its CPU. What a recompute keeps (``workers.row_cache``, ``result_memo``)
-    is allocated later and collected as before. (``gc.freeze``'s documented use; nothing frozen is
-    ever garbage.)
+    is allocated later and collected as before. A frozen object that becomes garbage is still freed
+    by its reference count; only a reference cycle among frozen objects would stay, and what is
+    alive at startup (modules, the app, the pool) lives as long as the process.
     """
     gc.collect()
     gc.freeze()
