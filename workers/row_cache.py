@@ -191,28 +191,32 @@ def _changed_since(session: Session, query, held: _Held, tz: str) -> RowsRead | 
     """The held rows brought up to date with every row written from the held watermark on (None:
     read in full instead).
 
-    One index scan over ``changed_xid`` finds those rows anywhere (a row may also have left the
-    selection); only the ones in the selection that are new or have another ``xmin`` are fetched.
+    One statement, one index scan over ``changed_xid``, finds those rows anywhere — with whether
+    each is in the selection (a row may also have left it) — and fetches them whole, the JSON
+    document only of those in the selection; a row held with the same ``xmin`` is not parsed again.
     A selection far behind (more rows written since than the limit: a process that has not read it
     for a while) compares instead the ``xmin`` of every row of the selection (:func:`_far_behind`).
     """
     t = Submission.__table__
     limit = max(_FULL_READ_AT_LEAST, int(len(held) * _FULL_READ_SHARE)) + 1
-    changes = session.execute(
-        select(cast(t.c.id, Text), _xmin(), case((query.whereclause, True), else_=False))
-        .where(_CHANGED_XID >= held.watermark).limit(limit)).all()
+    inside = case((query.whereclause, True), else_=False)
+    columns = [case((query.whereclause, column), else_=None) if index == DATA else column
+               for index, column in enumerate(query.selected_columns)]
+    changes = session.execute(select(*columns, _xmin(), inside)
+                              .where(_CHANGED_XID >= held.watermark).limit(limit)).all()
     if len(changes) >= limit:
         return _far_behind(session, query, held, tz)
-    gone, wanted, outside = [], [], set()
-    for sid, xmin, inside in changes:
+    gone, fetched, outside = [], {}, set()
+    for row in changes:
+        sid, xmin = str(row[ID]), row[-2]
         form = held.form_of(sid)
-        if not inside:
+        if not row[-1]:
             outside.add(sid)
             if form is not None:
                 gone.append(sid)
         elif form is None or held.groups[form][sid][0] != xmin:
-            wanted.append(sid)
-    return _updated(session, query, held, tz, gone, wanted, outside)
+            fetched[sid] = _kept(row[:-1], tz)[1]
+    return _updated(session, query, held, tz, gone, fetched, outside)
 
 
 def _far_behind(session: Session, query, held: _Held, tz: str) -> RowsRead | None:
@@ -226,7 +230,10 @@ def _far_behind(session: Session, query, held: _Held, tz: str) -> RowsRead | Non
               if (form := form_of.get(sid)) is None or held.groups[form][sid][0] != xmin]
     if len(wanted) > len(now) * _FULL_READ_SHARE:
         return None
-    return _updated(session, query, held, tz, [sid for sid in form_of if sid not in now], wanted, None)
+    fetched = _fetch(session, query, wanted, tz)
+    for sid in wanted:
+        fetched.setdefault(sid, None)  # written again since, out of the selection now
+    return _updated(session, query, held, tz, [sid for sid in form_of if sid not in now], fetched, None)
 
 
 def _fetch(session: Session, query, ids: list[str], tz: str) -> dict[str, Entry]:
@@ -240,10 +247,11 @@ def _fetch(session: Session, query, ids: list[str], tz: str) -> dict[str, Entry]
     return fetched
 
 
-def _updated(session: Session, query, held: _Held, tz: str, gone: list[str], wanted: list[str],
+def _updated(session: Session, query, held: _Held, tz: str, gone: list[str], fetched: dict[str, Entry | None],
              outside: set[str] | None) -> RowsRead:
-    """Take the rows ``gone`` (out of the selection) out of the held ones and fetch the rows
-    ``wanted`` (new, or another ``xmin``) again, in place; return the read with what changed."""
+    """Take the rows ``gone`` (out of the selection) out of the held ones and put the rows ``fetched``
+    (new, or another ``xmin``; None: out of the selection since) in, in place; return the read with
+    what changed."""
     changed: dict[str, tuple[dict[str, Entry], dict[str, Entry]]] = {}
 
     def slot(form: str) -> tuple[dict[str, Entry], dict[str, Entry]]:
@@ -252,13 +260,12 @@ def _updated(session: Session, query, held: _Held, tz: str, gone: list[str], wan
     for sid in gone:
         form = held.form_of(sid)
         slot(form)[0][sid] = held.groups[form].pop(sid)
-    fetched = _fetch(session, query, wanted, tz)
-    for sid in wanted:
-        form, entry = held.form_of(sid), fetched.get(sid)
+    for sid, entry in fetched.items():
+        form = held.form_of(sid)
         if form is not None:  # written again: the version held goes
             slot(form)[0][sid] = held.groups[form].pop(sid)
             if entry is None and outside is not None:
-                outside.add(sid)  # out of the selection since
+                outside.add(sid)
         if entry is not None:
             held.groups.setdefault(entry[1][FORM], {})[sid] = entry
             slot(entry[1][FORM])[1][sid] = entry

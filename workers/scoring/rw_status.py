@@ -11,18 +11,21 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from .model import Inspection, Period
 from .rules import RuleSet
 
 
-def _instant(moment) -> float:
-    return moment.timestamp() if moment is not None else float("-inf")
+_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 
 
-def _order(inspection: Inspection) -> tuple[date, float, float, str]:
+def _instant(moment: datetime | None) -> datetime:
+    return moment if moment is not None else _EARLIEST
+
+
+def _order(inspection: Inspection) -> tuple[date, datetime, datetime, str]:
     """An RW's inspections in time order: by local day, then observed instant, received instant, id."""
     return (inspection.observed, _instant(inspection.observed_at), _instant(inspection.received_at),
             inspection.id)
