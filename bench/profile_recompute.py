@@ -16,14 +16,18 @@ PostgreSQL database (dropped at the end). For the first kecamatan's current year
   burst, not the kecamatan's history;
 - a cProfile of one more stale-mark recompute after the first burst size (``--profile``).
 
+The heap the process has once its app is built is frozen (``gc.freeze``), as a worker pool process
+does (``workers/worker.py``); ``--no-freeze`` leaves it to the garbage collector.
+
     .venv/bin/python bench/profile_recompute.py [--rows 300000] [--rounds 4] [--add 2000]
-        [--bursts 2500,10000] [--profile]
+        [--bursts 2500,10000] [--profile] [--no-freeze]
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
 import datetime as dt
+import gc
 import pstats
 import random
 import statistics
@@ -92,6 +96,8 @@ def main() -> None:
     parser.add_argument("--add", type=int, default=2000)
     parser.add_argument("--bursts", default="2500,10000", help="burst sizes, comma-separated (empty: none)")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--no-freeze", action="store_true",
+                        help="leave the startup heap to the garbage collector (a worker pool process freezes it)")
     args = parser.parse_args()
     with fresh_database("recompute") as db_url:
         app = make_app(db_url, migrate=True)
@@ -101,6 +107,9 @@ def main() -> None:
         copy_rows(db_url, generate(city, args.rows, rng, (year - 1, year)))
         from server.extensions import db
         from workers.recompute import recompute_kecamatan_years
+        if not args.no_freeze:  # as workers/worker.py does in each pool process
+            gc.collect()
+            gc.freeze()
         with app.app_context():
             kec = sorted(city)[0]
 

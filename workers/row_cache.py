@@ -69,7 +69,8 @@ from workers.rows import DATA, FORM, ID, SCORED_FORMS, Entry, RowsRead, parse_ro
 
 MAX_ENTRIES = 32  # a city's kecamatan (30), current year
 # When more rows than this share of the held ones (and at least _FULL_READ_AT_LEAST) were written
-# since the last read, one full read is cheaper than fetching them by id.
+# since the last read, the selection's xmin are compared instead (``_far_behind``); when more than
+# this share of the held rows were rewritten or left, one full read is cheaper than updating them.
 _FULL_READ_SHARE = 0.5
 _FULL_READ_AT_LEAST = 1000
 _FETCH_AT_ONCE = 20000  # ids per fetch of changed rows (one array parameter)
@@ -221,19 +222,23 @@ def _changed_since(session: Session, query, held: _Held, tz: str) -> RowsRead | 
 
 def _far_behind(session: Session, query, held: _Held, tz: str) -> RowsRead | None:
     """The held rows brought up to date by comparing the ``xmin`` of every row of the selection (no
-    JSON read); None when most rows are new or changed (one full read is cheaper then). What was
-    written outside the selection is not known then (``RowsRead.outside`` None)."""
+    JSON read); None when most held rows were rewritten or left the selection (one full read is
+    cheaper then). New rows, however many, are added: a pool process that did not read the pair
+    while the other one did (prefork hands a pair's recomputes to either) catches up on them
+    without reading again what it holds. What was written outside the selection is not known then
+    (``RowsRead.outside`` None)."""
     t = Submission.__table__
     now = dict(session.execute(select(cast(t.c.id, Text), _xmin()).where(query.whereclause)).all())
     form_of = {sid: form for form, group in held.groups.items() for sid in group}
     wanted = [sid for sid, xmin in now.items()
               if (form := form_of.get(sid)) is None or held.groups[form][sid][0] != xmin]
-    if len(wanted) > len(now) * _FULL_READ_SHARE:
+    gone = [sid for sid in form_of if sid not in now]
+    if len(gone) + sum(1 for sid in wanted if sid in form_of) > len(form_of) * _FULL_READ_SHARE:
         return None
     fetched = _fetch(session, query, wanted, tz)
     for sid in wanted:
         fetched.setdefault(sid, None)  # written again since, out of the selection now
-    return _updated(session, query, held, tz, [sid for sid in form_of if sid not in now], fetched, None)
+    return _updated(session, query, held, tz, gone, fetched, None)
 
 
 def _fetch(session: Session, query, ids: list[str], tz: str) -> dict[str, Entry]:
