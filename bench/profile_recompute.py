@@ -10,15 +10,24 @@ PostgreSQL database (dropped at the end). For the first kecamatan's current year
   rows to that kecamatan, then after 3 more (what one recompute sees under ``bench/ingest.py``'s
   load; wall and this process's CPU), beside a full recompute of the same moment — so a cost
   that grows with the table shows;
-- a cProfile of one more stale-mark recompute (``--profile``).
+- bursts (``--bursts``, 2,500 and 10,000 by default): that many new inspections of the kecamatan at
+  once, then one stale-mark recompute (wall and CPU) beside a full recompute of the same moment —
+  what the worker does after a sustained web ingest of one kecamatan; its cost should follow the
+  burst, not the kecamatan's history;
+- a cProfile of one more stale-mark recompute after the first burst size (``--profile``).
 
-    .venv/bin/python bench/profile_recompute.py [--rows 300000] [--rounds 4] [--add 2000] [--profile]
+The heap the process has once its app is built is frozen (``gc.freeze``), as a worker pool process
+does (``workers/worker.py``); ``--no-freeze`` leaves it to the garbage collector.
+
+    .venv/bin/python bench/profile_recompute.py [--rows 300000] [--rounds 4] [--add 2000]
+        [--bursts 2500,10000] [--profile] [--no-freeze]
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
 import datetime as dt
+import gc
 import pstats
 import random
 import statistics
@@ -50,12 +59,45 @@ def timed(fn, *args, **kwargs) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
+def cpu_timed(fn, *args, **kwargs) -> tuple[float, float]:
+    """(wall seconds, this process's CPU seconds) of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn(*args, **kwargs)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def bursts(db_url: str, city: dict, kec: int, year: int, sizes: list[int], rng: random.Random, read_count,
+           profile: bool) -> None:
+    """After each burst of new inspections: the stale-mark recompute beside a full one (wall, CPU)."""
+    from server.extensions import db
+    from workers.recompute import recompute_kecamatan_years
+
+    recompute_kecamatan_years(db.session, kec, [year], reuse_rows=True)  # the process is up to date
+    print(f"burst  rows-read  stale-mark wall (s)  stale-mark cpu (s)  full wall (s)  full cpu (s)")
+    for size in sizes:
+        copy_rows(db_url, inspections(city, kec, size, rng, year))
+        wall, cpu = cpu_timed(recompute_kecamatan_years, db.session, kec, [year], reuse_rows=True)
+        full_wall, full_cpu = cpu_timed(recompute_kecamatan_years, db.session, kec, [year])
+        print(f"{size:5}  {read_count():9}  {wall:19.3f}  {cpu:18.3f}  {full_wall:13.3f}  {full_cpu:12.3f}")
+    if profile:
+        copy_rows(db_url, inspections(city, kec, sizes[0], rng, year))
+        profiler = cProfile.Profile()
+        profiler.enable()
+        recompute_kecamatan_years(db.session, kec, [year], reuse_rows=True)
+        profiler.disable()
+        print(f"cProfile of a stale-mark recompute after +{sizes[0]} inspections:")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=300000)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--add", type=int, default=2000)
+    parser.add_argument("--bursts", default="2500,10000", help="burst sizes, comma-separated (empty: none)")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--no-freeze", action="store_true",
+                        help="leave the startup heap to the garbage collector (a worker pool process freezes it)")
     args = parser.parse_args()
     with fresh_database("recompute") as db_url:
         app = make_app(db_url, migrate=True)
@@ -65,6 +107,9 @@ def main() -> None:
         copy_rows(db_url, generate(city, args.rows, rng, (year - 1, year)))
         from server.extensions import db
         from workers.recompute import recompute_kecamatan_years
+        if not args.no_freeze:  # as workers/worker.py does in each pool process
+            gc.collect()
+            gc.freeze()
         with app.app_context():
             kec = sorted(city)[0]
 
@@ -90,12 +135,9 @@ def main() -> None:
                 cpu = time.process_time() - cpu
                 full, _ = timed(recompute_kecamatan_years, db.session, kec, [year])
                 print(f"{round_no:5}  {read_count():9}  {bulk:26.3f}  {few:12.3f}  {cpu:10.3f}  {full:8.3f}")
-            if args.profile:
-                profile = cProfile.Profile()
-                profile.enable()
-                recompute_kecamatan_years(db.session, kec, [year], reuse_rows=True)
-                profile.disable()
-                pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+            sizes = [int(size) for size in args.bursts.split(",") if size.strip()]
+            if sizes:
+                bursts(db_url, city, kec, year, sizes, rng, read_count, args.profile)
 
 
 if __name__ == "__main__":

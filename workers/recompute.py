@@ -178,7 +178,8 @@ def recompute_kecamatan_years(session: Session, kecamatan_id: int, years: Sequen
             session.commit()
             return 0
         loaded = load_kecamatan(session, kecamatan_id, years, tz, **(catalogue or {}), reuse_rows=reuse_rows)
-        reuse = ScoreReuse(memo_key(str(session.get_bind().url), kecamatan_id, years), loaded.base) if reuse_rows else None
+        reuse = (ScoreReuse(memo_key(str(session.get_bind().url), kecamatan_id, years), loaded.base,
+                            changes=loaded.changes) if reuse_rows else None)
         computed_at = dt.datetime.now(dt.timezone.utc)
         rows = result_rows(loaded, years, computed_at, reuse)
         written = store_results(session, kecamatan_id, years, rows, reuse, computed_at)

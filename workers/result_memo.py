@@ -18,8 +18,20 @@ again. Inspections and surveys are read only up to a period's end
 (``workers.scoring.indicators.READ_UNTIL_PERIOD_END``): when the records that differ between the
 two recomputes are all dated after a period's end, that period's inputs are equal and its results
 are reused too — a morning's inspections leave every closed quarter's IKU5/IKU6 as they were.
+A kelurahan's results read only that kelurahan's records (its RW's inspections, its own surveys,
+complaints, services and reports; ``tests/workers/test_scoring_properties.py`` checks it): when
+the loader says what changed (``LoadedKecamatan.changes``), a kelurahan none of whose records
+changed keeps its results too — a burst of inspections in one kelurahan computes again only that
+kelurahan's and the kecamatan's IKU5/IKU6 of the periods it reaches.
 Because reuse needs equal inputs and the functions are pure, a reused result is the result
-a full recompute computes (``tests/invariant`` checks it after every step). The same holds for
+a full recompute computes (``tests/invariant`` checks it after every step).
+
+What it costs follows what changed: the loader hands back an unchanged collection as the very same
+tuple (an identity check) and a changed one with its records gone and new, so the first date and
+the units that differ come from the change alone, and the sorted collections (``RecordIndex``) of
+the previous recompute are updated by it (records inserted into the RW's lists by bisection,
+``workers.scoring.records.updated_index``) instead of sorted again. Without a change to go by (a
+memo from another selection's read, a read in full) the collections are compared record for record. The same holds for
 the IKM of each kelurahan and period, which IKU5's K6 reads: with equal surveys it is taken from
 the previous recompute. Full recomputes (``flask recompute``, the nightly run) do not use the memo.
 
@@ -45,7 +57,7 @@ from dataclasses import dataclass, field, fields
 
 from workers.scoring import IndicatorScore, KecamatanData, Period, RuleSet, compute_indicators
 from workers.scoring.indicators import CODES, READ_UNTIL_PERIOD_END, READS
-from workers.scoring.records import index_of
+from workers.scoring.records import ALL, Changes, index_of, units_touched, updated_index
 
 MAX_ENTRIES = 32  # a city's kecamatan (30), current year
 _RECORDS = frozenset(name for needs in READS.values() for name in needs)
@@ -72,16 +84,36 @@ _memos: OrderedDict[tuple, _Memo] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _equal_collections(before: KecamatanData | None,
-                       now: KecamatanData) -> tuple[frozenset[str], dict[str, dt.date]]:
-    """The record collections equal in both, and of the others read only up to a period's end, the
-    earliest date of a record that differs (nothing when any small input differs)."""
+def _compare(before: KecamatanData | None, now: KecamatanData,
+             changes: Mapping[str, Changes]) -> tuple[frozenset[str], dict[str, dt.date], dict[str, frozenset]]:
+    """The record collections equal in both; of the others read only up to a period's end, the
+    earliest date of a record that differs; and of the others the loader said what changed in
+    (``changes``, relative to ``before``'s very collection), the units those records belong to.
+    Nothing when any small input differs.
+
+    With ``changes`` this costs what changed: the loader hands back an unchanged collection as the
+    same tuple, and a changed one with its records gone and new. Without (another read's memo, a
+    read in full) the collections are compared record for record.
+    """
     if before is None or any(getattr(before, name) != getattr(now, name) for name in _SMALL):
-        return frozenset(), {}
-    equal = frozenset(name for name in _RECORDS if getattr(before, name) == getattr(now, name))
-    since = {name: day for name, attribute in READ_UNTIL_PERIOD_END.items() if name not in equal
-             and (day := _first_difference(getattr(before, name), getattr(now, name), attribute)) is not None}
-    return equal, since
+        return frozenset(), {}, {}
+    equal, since, touched = set(), {}, {}
+    for name in _RECORDS:
+        was, collection = getattr(before, name), getattr(now, name)
+        change = changes.get(name)
+        if collection is was:
+            equal.add(name)
+        elif change is not None and change.before is was:
+            records = (*change.removed, *change.added)
+            touched[name] = units_touched(name, records, now.kelurahan)
+            if name in READ_UNTIL_PERIOD_END:
+                since[name] = min(getattr(record, READ_UNTIL_PERIOD_END[name]) for record in records)
+        elif was == collection:
+            equal.add(name)
+        elif name in READ_UNTIL_PERIOD_END:
+            if (day := _first_difference(was, collection, READ_UNTIL_PERIOD_END[name])) is not None:
+                since[name] = day
+    return frozenset(equal), since, touched
 
 
 def _first_difference(before: tuple, now: tuple, attribute: str) -> dt.date | None:
@@ -107,28 +139,58 @@ class ScoreReuse:
     Use :meth:`scores` for every (period, scope) of the recompute, then :meth:`keep`.
     """
 
-    def __init__(self, key: tuple, base: KecamatanData, enabled: bool = True) -> None:
+    def __init__(self, key: tuple, base: KecamatanData, enabled: bool = True,
+                 changes: Mapping[str, Changes] | None = None) -> None:
         self.key, self.enabled = key, enabled
         with _lock:
             previous = _memos.get(key) if enabled else None
         self.previous = previous.results if previous is not None else {}
-        # Equal collections; of the others read only up to a period's end, the first day that differs.
-        self.equal, self.differs_from = _equal_collections(previous.base if previous is not None else None, base)
-        # Equal surveys: IKU5 computed again (inspections changed) reuses the IKM of each kelurahan.
-        self.known_ikm = previous.ikm if previous is not None and "surveys" in self.equal else {}
-        # The sorted collections (``RecordIndex``) of equal collections too: IKU5 computed again
-        # reads the surveys' and reports' indexes, which need not be sorted again.
-        indexes = {name: index for name, index in previous.indexes.items() if name in self.equal} if previous else {}
-        self.memo = _Memo(base, ikm=dict(self.known_ikm), indexes=indexes)
+        # Equal collections; of the others read only up to a period's end, the first day that differs;
+        # of the others whose change is known, the units (kelurahan) it touches.
+        self.equal, self.differs_from, self.touched = _compare(previous.base if previous is not None else None,
+                                                               base, changes or {})
+        # The IKM of each scope and period (IKU5's K6 reads it) whose surveys are as they were.
+        self.known_ikm = self._unchanged_ikm(previous.ikm) if previous is not None else {}
+        self.memo = _Memo(base, ikm=dict(self.known_ikm), indexes=self._indexes(previous, changes or {}))
         self.previous_stored = previous.stored if previous is not None else {}
         self.computed = self.reused = 0
 
+    def _unchanged_ikm(self, known: dict[tuple, object]) -> dict[tuple, object]:
+        if "surveys" in self.equal:
+            return known
+        if "surveys" not in self.touched:
+            return {}
+        since, units = self.differs_from["surveys"], self.touched["surveys"]
+        return {key: score for key, score in known.items()
+                if key[1].end < since or (key[0] != ALL and key[0] not in units)}
+
+    def _indexes(self, previous: _Memo | None, changes: Mapping[str, Changes]) -> dict[str, object]:
+        """The sorted collections (``RecordIndex``) this recompute can take over: those of equal
+        collections, and of changed ones the previous index updated by the change (IKU5/IKU6
+        after a burst of inspections insert them into the RW's lists instead of sorting all again)."""
+        if previous is None:
+            return {}
+        indexes = {name: index for name, index in previous.indexes.items() if name in self.equal}
+        for name, change in changes.items():
+            index = previous.indexes.get(name)
+            if index is not None and name in self.touched and getattr(previous.base, name) is change.before:
+                if (derived := updated_index(name, index, change)) is not None:
+                    indexes[name] = derived
+        return indexes
+
     def _reusable(self, slot: tuple, code: str, period: Period, rules: RuleSet,
                   target: object) -> IndicatorScore | None:
+        """The previous result of this slot when every collection its IKU reads is, for it, as it was:
+        equal; or changed only after the period's end (a collection read up to it); or, for a
+        kelurahan, changed only in other units (a kelurahan's results read its own records alone)."""
         held = self.previous.get(slot)
-        if held is None or not all(name in self.equal or self.differs_from.get(name, dt.date.min) > period.end
-                                   for name in READS[code]):
+        if held is None:
             return None
+        scope = slot[1]
+        for name in READS[code]:
+            if (name not in self.equal and self.differs_from.get(name, dt.date.min) <= period.end
+                    and (scope is None or name not in self.touched or scope in self.touched[name])):
+                return None
         held_rules, held_target, score = held
         return score if held_rules == rules and held_target == target else None
 

@@ -26,6 +26,8 @@ from workers.relay import sweep_outbox
 
 # Database errors: retried this many times, 1 s, 2 s, 4 s … apart (at most 30 s), then set aside.
 MAX_RETRIES = 5
+# A pair recomputes at most once per this many seconds (``_defer_if_hot``), unless configured.
+DEFAULT_MIN_INTERVAL_SECONDS = 0.5
 
 
 @shared_task(bind=True, name=jobs.RECOMPUTE_TASK, acks_late=True, ignore_result=True,
@@ -62,26 +64,44 @@ def recompute_kecamatan_year(self, kecamatan_id: int, year: int, force: bool = F
 
 
 def _defer_if_hot(task, marks, kecamatan_id: int, year: int) -> bool:
-    """Bound the worker's share per pair: after a recompute that used d seconds of this process's CPU,
-    the next one of the same pair starts no sooner than d × (1 / SCORING_MAX_SHARE − 1) after it
-    ended (d at the default share of 0.5). CPU, not wall time: what the bound keeps small is the
-    worker's CPU beside the web's, and a recompute that mostly waits for a busy PostgreSQL (or for
-    the pair's lock) must not hold the next one back by that wait. A message that comes earlier is
-    sent again for that time — its mark stays, with the new due time, so syncs meanwhile still send
-    nothing and are read by it. Returns True when deferred.
+    """Hold a pair's next recompute back until both bounds allow it; True when the message was deferred.
+
+    - **Share** (``SCORING_MAX_SHARE``, 0.5): after a recompute that used d seconds of this process's
+      CPU, the next one of the same pair starts no sooner than d × (1 / share − 1) after it ended.
+      CPU, not wall time: what the bound keeps small is the worker's CPU beside the web's, and a
+      recompute that mostly waits for a busy PostgreSQL (or for the pair's lock) must not hold the
+      next one back by that wait.
+    - **Interval** (``SCORING_MIN_INTERVAL_SECONDS``, :data:`DEFAULT_MIN_INTERVAL_SECONDS`): the next
+      one starts no sooner than this long after the previous one ended, however cheap that was. A
+      recompute costs a constant (its lock, the small lookups, the result rows' write) plus what
+      changed; the share bound alone lets a cheap recompute run again at once, so under a steady
+      stream the constant was paid many times a second. With the interval a stream of syncs is
+      read in one recompute per interval, and the scores are at most one interval older than they
+      would be without it (the freshness budget is 1 s).
+
+    A message that comes earlier is sent again for the later of the two times — its mark stays,
+    with the new due time, so syncs meanwhile still send nothing and are read by it.
     """
     last = marks.last_run(kecamatan_id, year)
     if last is None:
         return False
-    share = min(1.0, max(0.05, float(current_app.config.get("SCORING_MAX_SHARE", 0.5))))
     finished, took = last
-    not_before = finished + took * (1 / share - 1)
+    not_before = max(finished + took * (1 / _max_share() - 1), finished + _min_interval())
     now = time.time()
     if not_before <= now + 0.01:
         return False
     marks.defer(kecamatan_id, year, not_before)
     task.apply_async((kecamatan_id, year), countdown=not_before - now)
     return True
+
+
+def _max_share() -> float:
+    return min(1.0, max(0.05, float(current_app.config.get("SCORING_MAX_SHARE", 0.5))))
+
+
+def _min_interval() -> float:
+    """``SCORING_MIN_INTERVAL_SECONDS`` (server/config.py; env ``SIKK_SCORING_MIN_INTERVAL_SECONDS``); 0: off."""
+    return max(0.0, float(current_app.config.get("SCORING_MIN_INTERVAL_SECONDS", DEFAULT_MIN_INTERVAL_SECONDS)))
 
 
 def _set_aside(kecamatan_id: int, year: int, err: BaseException, attempts: int, up_to_id: int) -> None:

@@ -5,7 +5,7 @@ rules of the six IKU and of the life of a record (docs/scoring.md) alone.
 A rule-based state machine, driven by seeded random sequences, works the public surfaces of a
 running system (a fresh PostgreSQL database, the app, a real Celery worker and beat on Redis):
 syncs of every form with dates across timezones and year boundaries, rounds of inspections,
-reports and surveys, corrections, reviews (reject, accept again, send back), resent items and
+reports and surveys, bursts of a few hundred records with corrections and reviews among them, corrections, reviews (reject, accept again, send back), resent items and
 resent quarterly reports, follow-ups before and after their records, an SOP edit on the admin
 page, and hostile items that must be refused. After every step it waits until the pipeline has
 nothing left to do, then compares, for 2025, 2026 and their quarters, kecamatan-wide and per
@@ -171,6 +171,7 @@ class LifeOfARecord:
         """(weight, rule) of every rule that applies now."""
         candidates = [
             (6, self.sync_records, True),
+            (2, self.burst, True),
             (3, self.follow_up, bool(self.chains("pengaduan", "layanan"))),
             (2, self.follow_up_first, True),
             (3, self.send_planned, bool(self.planned)),
@@ -338,6 +339,10 @@ class LifeOfARecord:
     def correct(self) -> None:
         """A correction: a new version that supersedes the latest one sent."""
         self.log("[correction]")
+        self.send_correction()
+        self.check("correction")
+
+    def send_correction(self) -> None:
         root = self.r.choice(sorted(self.versions))
         previous = self.tip(root)
         new = it.corrected(self.r, previous)
@@ -349,11 +354,14 @@ class LifeOfARecord:
             # Only a rejected predecessor may be refused as the one to correct.
             assert status and status[0] == "rejected" and set(result.get("errors", {})) == {"supersedes"}, (
                 f"a valid correction was not stored: {result}\n{new}\n" + self.history())
-        self.check("correction")
 
     def review(self) -> None:
         """Terima, Tolak or Kembalikan on a record's admin page (rejected ones are often accepted again)."""
         self.log("[review]")
+        decision = self.press_review()
+        self.check(f"review {decision}")
+
+    def press_review(self) -> str:
         rejected = [i for i in sorted(self.items) if (self.stack.stored(i) or ("",))[0] == "rejected"]
         pool = rejected if rejected and self.r.random() < 0.5 else sorted(self.items)
         target = self.r.choice(pool)
@@ -363,7 +371,29 @@ class LifeOfARecord:
         after = self.stack.stored(target)
         self.log(f"review {decision} {self.describe(self.items[target])} → HTTP {code}, "
                  f"{before[0] if before else None} → {after[0] if after else None}")
-        self.check(f"review {decision}")
+        return decision
+
+    def burst(self) -> None:
+        """A burst, as a sustained ingest brings it: a few hundred records in batches of up to 100
+        (rounds of RW inspections above all, surveys and complaints), then corrections and review
+        decisions among them — all before one check, so the workers' stale-mark recomputes see many
+        changes at once (the incremental path: collections updated, indexes derived, results of
+        untouched kelurahan and periods reused) and the check compares them with a full recompute."""
+        self.log("[burst]")
+        batch = [one for _ in range(self.r.randint(3, 8)) for one in it.rw_round(self.r, self.kec)]
+        batch += [it.inspeksi(self.r, self.kec) for _ in range(self.r.randint(30, 120))]
+        batch += [self.r.choice((it.skm, it.pengaduan, it.layanan))(self.r, self.kec)
+                  for _ in range(self.r.randint(10, 40))]
+        for start in range(0, len(batch), 100):
+            self.send(batch[start:start + 100])
+        for _ in range(self.r.randint(2, 6)):
+            if self.r.random() < 0.5:
+                self.log("[correction in the burst]")
+                self.send_correction()
+            else:
+                self.log("[review in the burst]")
+                self.press_review()
+        self.check("burst")
 
     def resend(self) -> None:
         """A phone that never saw the acknowledgement sends the same item again."""

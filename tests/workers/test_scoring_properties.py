@@ -196,3 +196,32 @@ def test_records_dated_after_a_period_change_none_of_its_results(data: Kecamatan
     for kelurahan_id in UNIT_IDS:
         assert (compute_indicators(later, period, DEFAULT_RULES, kelurahan_id)
                 == compute_indicators(data, period, DEFAULT_RULES, kelurahan_id))
+
+
+@SETTINGS
+@given(kecamatan_data, st.sampled_from(PERIODS), st.sampled_from([1, 2, 3]), st.lists(inspections, max_size=6),
+       st.lists(surveys, max_size=6), st.lists(complaints(), max_size=4), st.lists(services(), max_size=4),
+       st.lists(reports(), max_size=4))
+def test_a_kelurahan_reads_only_its_own_records(data: KecamatanData, period: Period, kelurahan_id: int,
+                                                more_inspections, more_surveys, more_complaints, more_services,
+                                                more_reports) -> None:
+    """What workers.result_memo relies on to keep a kelurahan's results when only other units changed:
+    records of every other unit (another kelurahan, its RW, the kecamatan office) change none of them."""
+    own_rw = set(next(k for k in KELURAHAN if k.id == kelurahan_id).rw_ids)
+    others = [rw for rw in RW_IDS if rw not in own_rw]
+    elsewhere = [unit for unit in UNIT_IDS if unit != kelurahan_id]
+
+    def moved(record, field: str, choices: list):
+        return replace(record, **{field: choices[hash(record.id) % len(choices)]})
+
+    changed = replace(
+        data,
+        inspections=(*data.inspections, *(moved(i, "rw_id", others) for i in more_inspections)),
+        surveys=(*data.surveys, *(moved(s, "kelurahan_id", elsewhere) for s in more_surveys)),
+        complaints=(*data.complaints, *(moved(c, "kelurahan_id", elsewhere) for c in more_complaints)),
+        services=(*data.services, *(moved(s, "kelurahan_id", elsewhere) for s in more_services)),
+        reports=(*data.reports, *(moved(r, "kelurahan_id", [k for k in (1, 2, 3) if k != kelurahan_id])
+                                  for r in more_reports)),
+    )
+    assert (compute_indicators(changed, period, DEFAULT_RULES, kelurahan_id)
+            == compute_indicators(data, period, DEFAULT_RULES, kelurahan_id))

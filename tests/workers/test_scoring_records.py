@@ -43,3 +43,26 @@ def test_cache_is_per_object_and_bounded() -> None:
     for other in others:
         index_of(other)
     assert index_of(data) is not first  # evicted, rebuilt
+
+
+complaint_lists = st.lists(st.builds(Complaint, st.uuids().map(str), st.sampled_from([None, 1, 2]),
+                                     st.dates(min_value=date(2025, 1, 1), max_value=date(2026, 12, 31)), st.none()),
+                           max_size=30, unique_by=lambda c: c.id)
+
+
+@given(complaint_lists, complaint_lists, st.data())
+def test_an_index_derived_from_a_change_is_the_index_built_anew(first, more, data) -> None:
+    """``updated_index``: the earlier index with the records gone cut out and the new ones inserted
+    answers every unit and period as an index built from the later collection (sorted by date, then id)."""
+    from workers.scoring.records import Changes, updated_index
+
+    removed = data.draw(st.lists(st.sampled_from(first), unique_by=lambda c: c.id) if first else st.just([]))
+    added = [c for c in more if c.id not in {f.id for f in first}]
+    later = tuple(c for c in first if c not in removed) + tuple(added)
+    derived = updated_index("complaints", index_of(data_with(*first)).complaints,
+                            Changes(tuple(first), tuple(removed), tuple(added)))
+    fresh = index_of(data_with(*later)).complaints
+    for unit in (ALL, None, 1, 2):
+        for period in PERIODS:
+            assert (derived[unit].within(period) if unit in derived else []) == (
+                fresh[unit].within(period) if unit in fresh else [])

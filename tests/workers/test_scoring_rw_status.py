@@ -79,3 +79,45 @@ def test_rw_change_names_the_inspections() -> None:
     rows = [inspection("a", 1, date(2025, 6, 1), kebun_toga=False), inspection("b", 1, date(2026, 5, 1))]
     change = rw_change(InspectionIndex(rows), 1, 7, Period(2026), DEFAULT_RULES)
     assert (change.inspection_now, change.inspection_baseline) == ("b", "a")
+
+
+def test_of_one_days_inspections_the_one_observed_last_counts() -> None:
+    """SPEC §2's "latest inspection": observed last (then received last), whatever the ids; the id
+    decides only between inspections observed and received at the same instant (or without instants)."""
+    from datetime import datetime, timedelta, timezone
+
+    morning = datetime(2026, 3, 1, 2, 0, tzinfo=timezone.utc)  # 09:00 in Jakarta
+    rows = [
+        inspection("z", 1, date(2026, 3, 1), observed_at=morning, received_at=morning),
+        inspection("a", 1, date(2026, 3, 1), observed_at=morning + timedelta(hours=6), received_at=morning,
+                   kebun_toga=False),
+        inspection("c", 2, date(2026, 3, 1), observed_at=morning, received_at=morning + timedelta(minutes=1)),
+        inspection("d", 2, date(2026, 3, 1), observed_at=morning, received_at=morning),
+    ]
+    for ordering in (rows, list(reversed(rows))):
+        index = InspectionIndex(ordering)
+        assert index.latest(1, date(2026, 3, 1)).id == "a"  # observed last, though its id is smaller
+        assert index.latest(2, date(2026, 3, 1)).id == "c"  # the same instant: received last
+
+
+def test_an_index_updated_answers_as_one_built_from_the_later_inspections() -> None:
+    """``InspectionIndex.updated``: cut out and insert by bisection, the same answers as a fresh build."""
+    import random
+
+    r = random.Random(5)
+    days = [date(2025, 12, 1) + (date(2026, 1, 1) - date(2025, 12, 1)) * k // 40 for k in range(120)]
+    pool = [inspection(f"{n:03d}", r.randint(1, 4), r.choice(days), kebun_toga=r.random() < 0.5) for n in range(300)]
+    before = pool[:150]
+    index = InspectionIndex(before)
+    for _round in range(5):
+        removed = r.sample(before, 20)
+        added = r.sample([i for i in pool if i not in before], 30)
+        after = [i for i in before if i not in removed] + added
+        index, fresh = index.updated(removed, added), InspectionIndex(after)
+        for rw_id in range(1, 6):
+            for day in days[::7]:
+                assert index.latest(rw_id, day) == fresh.latest(rw_id, day)
+                assert index.any_within([rw_id], day, day) == fresh.any_within([rw_id], day, day)
+        before = after
+    with pytest.raises(ValueError):
+        index.updated([inspection("nope", 1, days[0])], [])

@@ -337,6 +337,36 @@ def test_a_hot_pair_is_deferred_to_bound_the_workers_share(app, client, kecamata
         assert tasks.recompute_kecamatan_year.run(kec, 2026) == 90
 
 
+def test_a_pair_recomputes_at_most_once_per_min_interval(app, client, kecamatan, monkeypatch):
+    """SCORING_MIN_INTERVAL_SECONDS: however cheap the previous recompute was (here 0 s of CPU, so
+    the share bound alone would let the next one run at once), the next one of the pair starts no
+    sooner than the interval after it ended; the later of the two bounds wins."""
+    import time
+
+    kec = kecamatan["kec"]
+    sent: list[tuple] = []
+    monkeypatch.setitem(app.config, "SCORING_MIN_INTERVAL_SECONDS", 20)
+    with app.app_context():
+        marks = jobs.queued_marks()
+        monkeypatch.setattr(tasks.recompute_kecamatan_year, "apply_async",
+                            lambda args, countdown=None, **kw: sent.append((args, countdown)))
+        marks.record_run(kec, 2026, time.time(), 0.0)  # a recompute that cost nothing just ended
+        assert tasks.recompute_kecamatan_year.run(kec, 2026) == 0
+        assert sent[-1][0] == (kec, 2026) and 19 < sent[-1][1] <= 20
+        assert marks.claim_or_eta(kec, 2026)[1] > time.time() + 19  # the web's throttle waits for it
+        marks.record_run(kec, 2026, time.time(), 30.0)  # the share bound is the later one: 30 s
+        assert tasks.recompute_kecamatan_year.run(kec, 2026) == 0 and 29 < sent[-1][1] <= 30
+        marks.record_run(kec, 2026, time.time() - 21, 0.0)  # the interval has passed: it runs
+        assert tasks.recompute_kecamatan_year.run(kec, 2026) == 90 and len(sent) == 2
+        monkeypatch.setitem(app.config, "SCORING_MIN_INTERVAL_SECONDS", 0)  # off: the share bound alone
+        marks.record_run(kec, 2026, time.time(), 0.0)
+        _sync(client, kecamatan["token"], [p.skm({"kelurahan_id": kecamatan["kel"][1]}, [4] * 9)])
+        assert tasks.recompute_kecamatan_year.run(kec, 2026) == 90 and len(sent) == 2
+    monkeypatch.delitem(app.config, "SCORING_MIN_INTERVAL_SECONDS")
+    with app.app_context():
+        assert tasks._min_interval() == tasks.DEFAULT_MIN_INTERVAL_SECONDS  # unset: the default
+
+
 def test_relay_skips_a_pair_whose_recompute_waits(app, client, kecamatan):
     """Enqueue → mark set; the sweep finds the pair waiting and sends no second message; the task clears it."""
     import redis

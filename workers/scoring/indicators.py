@@ -25,7 +25,9 @@ from .services import count_on_time
 
 CODES: tuple[str, ...] = ("IKU1", "IKU2", "IKU3", "IKU4", "IKU5", "IKU6")
 # Which record collections of ``KecamatanData`` each IKU reads (besides the small inputs: wilayah,
-# catalogue, holidays, today, its own target, the rule set). ``workers.result_memo`` relies on it.
+# catalogue, holidays, today, its own target, the rule set). For a kelurahan, only that kelurahan's
+# records of them (its RW's inspections; its own surveys, complaints, services, reports).
+# ``workers.result_memo`` relies on both; ``tests/workers/test_scoring_properties.py`` checks the second.
 READS: dict[str, tuple[str, ...]] = {
     "IKU1": ("surveys",),
     "IKU2": ("complaints",),

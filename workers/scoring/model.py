@@ -72,6 +72,10 @@ class Inspection:
     lembaga_aktif: bool
     kejadian_kriminal: int
     konflik_sosial: int
+    # When it was observed and received (aware datetimes): of an RW's inspections of one day the
+    # latest counts — by observed, then received, then id (``rw_status``). None: earliest.
+    observed_at: datetime | None = None
+    received_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

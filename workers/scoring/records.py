@@ -9,12 +9,19 @@ bisection, each call touches only the records of its period and scope.
 The cache keeps the few most recent data objects (a strong reference, so an ``id`` is never
 reused while cached). ``KecamatanData`` is frozen and its record collections are tuples, so a cached
 index can never go stale. Nothing here changes a result: only how fast it is found.
+
+An index can also be derived from the index of an earlier version of the same collection and what
+changed between the two (``Changes``, :func:`updated_index`): the records gone are cut out and the
+new ones inserted by bisection, in the lists of the units (RW) they belong to, copied — never
+rebuilt from every record. Records are sorted by date and then id, so the index derived is the
+index a build from the later collection gives, whatever the order of either.
 """
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from functools import cached_property
@@ -23,7 +30,7 @@ from typing import Generic, TypeVar
 
 from .criteria import latest_reports
 from .ikm import IkmScore, compute_ikm
-from .model import Complaint, KecamatanData, KelurahanReport, Period, ServiceEntry, Survey
+from .model import Complaint, KecamatanData, Kelurahan, KelurahanReport, Period, ServiceEntry, Survey
 from .rules import RuleSet
 from .rw_status import InspectionIndex
 
@@ -36,31 +43,107 @@ _CACHE_SIZE = 4
 COLLECTIONS = ("surveys", "complaints", "services", "inspections", "reports")
 
 
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What changed in one record collection: ``before`` (the earlier version of the collection), the
+    records gone from it (``removed``, as they were in it) and those new in the later version."""
+
+    before: tuple
+    removed: tuple
+    added: tuple
+
+
 class DatedRecords(Generic[Record]):
-    """Records sorted by a local date, to cut out the ones of a period by bisection."""
+    """Records sorted by a local date (then by ``tie``, when given), to cut out the ones of a period by
+    bisection."""
 
-    __slots__ = ("_days", "_records")
+    __slots__ = ("_days", "_records", "_keys", "_key")
 
-    def __init__(self, records: Iterable[Record], day_of: Callable[[Record], date]) -> None:
-        pairs = sorted(((day_of(r), r) for r in records), key=lambda pair: pair[0])
-        self._days = [day for day, _record in pairs]
-        self._records = [record for _day, record in pairs]
+    def __init__(self, records: Iterable[Record], day_of: Callable[[Record], date],
+                 tie: Callable[[Record], str] | None = None) -> None:
+        self._key: Callable[[Record], tuple] = ((lambda r: (day_of(r), tie(r))) if tie is not None
+                                                 else (lambda r: (day_of(r),)))
+        pairs = sorted(((self._key(r), r) for r in records), key=lambda pair: pair[0])
+        self._keys = [key for key, _record in pairs]  # to place a record by bisection (``updated``)
+        self._days = [key[0] for key in self._keys]
+        self._records = [record for _key, record in pairs]
 
     def within(self, period: Period) -> list[Record]:
         """The records whose date lies within ``period`` (ends included), in date order."""
         return self._records[bisect_left(self._days, period.start):bisect_right(self._days, period.end)]
 
+    def updated(self, removed: Iterable[Record], added: Iterable[Record]) -> DatedRecords[Record]:
+        """A copy without ``removed`` and with ``added``, each found and placed by bisection.
+
+        :raise ValueError: a record to remove is not here.
+        """
+        new = object.__new__(DatedRecords)
+        new._key, new._keys, new._days, new._records = self._key, list(self._keys), list(self._days), list(self._records)
+        for record in removed:
+            position = bisect_left(new._keys, self._key(record))
+            if position == len(new._records) or new._records[position] != record:
+                raise ValueError("not indexed here")
+            del new._records[position], new._days[position], new._keys[position]
+        for record in added:
+            key = self._key(record)
+            position = bisect_right(new._keys, key)
+            new._records.insert(position, record)
+            new._days.insert(position, key[0])
+            new._keys.insert(position, key)
+        return new
+
+
+def _by_id(record) -> str:
+    return record.id
+
 
 def _grouped(records: Iterable[Record], unit_of: Callable[[Record], int | None],
              day_of: Callable[[Record], date]) -> dict[ScopeKey, DatedRecords[Record]]:
-    """Dated records per unit (kelurahan id, None for the kecamatan office) and for ``ALL``."""
+    """Dated records (by date, then id) per unit (kelurahan id, None for the kecamatan office) and for ``ALL``."""
     records = list(records)
     by_unit: dict[ScopeKey, list[Record]] = {}
     for record in records:
         by_unit.setdefault(unit_of(record), []).append(record)
-    grouped: dict[ScopeKey, DatedRecords[Record]] = {key: DatedRecords(rows, day_of) for key, rows in by_unit.items()}
-    grouped[ALL] = DatedRecords(records, day_of)
+    grouped: dict[ScopeKey, DatedRecords[Record]] = {key: DatedRecords(rows, day_of, _by_id)
+                                                     for key, rows in by_unit.items()}
+    grouped[ALL] = DatedRecords(records, day_of, _by_id)
     return grouped
+
+
+def _regrouped(grouped: dict[ScopeKey, DatedRecords[Record]], change: Changes, unit_of: Callable[[Record], int | None],
+               day_of: Callable[[Record], date], wanted: Callable[[Record], bool] = lambda _r: True,
+               ) -> dict[ScopeKey, DatedRecords[Record]]:
+    """``_grouped`` of the later collection, from ``grouped`` (of ``change.before``) and the change."""
+    parts: dict[ScopeKey, tuple[list, list]] = {}
+    for index, records in enumerate((change.removed, change.added)):
+        for record in records:
+            if wanted(record):
+                for key in (unit_of(record), ALL):
+                    parts.setdefault(key, ([], []))[index].append(record)
+    out = dict(grouped)
+    for key, (removed, added) in parts.items():
+        out[key] = out.get(key, DatedRecords((), day_of, _by_id)).updated(removed, added)
+    return out
+
+
+def _unit(record) -> int | None:
+    return record.kelurahan_id
+
+
+def _observed(record) -> date:
+    return record.observed
+
+
+def _received(record) -> date:
+    return record.received
+
+
+def _completed(service: ServiceEntry) -> bool:
+    return service.completed is not None
+
+
+def _completed_day(service: ServiceEntry) -> date:
+    return service.completed.date()
 
 
 class RecordIndex:
@@ -75,16 +158,15 @@ class RecordIndex:
     # inputs unchanged, ``workers.result_memo``) never sorts the records it does not read.
     @cached_property
     def surveys(self) -> dict[ScopeKey, DatedRecords[Survey]]:
-        return _grouped(self._data.surveys, lambda s: s.kelurahan_id, lambda s: s.observed)
+        return _grouped(self._data.surveys, _unit, _observed)
 
     @cached_property
     def complaints(self) -> dict[ScopeKey, DatedRecords[Complaint]]:
-        return _grouped(self._data.complaints, lambda c: c.kelurahan_id, lambda c: c.received)
+        return _grouped(self._data.complaints, _unit, _received)
 
     @cached_property
     def services(self) -> dict[ScopeKey, DatedRecords[ServiceEntry]]:
-        completed = [s for s in self._data.services if s.completed is not None]
-        return _grouped(completed, lambda s: s.kelurahan_id, lambda s: s.completed.date())
+        return _grouped(filter(_completed, self._data.services), _unit, _completed_day)
 
     @cached_property
     def inspections(self) -> InspectionIndex:
@@ -165,3 +247,35 @@ def index_of(data: KecamatanData) -> RecordIndex:
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return index
+
+
+# How the index of each collection is derived from the index of an earlier version (see
+# ``updated_index``); the reports (one per kelurahan and quarter, a few dozen) are built again.
+_UPDATERS: dict[str, Callable[[object, Changes], object]] = {
+    "surveys": lambda index, change: _regrouped(index, change, _unit, _observed),
+    "complaints": lambda index, change: _regrouped(index, change, _unit, _received),
+    "services": lambda index, change: _regrouped(index, change, _unit, _completed_day, _completed),
+    "inspections": lambda index, change: index.updated(change.removed, change.added),
+}
+
+
+def updated_index(name: str, index: object, change: Changes) -> object | None:
+    """The index of collection ``name`` after ``change``, from ``index`` — which must be the index of
+    ``change.before`` (``RecordIndex.built``) — or None when it is rebuilt instead (the reports, or a
+    record to remove that ``index`` does not hold: not the index of ``change.before``)."""
+    updater = _UPDATERS.get(name)
+    if updater is None:
+        return None
+    try:
+        return updater(index, change)
+    except ValueError:
+        return None
+
+
+def units_touched(name: str, records: Iterable, kelurahan: Iterable[Kelurahan]) -> frozenset[int | None]:
+    """The units (kelurahan id; None: the kecamatan office, or an RW of no kelurahan) records of
+    collection ``name`` belong to — an inspection to the kelurahan of its RW."""
+    if name == "inspections":
+        owner = {rw_id: k.id for k in kelurahan for rw_id in k.rw_ids}
+        return frozenset(owner.get(record.rw_id) for record in records)
+    return frozenset(record.kelurahan_id for record in records)
