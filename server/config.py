@@ -91,6 +91,9 @@ class Config:
     SCORING_COALESCE_SECONDS = 0.25
     # … and a pair's recomputes take at most this share of a worker process (SIKK_SCORING_MAX_SHARE) …
     SCORING_MAX_SHARE = 0.5
+    # … and start at least this long after the pair's last one ended (SIKK_SCORING_MIN_INTERVAL_SECONDS;
+    # 0: off): under a steady stream one recompute per interval takes everything that arrived …
+    SCORING_MIN_INTERVAL_SECONDS = 0.5
     # … the beat sweeps outbox rows older than this that no recompute took (SIKK_RELAY_GRACE_SECONDS) …
     RELAY_GRACE_SECONDS = 2.0
     # … every RELAY_EVERY_SECONDS (SIKK_RELAY_EVERY_SECONDS); years before this one are never scored.
