@@ -1,7 +1,7 @@
 """Database rows → the plain inputs of ``workers.scoring`` (one kecamatan, a range of years).
 
-Only what counts reaches the scoring functions. Correction chains are resolved here
-(``workers.scoring.chains``): of each chain only its current version counts — the latest version
+Only what counts reaches the scoring functions. Correction chains are resolved on the way
+(``workers.record_state``, ``workers.scoring.chains``): of each chain only its current version counts — the latest version
 eligible to count (``counts_clause``: not rejected; a form that waits for review only once
 accepted) — so rejecting a correction restores the version before it. The ``superseded_by``
 column alone does not decide this (it is the sync's "first correction wins" guard). Follow-ups
