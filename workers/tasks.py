@@ -27,7 +27,7 @@ from workers.relay import sweep_outbox
 # Database errors: retried this many times, 1 s, 2 s, 4 s … apart (at most 30 s), then set aside.
 MAX_RETRIES = 5
 # A pair recomputes at most once per this many seconds (``_defer_if_hot``), unless configured.
-DEFAULT_MIN_INTERVAL_SECONDS = 0.5
+DEFAULT_MIN_INTERVAL_SECONDS = 0.3
 
 
 @shared_task(bind=True, name=jobs.RECOMPUTE_TASK, acks_late=True, ignore_result=True,
