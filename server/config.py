@@ -93,7 +93,7 @@ class Config:
     SCORING_MAX_SHARE = 0.5
     # … and start at least this long after the pair's last one ended (SIKK_SCORING_MIN_INTERVAL_SECONDS;
     # 0: off): under a steady stream one recompute per interval takes everything that arrived …
-    SCORING_MIN_INTERVAL_SECONDS = 0.5
+    SCORING_MIN_INTERVAL_SECONDS = 0.3
     # … the beat sweeps outbox rows older than this that no recompute took (SIKK_RELAY_GRACE_SECONDS) …
     RELAY_GRACE_SECONDS = 2.0
     # … every RELAY_EVERY_SECONDS (SIKK_RELAY_EVERY_SECONDS); years before this one are never scored.
