@@ -1,9 +1,9 @@
 """Database rows → the plain inputs of ``workers.scoring`` (one kecamatan, a range of years).
 
 Only what counts reaches the scoring functions. Correction chains are resolved on the way
-(``workers.record_state``, ``workers.scoring.chains``): of each chain only its current version counts — the latest version
-eligible to count (``counts_clause``: not rejected; a form that waits for review only once
-accepted) — so rejecting a correction restores the version before it. The ``superseded_by``
+(``workers.record_state``, ``workers.scoring.chains``): of each chain only its current version
+counts — the latest version eligible to count (``counts_clause``: not rejected; a form that waits
+for review only once accepted) — so rejecting a correction restores the version before it. The ``superseded_by``
 column alone does not decide this (it is the sync's "first correction wins" guard). Follow-ups
 are joined to the CURRENT version of the chain their ``ref`` names, whichever version that is:
 the earliest ``tindak-lanjut.tanggal`` is a complaint's follow-up date, the earliest

@@ -205,8 +205,8 @@ def _changed_since(session: Session, query, held: _Held, tz: str) -> RowsRead | 
                for index, column in enumerate(query.selected_columns)]
     changes = session.execute(select(*columns, _xmin(), inside)
                               .where(_CHANGED_XID >= held.watermark).limit(limit)).all()
-    if len(changes) >= limit:
-        return _far_behind(session, query, held, tz)
+    if len(changes) >= limit:  # those fetched are used, the others compared
+        return _far_behind(session, query, held, tz, {str(row[ID]): row for row in changes if row[-1]})
     gone, fetched, outside = [], {}, set()
     for row in changes:
         sid, xmin = str(row[ID]), row[-2]
@@ -220,13 +220,14 @@ def _changed_since(session: Session, query, held: _Held, tz: str) -> RowsRead | 
     return _updated(session, query, held, tz, gone, fetched, outside)
 
 
-def _far_behind(session: Session, query, held: _Held, tz: str) -> RowsRead | None:
+def _far_behind(session: Session, query, held: _Held, tz: str, fetched_rows: dict[str, Any]) -> RowsRead | None:
     """The held rows brought up to date by comparing the ``xmin`` of every row of the selection (no
     JSON read); None when most held rows were rewritten or left the selection (one full read is
     cheaper then). New rows, however many, are added: a pool process that did not read the pair
     while the other one did (prefork hands a pair's recomputes to either) catches up on them
     without reading again what it holds. What was written outside the selection is not known then
-    (``RowsRead.outside`` None)."""
+    (``RowsRead.outside`` None). ``fetched_rows``: rows of the selection the caller fetched already
+    (with their ``xmin`` and whether in the selection last), used when they are still the version there."""
     t = Submission.__table__
     now = dict(session.execute(select(cast(t.c.id, Text), _xmin()).where(query.whereclause)).all())
     form_of = {sid: form for form, group in held.groups.items() for sid in group}
@@ -235,7 +236,9 @@ def _far_behind(session: Session, query, held: _Held, tz: str) -> RowsRead | Non
     gone = [sid for sid in form_of if sid not in now]
     if len(gone) + sum(1 for sid in wanted if sid in form_of) > len(form_of) * _FULL_READ_SHARE:
         return None
-    fetched = _fetch(session, query, wanted, tz)
+    fetched = {sid: _kept(row[:-1], tz)[1] for sid in wanted
+               if (row := fetched_rows.get(sid)) is not None and row[-2] == now[sid]}
+    fetched.update(_fetch(session, query, [sid for sid in wanted if sid not in fetched], tz))
     for sid in wanted:
         fetched.setdefault(sid, None)  # written again since, out of the selection now
     return _updated(session, query, held, tz, gone, fetched, None)

@@ -78,7 +78,8 @@ class DatedRecords(Generic[Record]):
         :raise ValueError: a record to remove is not here.
         """
         new = object.__new__(DatedRecords)
-        new._key, new._keys, new._days, new._records = self._key, list(self._keys), list(self._days), list(self._records)
+        new._key, new._keys = self._key, list(self._keys)
+        new._days, new._records = list(self._days), list(self._records)
         for record in removed:
             position = bisect_left(new._keys, self._key(record))
             if position == len(new._records) or new._records[position] != record:
