@@ -7,6 +7,7 @@ by their own process id.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import re
@@ -21,8 +22,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from server.extensions import db
+from tests.conftest import make_test_app
 from tests.factories import auth, make_user, make_wilayah
-from tests.integration.harness import CeleryProcess
+from tests.integration.harness import CeleryProcess, dedicated_redis_db, fresh_pg_database
 from tests.invariant import naive
 
 PASSWORD = "rahasia123"
@@ -283,3 +285,22 @@ SERVICE_NAMES = {
     "domisili": ("Surat keterangan domisili", "Subbag Umum & Kepegawaian"),
     "legalisasi": ("Legalisasi dokumen", "Subbag Perencanaan & Keuangan"),
 }
+
+
+@contextlib.contextmanager
+def running_stack(tmp: Path, redis_db: int, stack_class: type[Stack] = Stack, targets: bool = False):
+    """A started stack on a fresh PostgreSQL database and its own Redis database (flushed before and
+    after); stopped, and both let go, when the block ends."""
+    with fresh_pg_database() as pg_url:
+        redis_url = dedicated_redis_db(redis_db)
+        app = make_test_app("postgresql+psycopg://" + pg_url.split("://", 1)[1], REDIS_URL=redis_url)
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            stack = stack_class(app, pg_url, redis_url, tmp, conn, redis.Redis.from_url(redis_url))
+            if targets:
+                stack.set_targets()
+            stack.start()
+            try:
+                yield stack
+            finally:
+                stack.stop()
+                dedicated_redis_db(redis_db)

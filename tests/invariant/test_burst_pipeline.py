@@ -15,14 +15,10 @@ import re
 import time
 from collections.abc import Iterator
 
-import psycopg
 import pytest
-import redis
 
-from tests.conftest import make_test_app
-from tests.integration.harness import dedicated_redis_db, fresh_pg_database
 from tests.invariant import items as it
-from tests.invariant.stack import Stack
+from tests.invariant.stack import Stack, running_stack
 
 INTERVAL = 1.0
 STREAM_SECONDS = 6.0
@@ -38,18 +34,8 @@ class _IntervalStack(Stack):
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
-    tmp = tmp_path_factory.mktemp("burst")
-    with fresh_pg_database() as pg_url:
-        redis_url = dedicated_redis_db(REDIS_DB)
-        app = make_test_app("postgresql+psycopg://" + pg_url.split("://", 1)[1], REDIS_URL=redis_url)
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            s = _IntervalStack(app, pg_url, redis_url, tmp, conn, redis.Redis.from_url(redis_url))
-            s.start()
-            try:
-                yield s
-            finally:
-                s.stop()
-                dedicated_redis_db(REDIS_DB)
+    with running_stack(tmp_path_factory.mktemp("burst"), REDIS_DB, _IntervalStack) as running:
+        yield running
 
 
 def _recomputes(log: str) -> list[tuple[float, float]]:

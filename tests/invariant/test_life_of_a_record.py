@@ -41,15 +41,11 @@ import time
 from collections.abc import Iterator
 from decimal import Decimal
 
-import psycopg
 import pytest
-import redis
 
-from tests.conftest import make_test_app
-from tests.integration.harness import dedicated_redis_db, fresh_pg_database
 from tests.invariant import items as it
 from tests.invariant import naive
-from tests.invariant.stack import FIELDS, Kecamatan, Stack
+from tests.invariant.stack import FIELDS, Kecamatan, Stack, running_stack
 
 SEED = int(os.environ.get("SIKK_INVARIANT_SEED", "20261203"))
 BUDGET_SECONDS = float(os.environ.get("SIKK_INVARIANT_BUDGET", "60"))  # + ~20–30 s to set up
@@ -63,19 +59,8 @@ REDIS_DB = 13  # a database of the test Redis of our own, flushed before and aft
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
-    tmp = tmp_path_factory.mktemp("invariant")
-    with fresh_pg_database() as pg_url:
-        redis_url = dedicated_redis_db(REDIS_DB)
-        app = make_test_app("postgresql+psycopg://" + pg_url.split("://", 1)[1], REDIS_URL=redis_url)
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            s = Stack(app, pg_url, redis_url, tmp, conn, redis.Redis.from_url(redis_url))
-            s.set_targets()
-            s.start()
-            try:
-                yield s
-            finally:
-                s.stop()
-                dedicated_redis_db(REDIS_DB)
+    with running_stack(tmp_path_factory.mktemp("invariant"), REDIS_DB, targets=True) as running:
+        yield running
 
 
 # -- comparing ---------------------------------------------------------------------------------------
