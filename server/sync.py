@@ -30,7 +30,7 @@ from server.chains import touched_pairs
 from server.dialect import upsertable_insert
 from server.extensions import db
 from server.forms.catalogue import registry
-from server.forms.validate import parse_date, parse_datetime, photo_fields
+from server.forms.validate import parse_date, parse_datetime, photo_fields, refuses_non_finite
 from server.models import RW, Attachment, Kecamatan, Kelurahan, Submission, User, UserScope
 from server.models._types import utcnow
 from server.periods import affected_years, record_period
@@ -57,11 +57,15 @@ class _Item:
     row: dict | None = None
     subject_key: tuple[str, int] | None = None
     ref_pending: bool = False
-    photos: list[str] = field(default_factory=list)
     photo_fields: list[tuple[str, str]] = field(default_factory=list)  # (field key, hash) in field order
     years: Iterable[int] = ()
     ref_form: str | None = None  # the form a follow-up must refer to (its definition's ``ref_form``)
     kelurahan_codes: list[str] | None = None  # a form assigned to some kelurahan only
+
+    @property
+    def photos(self) -> list[str]:
+        """The photo hashes the item names, in field order."""
+        return [sha for _key, sha in self.photo_fields]
 
 
 # -- where subjects are ------------------------------------------------------------------------------
@@ -302,7 +306,6 @@ def _new_row(batch: _Batch, it: _Item, raw: dict, definition: dict, observed: dt
     year, quarter = record_period(code, observed, data, batch.tz)
     it.years = affected_years(code, observed, data, batch.tz, own_year=year)  # the years whose scores it can change
     it.photo_fields = photo_fields(definition, data)
-    it.photos = [sha for _key, sha in it.photo_fields]
     it.ref_form, it.kelurahan_codes = definition.get("ref_form"), definition.get("kelurahan")
     return {
         "id": it.id, "form_code": code, "form_version": version, "subject_type": "ref",
@@ -310,7 +313,7 @@ def _new_row(batch: _Batch, it: _Item, raw: dict, definition: dict, observed: dt
         "ref": ref_id, "supersedes": sup_id,
         "observed_at": observed.astimezone(dt.timezone.utc),
         "period_year": year, "period_quarter": quarter, "received_at": batch.now, "data": data,
-        "content_hash": content_hash(raw, observed, ref_id, sup_id, finite=definition.get("source") != "xlsform"),
+        "content_hash": content_hash(raw, observed, ref_id, sup_id, finite=refuses_non_finite(definition)),
         "user_id": batch.scope.user.id,
         "device_token_id": batch.device_token_id,
         "review_status": "pending", "review_reason": None, "reviewed_by": None, "reviewed_at": None,

@@ -78,6 +78,20 @@ def _choice_values(field: dict, service_types: Collection[str] | None) -> Collec
     return [c["value"] for c in field.get("choices") or ()]
 
 
+def _imported(definition: dict) -> bool:
+    return definition.get("source") == "xlsform"
+
+
+def refuses_non_finite(definition: dict) -> bool:
+    """Whether :func:`validate` lets no NaN or infinity through anywhere in a valid item's data.
+
+    True for the native definitions: every key of `data` must be a declared field, and every
+    present value is checked by its field's type, none of which admits a non-finite number.
+    An imported XLSForm lets a ``calculate`` value and the values of irrelevant questions through.
+    """
+    return not _imported(definition)
+
+
 def photo_fields(definition: dict, data: dict) -> list[tuple[str, str]]:
     """Return (field key, photo hash) of every photo a (valid) submission names, in field order."""
     found: list[tuple[str, str]] = []
@@ -193,7 +207,7 @@ def validate(definition: dict, data: Any, service_types: Collection[str] | None 
     Every date, datetime and ``periode`` must lie within the date window of ``server.periods``
     (2000-01-01 to one year after ``today``, default the server's date).
     """
-    if definition.get("source") == "xlsform":  # imported forms: XLSForm rules (server/xlsform/rules.py)
+    if _imported(definition):  # imported forms: XLSForm rules (server/xlsform/rules.py)
         from server.xlsform.rules import validate_imported
 
         return validate_imported(definition, data, service_types)

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.forms.catalogue import default_forms, default_service_types
-from server.forms.validate import validate
+from server.forms.validate import refuses_non_finite, validate
 from server.sync import canonical_json
 
 _reference = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
@@ -52,13 +52,15 @@ def test_a_realistic_item_is_written_by_orjson_and_still_the_same_bytes(monkeypa
 
 
 def test_no_native_form_accepts_nan_or_infinity_anywhere():
-    """What ``finite=True`` (the sync's word for native forms) rests on: every value in `data` is a
-    declared field's, checked by its type, and no type lets a non-finite number through."""
+    """What ``refuses_non_finite`` (the sync's ``finite=True`` for native forms) promises: every value
+    in `data` is a declared field's, checked by its type, and no type lets a non-finite number through."""
     bad_values = [math.nan, math.inf, -math.inf, [math.nan], {"lat": math.nan, "lon": 0.0},
                   {"lat": 0.0, "lon": 0.0, "accuracy": math.inf}, {"lat": 0.0, "lon": 0.0, "altitude": -math.inf}]
     service_types = frozenset(t["code"] for t in default_service_types())
     checked = 0
+    assert not refuses_non_finite({"source": "xlsform", "fields": []})
     for definition in default_forms():
+        assert refuses_non_finite(definition)
         for field in definition["fields"]:
             for value in bad_values:
                 errors = validate(definition, {field["key"]: value}, service_types)

@@ -20,6 +20,7 @@ from server.extensions import db
 from server.models import IndicatorResult, Submission
 from tests.factories import auth, make_user, make_wilayah
 from tests.integration import payloads as p
+from tests.workers.test_row_cache import stored_results as _stored
 from workers import record_state, result_memo, row_cache
 from workers.loader import load_kecamatan
 from workers.recompute import recompute_kecamatan_years
@@ -60,14 +61,6 @@ def _kept_equals_full(kec_id: int) -> None:
     full = load_kecamatan(db.session, kec_id, [2026], TZ)
     db.session.rollback()
     assert _inputs(kept) == _inputs(full)
-
-
-def _stored() -> list[tuple]:
-    rows = db.session.execute(select(IndicatorResult)).scalars().all()
-    out = sorted((r.kecamatan_id, r.kelurahan_id, r.period, r.code, r.value, r.numerator, r.denominator, r.target,
-                  r.capaian, r.mutu, r.rule_version, json.dumps(r.details, sort_keys=True)) for r in rows)
-    db.session.rollback()
-    return out
 
 
 def _day(r: random.Random) -> str:

@@ -96,7 +96,8 @@ def test_reading_only_changed_rows_equals_a_full_read(app, client):
         assert correction["id"] in rows and survey["id"] not in rows
 
 
-def _stored() -> list[tuple]:
+def stored_results() -> list[tuple]:
+    """Every stored indicator result, field for field (to compare a stale-mark run with a full one)."""
     rows = db.session.execute(select(IndicatorResult)).scalars().all()
     out = sorted((r.kecamatan_id, r.kelurahan_id, r.period, r.code, r.value, r.numerator, r.denominator, r.target,
                   r.capaian, r.mutu, r.rule_version, json.dumps(r.details, sort_keys=True)) for r in rows)
@@ -126,9 +127,9 @@ def test_a_stale_mark_recompute_stores_what_a_full_recompute_stores(app, client)
         with app.app_context():
             change()
             recompute_kecamatan_years(db.session, kec_id, [2026], reuse_rows=True)
-            kept = _stored()
+            kept = stored_results()
             recompute_kecamatan_years(db.session, kec_id, [2026])
-            assert kept == _stored()
+            assert kept == stored_results()
 
 
 def _commit(row) -> None:
@@ -224,23 +225,23 @@ def test_a_stale_mark_recompute_writes_only_the_rows_that_changed(app, client, m
     _sync(client, token, [p.skm({"kelurahan_id": kel1}, p.ANSWERS_B[0]), p.inspeksi(rw1, "2026-01-10T10:00:00+07:00")])
     with app.app_context():
         assert recompute_kecamatan_years(db.session, kec_id, [2026], reuse_rows=True) == 90
-        assert written[-1] == 90 and _stored() == _computed(kec_id)
+        assert written[-1] == 90 and stored_results() == _computed(kec_id)
         first = _computed_at(kec_id)
         assert recompute_kecamatan_years(db.session, kec_id, [2026], reuse_rows=True) == 90  # nothing changed
-        assert written[-1] == 0 and _stored() == _computed(kec_id)  # … so no row was written …
+        assert written[-1] == 0 and stored_results() == _computed(kec_id)  # … so no row was written …
         assert len(set(_computed_at(kec_id))) == 1 and _computed_at(kec_id)[0] > first[0]  # … yet all computed now
     _sync(client, token, [later])
     with app.app_context():
         recompute_kecamatan_years(db.session, kec_id, [2026], reuse_rows=True)
-        assert 0 < written[-1] < 30 and _stored() == _computed(kec_id)  # IKU5/IKU6 of Q1 and the year
+        assert 0 < written[-1] < 30 and stored_results() == _computed(kec_id)  # IKU5/IKU6 of Q1 and the year
         assert len(set(_computed_at(kec_id))) == 1
-        before = _stored()
+        before = stored_results()
         _set(later["id"], review_status="rejected")
         recompute_kecamatan_years(db.session, kec_id, [2026])  # another process writes every row …
         _set(later["id"], review_status="accepted")  # … then the inputs are back to what this process last saw
-        assert _stored() != before
+        assert stored_results() != before
         recompute_kecamatan_years(db.session, kec_id, [2026], reuse_rows=True)
-        assert _stored() == before == _computed(kec_id)
+        assert stored_results() == before == _computed(kec_id)
 
 
 def _computed_at(kec_id: int) -> list:
