@@ -31,6 +31,9 @@ class Submission(db.Model):
     form_version: Mapped[int] = mapped_column(Integer)
     # 'rw' | 'kelurahan' | 'kecamatan' | 'ref' (a follow-up whose record has not arrived yet)
     subject_type: Mapped[str] = mapped_column(String(12))
+    # The five references a synced row carries (kecamatan, kelurahan, RW, user, device token) are
+    # foreign keys here and on SQLite; on PostgreSQL migration 0011 checks them once per statement
+    # (same guarantees, same errors) instead of once per row and key.
     kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id"))
     kelurahan_id: Mapped[int | None] = mapped_column(ForeignKey("kelurahan.id"), index=True)
     rw_id: Mapped[int | None] = mapped_column(ForeignKey("rw.id"), index=True)
