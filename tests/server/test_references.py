@@ -173,49 +173,36 @@ def _in_thread(work) -> tuple[threading.Thread, dict]:
     return thread, outcome
 
 
-def test_deleting_a_row_a_sync_is_naming_waits_and_is_refused(pg_stored):
+@pytest.mark.parametrize("first", ["writer", "deleter"])
+def test_a_writer_and_a_delete_of_what_it_names_never_leave_an_orphan(pg_stored, first):
+    """The two races a foreign key settles. ``writer`` first: it holds the RW it names (key-share
+    lock) until it commits; the delete waits, then sees the committed submission and fails.
+    ``deleter`` first: the writer waits for the delete, then finds the RW gone and fails."""
     app, stored = pg_stored
-    """A writer holds the RW it names (key-share lock) until it commits; a delete of that RW waits,
-    then sees the committed submission and fails: never an orphan."""
     with app.app_context():
-        rw = _fresh_row_of(RW, stored)
-        rw_id = rw.id
+        rw_id = _fresh_row_of(RW, stored).id
         db.session.commit()
     url, new_id = _pg_url(app), uuid.uuid4()
     with psycopg.connect(url) as writer, psycopg.connect(url) as deleter:
-        writer.execute(_insert_copy_sql("rw_id"), (new_id, rw_id, stored["id"]))  # not committed yet
-        thread, outcome = _in_thread(lambda: deleter.execute("DELETE FROM rw WHERE id = %s", (rw_id,)))
+        def write():
+            writer.execute(_insert_copy_sql("rw_id"), (new_id, rw_id, stored["id"]))
+
+        def remove():
+            deleter.execute("DELETE FROM rw WHERE id = %s", (rw_id,))
+        done_first, in_thread, holder, waiter = ((write, remove, writer, deleter) if first == "writer"
+                                                 else (remove, write, deleter, writer))
+        done_first()  # not committed yet
+        thread, outcome = _in_thread(in_thread)
         time.sleep(0.5)
-        assert thread.is_alive(), "the delete must wait for the writer's lock"
-        writer.commit()
+        assert thread.is_alive(), f"the second must wait for the {first}'s lock"
+        holder.commit()
         thread.join(10)
-        deleter.rollback()
+        waiter.rollback()
     assert isinstance(outcome.get("error"), psycopg.errors.ForeignKeyViolation), outcome
     with psycopg.connect(url) as conn:
-        assert conn.execute("SELECT count(*) FROM rw WHERE id = %s", (rw_id,)).fetchone()[0] == 1
-        assert conn.execute("SELECT rw_id FROM submissions WHERE id = %s", (new_id,)).fetchone()[0] == rw_id
-
-
-def test_naming_a_row_being_deleted_waits_and_is_refused(pg_stored):
-    app, stored = pg_stored
-    """The reverse order: the delete comes first and commits; the writer waited for it, then fails."""
-    with app.app_context():
-        rw = _fresh_row_of(RW, stored)
-        rw_id = rw.id
-        db.session.commit()
-    url, new_id = _pg_url(app), uuid.uuid4()
-    with psycopg.connect(url) as writer, psycopg.connect(url) as deleter:
-        deleter.execute("DELETE FROM rw WHERE id = %s", (rw_id,))  # not committed yet
-        thread, outcome = _in_thread(lambda: writer.execute(_insert_copy_sql("rw_id"),
-                                                            (new_id, rw_id, stored["id"])))
-        time.sleep(0.5)
-        assert thread.is_alive(), "the writer must wait for the delete"
-        deleter.commit()
-        thread.join(10)
-        writer.rollback()
-    assert isinstance(outcome.get("error"), psycopg.errors.ForeignKeyViolation), outcome
-    with psycopg.connect(url) as conn:
-        assert conn.execute("SELECT count(*) FROM submissions WHERE id = %s", (new_id,)).fetchone()[0] == 0
+        kept = conn.execute("SELECT count(*) FROM rw WHERE id = %s", (rw_id,)).fetchone()[0]
+        stored_rows = conn.execute("SELECT count(*) FROM submissions WHERE id = %s", (new_id,)).fetchone()[0]
+    assert (kept, stored_rows) == ((1, 1) if first == "writer" else (0, 0))
 
 
 def test_truncate_and_non_read_committed_deletes_are_refused(pg_stored):
