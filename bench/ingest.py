@@ -368,6 +368,18 @@ def _wait_for_web(port: int) -> None:
     raise SystemExit("web did not come up")
 
 
+def _warm(port: int, token: str, items: list[dict], pause: float = 0.0) -> list[dict]:
+    """Send each item alone (``pause`` seconds apart: each its own recompute) before the clock starts."""
+    for w in items:
+        c = http.client.HTTPConnection("127.0.0.1", port)
+        c.request("POST", "/api/v1/submissions", body=json.dumps({"submissions": [w]}),
+                  headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        c.getresponse().read()
+        c.close()
+        time.sleep(pause)
+    return items
+
+
 def _print_figures(before: int, single: float, multi: float, results: list[dict], sent: int, stored: int,
                    distinct: int) -> None:
     """The figures of a run: the two ceilings, each phase against its ceiling, and the item count check."""
@@ -439,22 +451,9 @@ def main() -> None:
         _wait_for_web(port)
         try:
             rng = random.Random(20261124)
-            warm = [item(rng, rw_ids) for _ in range(20)]
-            for w in warm:  # every web worker loads its caches before the clock starts
-                c = http.client.HTTPConnection("127.0.0.1", port)
-                c.request("POST", "/api/v1/submissions", body=json.dumps({"submissions": [w]}),
-                          headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-                c.getresponse().read()
-                c.close()
+            warm = _warm(port, token, [item(rng, rw_ids) for _ in range(20)])  # every web worker's caches
             if args.only_batches:  # the earlier phases warm every pool process's caches; do it here
-                for w in [item(rng, rw_ids) for _ in range(8)]:
-                    c = http.client.HTTPConnection("127.0.0.1", port)
-                    c.request("POST", "/api/v1/submissions", body=json.dumps({"submissions": [w]}),
-                              headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-                    c.getresponse().read()
-                    c.close()
-                    warm.append(w)
-                    time.sleep(1.0)
+                warm += _warm(port, token, [item(rng, rw_ids) for _ in range(8)], pause=1.0)
             time.sleep(2)
             results = []
             phases = (("one per request, 1 client", args.single, 1, 1),
