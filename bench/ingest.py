@@ -25,6 +25,11 @@ within a run, the ceiling each phase is compared with measured again just before
 (600 single rows or 60 batches of 100). Prints every figure and both ratios.
 
     .venv/bin/python bench/ingest.py [--city-rows 300000] [--single 1500] [--eight 4000] [--batches 150]
+        [--only-batches]
+
+Beside each phase's figures: per 10,000 items created, the worker's CPU and the CPU of its own
+PostgreSQL backends (``application_name`` ``sikk-worker``) and of the web's, catch-up included; each
+worker process's CPU and how many recomputes (that wrote results) each pool process ran.
 """
 from __future__ import annotations
 
@@ -149,6 +154,31 @@ def machine_ticks() -> tuple[int, int]:
     return sum(values) - values[3] - values[4], sum(values)
 
 
+def backend_cpu(db_url: str, process: str) -> dict[int, float]:
+    """CPU seconds (user + system) of each PostgreSQL backend serving one Procfile process, by pid.
+
+    Each process is started with ``PGAPPNAME=sikk-<name>`` (libpq reads it), so its connections carry
+    that ``application_name`` and its backends can be told from the others' (and the lead's).
+    """
+    with psycopg.connect(db_url) as conn:
+        pids = [pid for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND datname = current_database()",
+            (f"sikk-{process}",))]
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return out
+
+
+def backends_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """The CPU the backends alive at the end used since ``before`` (a backend new since: all of it)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
 def procfile() -> dict[str, str]:
     lines = (ROOT / "Procfile").read_text().splitlines()
     return dict(line.split(": ", 1) for line in lines if ": " in line)
@@ -164,7 +194,8 @@ class Processes:
 
     def start(self, name: str) -> None:
         log = (self.logdir / f"{name}.log").open("ab")
-        self.procs[name] = subprocess.Popen(["sh", "-c", "exec " + procfile()[name]], cwd=ROOT, env=self.env,
+        env = {**self.env, "PGAPPNAME": f"sikk-{name}"}  # its PostgreSQL backends, by application_name
+        self.procs[name] = subprocess.Popen(["sh", "-c", "exec " + procfile()[name]], cwd=ROOT, env=env,
                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def cpu_seconds(self, name: str) -> float:
@@ -173,6 +204,36 @@ class Processes:
         # field 5 of stat: the process group; fields 14 and 15: utime, stime
         total = sum(int(fields[11]) + int(fields[12]) for _, fields in _process_stats() if int(fields[2]) == pgid)
         return total / CLK_TCK
+
+    def cpu_by_process(self, name: str) -> dict[int, float]:
+        """User + system CPU of each process of the group, by pid (the worker's pool processes apart)."""
+        pgid = self.procs[name].pid
+        return {pid: (int(fields[11]) + int(fields[12])) / CLK_TCK
+                for pid, fields in self._group_stats(pgid)}
+
+    @staticmethod
+    def _group_stats(pgid: int):
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[2]) == pgid:
+                yield int(entry), fields
+
+    def task_counts(self, name: str) -> dict[str, int]:
+        """Recomputes that wrote results so far (not the deferred or covered ones, which return 0), by
+        the pool process that ran them (its log)."""
+        counts: dict[str, int] = {}
+        for line in (self.logdir / f"{name}.log").read_text(errors="replace").splitlines():
+            if ("recompute_kecamatan_year[" in line and "succeeded" in line and not line.endswith(": 0")
+                    and "/" in line.split("]", 1)[0]):
+                who = line.split("]", 1)[0].rsplit("/", 1)[1]
+                counts[who] = counts.get(who, 0) + 1
+        return counts
 
     def stop(self) -> None:
         for proc in self.procs.values():
@@ -226,6 +287,8 @@ def phase(label: str, port: int, token: str, items: list[dict], per_request: int
         w.start()
     time.sleep(0.5)
     cpu = {name: procs.cpu_seconds(name) for name in ("web", "worker", "beat")}
+    pool, tasks = procs.cpu_by_process("worker"), procs.task_counts("worker")
+    backends = {name: backend_cpu(db_url, name) for name in ("web", "worker")}
     db_cpu, (busy, ticks) = postgres_cpu_seconds(), machine_ticks()
     began = time.perf_counter()
     start.set()
@@ -240,6 +303,11 @@ def phase(label: str, port: int, token: str, items: list[dict], per_request: int
         time.sleep(0.02)
     catch_up = time.perf_counter() - ended
     after = {name: procs.cpu_seconds(name) - cpu[name] for name in cpu}
+    backends_after = {name: backends_used(backends[name], backend_cpu(db_url, name)) for name in backends}
+    main_pid = procs.procs["worker"].pid
+    pool_after = {"main" if pid == main_pid else pid: round(cpu_s - pool.get(pid, 0.0), 2)
+                  for pid, cpu_s in procs.cpu_by_process("worker").items()}
+    tasks_after = {who: n - tasks.get(who, 0) for who, n in procs.task_counts("worker").items()}
     for w in workers:
         w.join()
     created = sum(t[0] for t in totals)
@@ -247,7 +315,10 @@ def phase(label: str, port: int, token: str, items: list[dict], per_request: int
             "seconds": elapsed, "rate": created / elapsed, "catch_up_s": catch_up,
             "web_cpu_s": used["web"], "worker_cpu_s": used["worker"], "beat_cpu_s": used["beat"],
             "worker_cpu_s_with_catch_up": after["worker"], "db_cpu_s": db_used,
-            "machine_busy": (busy_after - busy) / max(1, ticks_after - ticks)}
+            "machine_busy": (busy_after - busy) / max(1, ticks_after - ticks),
+            # with the catch-up: the worker's and the web's PostgreSQL backends, each worker process, recomputes run
+            "worker_db_cpu_s": backends_after["worker"], "web_db_cpu_s": backends_after["web"],
+            "worker_cpu_by_process": pool_after, "recomputes_by_process": tasks_after}
 
 
 # -- ceilings -----------------------------------------------------------------------------------------
@@ -297,6 +368,18 @@ def _wait_for_web(port: int) -> None:
     raise SystemExit("web did not come up")
 
 
+def _warm(port: int, token: str, items: list[dict], pause: float = 0.0) -> list[dict]:
+    """Send each item alone (``pause`` seconds apart: each its own recompute) before the clock starts."""
+    for w in items:
+        c = http.client.HTTPConnection("127.0.0.1", port)
+        c.request("POST", "/api/v1/submissions", body=json.dumps({"submissions": [w]}),
+                  headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        c.getresponse().read()
+        c.close()
+        time.sleep(pause)
+    return items
+
+
 def _print_figures(before: int, single: float, multi: float, results: list[dict], sent: int, stored: int,
                    distinct: int) -> None:
     """The figures of a run: the two ceilings, each phase against its ceiling, and the item count check."""
@@ -319,6 +402,13 @@ def _print_figures(before: int, single: float, multi: float, results: list[dict]
     print("% ceiling: against the ceilings above (measured after the load); % adj: against the same ceiling "
           "measured just before the phase (600 single rows or 60 batches of 100); db cpu s: every PostgreSQL "
           "process; busy: the share of all cores busy during the phase (the bench's own clients included)")
+    print(f"{'phase':30} {'worker cpu s/10k':>16} {'its db cpu s/10k':>16} {'web db cpu s/10k':>16}  "
+          "(with the catch-up) worker cpu s by process; recomputes by process")
+    for r in results:
+        per = 10_000 / max(1, r["created"])
+        print(f"{r['label']:30} {r['worker_cpu_s_with_catch_up'] * per:16.3f} {r['worker_db_cpu_s'] * per:16.3f} "
+              f"{r['web_db_cpu_s'] * per:16.3f}  {r['worker_cpu_by_process']}; "
+              f"{r['recomputes_by_process']}")
     print(f"items sent {sent}, stored {stored}, distinct {distinct}: "
           + ("nothing lost or doubled" if stored == distinct == sent else "MISMATCH"))
 
@@ -329,6 +419,8 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=1500, help="items sent one per request by 1 client")
     parser.add_argument("--eight", type=int, default=4000, help="items sent one per request by 8 clients")
     parser.add_argument("--batches", type=int, default=150, help="batches of 100 sent by 4 clients")
+    parser.add_argument("--only-batches", action="store_true", help="run the batches phase alone")
+    parser.add_argument("--logs", type=Path, default=None, help="copy the processes' logs into this directory")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
 
@@ -359,18 +451,15 @@ def main() -> None:
         _wait_for_web(port)
         try:
             rng = random.Random(20261124)
-            warm = [item(rng, rw_ids) for _ in range(20)]
-            for w in warm:  # every web worker loads its caches before the clock starts
-                c = http.client.HTTPConnection("127.0.0.1", port)
-                c.request("POST", "/api/v1/submissions", body=json.dumps({"submissions": [w]}),
-                          headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-                c.getresponse().read()
-                c.close()
+            warm = _warm(port, token, [item(rng, rw_ids) for _ in range(20)])  # every web worker's caches
+            if args.only_batches:  # the earlier phases warm every pool process's caches; do it here
+                warm += _warm(port, token, [item(rng, rw_ids) for _ in range(8)], pause=1.0)
             time.sleep(2)
             results = []
-            for label, count, per_request, clients in (("one per request, 1 client", args.single, 1, 1),
-                                                       ("one per request, 8 clients", args.eight, 1, 8),
-                                                       ("batches of 100, 4 clients", args.batches * 100, 100, 4)):
+            phases = (("one per request, 1 client", args.single, 1, 1),
+                      ("one per request, 8 clients", args.eight, 1, 8),
+                      ("batches of 100, 4 clients", args.batches * 100, 100, 4))
+            for label, count, per_request, clients in phases[2:] if args.only_batches else phases:
                 items = [item(rng, rw_ids) for _ in range(count)]
                 adjacent = adjacent_ceiling(db_url, per_request)
                 results.append(phase(label, port, token, items, per_request, clients, procs, db_url, store))
@@ -379,6 +468,10 @@ def main() -> None:
                       flush=True)
         finally:
             procs.stop()
+            if args.logs:
+                args.logs.mkdir(parents=True, exist_ok=True)
+                for log in Path(tmp).glob("*.log"):
+                    (args.logs / log.name).write_bytes(log.read_bytes())
         sent = len(warm) + sum(r["items"] for r in results)
         with psycopg.connect(db_url) as conn:
             stored = conn.execute("SELECT count(*) FROM submissions").fetchone()[0] - before

@@ -14,6 +14,7 @@ from celery.signals import worker_process_init
 
 from server import create_app, jobs
 from server.config import INSTANCE_DIR
+from workers.broker import read_popped_messages
 
 flask_app = create_app()
 INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
@@ -36,6 +37,9 @@ celery_app.conf.update(
 )
 
 import workers.tasks  # noqa: E402,F401 - registers the tasks with celery_app
+
+# A BRPOP answer that arrives while the prefetch is full is read at once, not spun on (workers/broker.py).
+read_popped_messages()
 
 # SIKK_SCORING_MAX_RETRIES: how often a recompute that hit a database error is retried before it is
 # set aside (tests shorten it; the backoff doubles from 1 s up to 30 s).
