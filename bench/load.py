@@ -185,7 +185,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--items", type=int, default=5, help="inspections (each with a photo) per sync")
     parser.add_argument("--photo-kb", type=int, default=120, help="size of each photo")
     parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "4")))
-    parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument("--worker-concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY", "1")),
+                        help="the worker's pool processes (the Procfile's default: 1)")
     return parser.parse_args()
 
 
