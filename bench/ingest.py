@@ -132,7 +132,7 @@ def item(rng: random.Random, rw_ids: list[int]) -> dict:
 # -- the Procfile's processes -----------------------------------------------------------------------
 
 def _process_stats():
-    """(command name, stat fields after it) of every running process, from /proc."""
+    """(pid, command name, stat fields after it) of every running process, from /proc."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -140,12 +140,12 @@ def _process_stats():
             stat = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        yield stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        yield int(entry), stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
 
 
 def postgres_cpu_seconds() -> float:
     """User + system CPU of every running PostgreSQL process (backends, WAL writer, ...), from /proc."""
-    return sum(int(fields[11]) + int(fields[12]) for name, fields in _process_stats() if name == "postgres") / CLK_TCK
+    return sum(int(fields[11]) + int(fields[12]) for _pid, name, fields in _process_stats() if name == "postgres") / CLK_TCK
 
 
 def machine_ticks() -> tuple[int, int]:
@@ -200,10 +200,7 @@ class Processes:
 
     def cpu_seconds(self, name: str) -> float:
         """User + system CPU of every process in the group (children included), from /proc."""
-        pgid = self.procs[name].pid
-        # field 5 of stat: the process group; fields 14 and 15: utime, stime
-        total = sum(int(fields[11]) + int(fields[12]) for _, fields in _process_stats() if int(fields[2]) == pgid)
-        return total / CLK_TCK
+        return sum(self.cpu_by_process(name).values())
 
     def cpu_by_process(self, name: str) -> dict[int, float]:
         """User + system CPU of each process of the group, by pid (the worker's pool processes apart)."""
@@ -213,16 +210,8 @@ class Processes:
 
     @staticmethod
     def _group_stats(pgid: int):
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[2]) == pgid:
-                yield int(entry), fields
+        # field 5 of stat: the process group; fields 14 and 15: utime, stime
+        return ((pid, fields) for pid, _name, fields in _process_stats() if int(fields[2]) == pgid)
 
     def task_counts(self, name: str) -> dict[str, int]:
         """Recomputes that wrote results so far (not the deferred or covered ones, which return 0), by
