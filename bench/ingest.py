@@ -143,9 +143,14 @@ def _process_stats():
         yield int(entry), stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
 
 
+def _cpu(fields: list[str]) -> float:
+    """User + system CPU seconds of a process from its stat fields (14 and 15: utime, stime)."""
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
 def postgres_cpu_seconds() -> float:
     """User + system CPU of every running PostgreSQL process (backends, WAL writer, ...), from /proc."""
-    return sum(int(fields[11]) + int(fields[12]) for _pid, name, fields in _process_stats() if name == "postgres") / CLK_TCK
+    return sum(_cpu(fields) for _pid, name, fields in _process_stats() if name == "postgres")
 
 
 def machine_ticks() -> tuple[int, int]:
@@ -154,24 +159,17 @@ def machine_ticks() -> tuple[int, int]:
     return sum(values) - values[3] - values[4], sum(values)
 
 
-def backend_cpu(db_url: str, process: str) -> dict[int, float]:
+def backend_cpu_by_app(db_url: str, process: str) -> dict[int, float]:
     """CPU seconds (user + system) of each PostgreSQL backend serving one Procfile process, by pid.
 
     Each process is started with ``PGAPPNAME=sikk-<name>`` (libpq reads it), so its connections carry
     that ``application_name`` and its backends can be told from the others' (and the lead's).
     """
     with psycopg.connect(db_url) as conn:
-        pids = [pid for (pid,) in conn.execute(
+        pids = {pid for (pid,) in conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND datname = current_database()",
-            (f"sikk-{process}",))]
-    out = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        out[pid] = (int(fields[11]) + int(fields[12])) / CLK_TCK
-    return out
+            (f"sikk-{process}",))}
+    return {pid: _cpu(fields) for pid, _name, fields in _process_stats() if pid in pids}
 
 
 def backends_used(before: dict[int, float], after: dict[int, float]) -> float:
@@ -205,13 +203,8 @@ class Processes:
     def cpu_by_process(self, name: str) -> dict[int, float]:
         """User + system CPU of each process of the group, by pid (the worker's pool processes apart)."""
         pgid = self.procs[name].pid
-        return {pid: (int(fields[11]) + int(fields[12])) / CLK_TCK
-                for pid, fields in self._group_stats(pgid)}
-
-    @staticmethod
-    def _group_stats(pgid: int):
-        # field 5 of stat: the process group; fields 14 and 15: utime, stime
-        return ((pid, fields) for pid, _name, fields in _process_stats() if int(fields[2]) == pgid)
+        # field 5 of stat: the process group
+        return {pid: _cpu(fields) for pid, _name, fields in _process_stats() if int(fields[2]) == pgid}
 
     def task_counts(self, name: str) -> dict[str, int]:
         """Recomputes that wrote results so far (not the deferred or covered ones, which return 0), by
@@ -277,7 +270,7 @@ def phase(label: str, port: int, token: str, items: list[dict], per_request: int
     time.sleep(0.5)
     cpu = {name: procs.cpu_seconds(name) for name in ("web", "worker", "beat")}
     pool, tasks = procs.cpu_by_process("worker"), procs.task_counts("worker")
-    backends = {name: backend_cpu(db_url, name) for name in ("web", "worker")}
+    backends = {name: backend_cpu_by_app(db_url, name) for name in ("web", "worker")}
     db_cpu, (busy, ticks) = postgres_cpu_seconds(), machine_ticks()
     began = time.perf_counter()
     start.set()
@@ -292,7 +285,7 @@ def phase(label: str, port: int, token: str, items: list[dict], per_request: int
         time.sleep(0.02)
     catch_up = time.perf_counter() - ended
     after = {name: procs.cpu_seconds(name) - cpu[name] for name in cpu}
-    backends_after = {name: backends_used(backends[name], backend_cpu(db_url, name)) for name in backends}
+    backends_after = {name: backends_used(backends[name], backend_cpu_by_app(db_url, name)) for name in backends}
     main_pid = procs.procs["worker"].pid
     pool_after = {"main" if pid == main_pid else pid: round(cpu_s - pool.get(pid, 0.0), 2)
                   for pid, cpu_s in procs.cpu_by_process("worker").items()}

@@ -20,12 +20,18 @@ channel's ``_in_poll``), whatever the prefetch: the message is delivered as pref
 goes to the timer, another waits for a free pool process) and recorded in ``unacked``, as a message
 under a larger prefetch is. Everything else (no BRPOP in flight, fanout ``LISTEN``) keeps kombu's
 check. No new BRPOP is sent while the prefetch is full: that part of kombu is unchanged.
+
+Only kombu 5.5 is patched (the version Celery 5.5 requires). kombu 5.7 handles the case itself (it
+stops polling the BRPOP socket until the prefetch has room) with an ``on_readable`` this would
+replace, so any other version is refused at startup: drop this module when upgrading.
 """
 from __future__ import annotations
 
+import kombu
 from kombu.transport import redis as redis_transport
 
 _PATCHED = "_sikk_reads_popped_messages"
+PATCHED_KOMBU = (5, 5)  # the (major, minor) whose poller this replaces
 # kombu's own method, kept for tests/workers/test_broker.py (which shows the spin it causes).
 KOMBU_ON_READABLE = redis_transport.MultiChannelPoller.on_readable
 
@@ -40,13 +46,14 @@ def _on_readable(self, fileno: int) -> None:
 def read_popped_messages() -> bool:
     """Patch kombu's Redis poller (once per process); return True when it is patched.
 
-    :raise RuntimeError: the kombu in use no longer has the method this replaces (check whether the
-        upstream behaviour changed before adapting it).
+    :raise RuntimeError: the kombu in use is not the one this patches (kombu 5.7 fixes it upstream),
+        or no longer has what it replaces: check the upstream behaviour before adapting it.
     """
     poller = redis_transport.MultiChannelPoller
     if getattr(poller, _PATCHED, False):
         return True
-    if not callable(getattr(poller, "on_readable", None)) or not hasattr(redis_transport.Channel, "_in_poll"):
+    if (tuple(kombu.VERSION[:2]) != PATCHED_KOMBU or not callable(getattr(poller, "on_readable", None))
+            or not hasattr(redis_transport.Channel, "_in_poll")):
         raise RuntimeError("kombu's Redis MultiChannelPoller changed: review workers/broker.py")
     poller.on_readable = _on_readable
     setattr(poller, _PATCHED, True)

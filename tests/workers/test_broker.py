@@ -118,3 +118,14 @@ def test_the_worker_entrypoint_applies_it(tmp_path):
     env.pop("DATABASE_URL", None)
     done = subprocess.run([sys.executable, "-c", check], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_another_kombu_is_refused_not_patched(monkeypatch):
+    """kombu 5.7 fixes this upstream with an ``on_readable`` of its own: the patch must not replace it."""
+    poller = redis_transport.MultiChannelPoller
+    before = poller.on_readable
+    monkeypatch.setattr(poller, broker._PATCHED, False, raising=False)
+    monkeypatch.setattr(broker.kombu, "VERSION", broker.kombu.VERSION._replace(minor=7))
+    with pytest.raises(RuntimeError, match="review workers/broker.py"):
+        broker.read_popped_messages()
+    assert poller.on_readable is before

@@ -139,32 +139,34 @@ def _step(r: random.Random, client, token: str, kel: list[int], rws: list[int], 
         _set(victim["id"], data=bad)
 
 
-def test_kept_collections_equal_a_full_read_after_random_changes(app, client):
-    """60 random changes, the kept collections compared with a full read's after each."""
+def _random_changes(app, client, seed: int):
+    """A fresh world and its random changer: (kecamatan id, the generator, ``change()`` = one :func:`_step`)."""
     row_cache.clear()
     token, kec_id, kel, rws = _world(app)
-    r = random.Random(20261203)
+    r = random.Random(seed)
     sent: list[dict] = []
     waiting: list[dict] = []
+    return kec_id, r, lambda: _step(r, client, token, kel, rws, sent, waiting)
+
+
+def test_kept_collections_equal_a_full_read_after_random_changes(app, client):
+    """60 random changes, the kept collections compared with a full read's after each."""
+    kec_id, _r, change = _random_changes(app, client, 20261203)
     for _ in range(60):
         with app.app_context():
-            _step(r, client, token, kel, rws, sent, waiting)
+            change()
             _kept_equals_full(kec_id)
 
 
 def test_stale_mark_recomputes_store_a_full_recomputes_scores_after_random_changes(app, client):
     """Bursts of random changes between recomputes: what the stale-mark path stores (kept collections,
     derived indexes, reused results) is field for field what a full recompute stores."""
-    row_cache.clear()
     result_memo.clear()
-    token, kec_id, kel, rws = _world(app)
-    r = random.Random(7)
-    sent: list[dict] = []
-    waiting: list[dict] = []
+    kec_id, r, change = _random_changes(app, client, 7)
     for _ in range(8):
         with app.app_context():
             for _ in range(r.randint(1, 8)):
-                _step(r, client, token, kel, rws, sent, waiting)
+                change()
             recompute_kecamatan_years(db.session, kec_id, [2026], reuse_rows=True)
             kept = _stored()
             recompute_kecamatan_years(db.session, kec_id, [2026])
